@@ -1,0 +1,52 @@
+import { createDockerClient, createSink } from '../agent.js';
+import type { Config } from '../config/schema.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { HostInfo } from '../records.js';
+import { SelfMetrics } from '../telemetry/metrics.js';
+
+export interface CheckLine {
+  readonly component: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Validate connectivity: the daemon and every sink, one line each. Fails fast (no retry loops). */
+export async function runCheck(config: Config, log: Logger, dockerHost: string | undefined, timeoutMs = 10_000): Promise<CheckLine[]> {
+  const lines: CheckLine[] = [];
+  let host: HostInfo = { name: '', daemon_id: '', engine: 'docker', version: '', api_version: '' };
+  const docker = createDockerClient(config, log, dockerHost);
+  try {
+    const signal = AbortSignal.timeout(timeoutMs);
+    await docker.negotiate(signal);
+    host = (await docker.describe(signal)).host;
+    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name}` });
+  } catch (err) {
+    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display}: ${describeError(err)}` });
+  } finally {
+    await docker.close();
+  }
+  for (const [name, sc] of Object.entries(config.sources)) {
+    lines.push({ component: `source ${name}`, ok: true, detail: sc.type });
+  }
+  const metrics = new SelfMetrics();
+  await Promise.all(
+    Object.entries(config.sinks).map(async ([name, sc]) => {
+      const { sink } = createSink(name, sc, log, metrics, () => host);
+      try {
+        const detail = await sink.check(AbortSignal.timeout(timeoutMs));
+        lines.push({ component: `sink ${name}`, ok: true, detail: `${sc.type}: ${detail}` });
+      } catch (err) {
+        lines.push({ component: `sink ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}` });
+      } finally {
+        await sink.close().catch(() => undefined);
+      }
+    }),
+  );
+  const order = (c: string): number => (c === 'docker' ? 0 : c.startsWith('source') ? 1 : 2);
+  return lines.sort((a, b) => order(a.component) - order(b.component) || a.component.localeCompare(b.component));
+}
+
+export function formatCheckLine(line: CheckLine): string {
+  return `${line.ok ? 'ok  ' : 'FAIL'}  ${line.component.padEnd(22)} ${line.detail}`;
+}

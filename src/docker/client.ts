@@ -1,0 +1,273 @@
+import { Client, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { DockerHttpError, DsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Engine, HostInfo } from '../records.js';
+import type { ConnectionSpec } from './host.js';
+import { splitLines } from './ndjson.js';
+import { rfc3339ToNanos } from '../util/units.js';
+
+/** The newest API shapes this agent understands; negotiated down to the daemon's. */
+export const MAX_API_VERSION = '1.52';
+/** Oldest daemon API we talk to (Docker 17.06-era shapes differ too much below). */
+export const MIN_API_VERSION = '1.24';
+
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface RequestOptions {
+  readonly query?: Query;
+  readonly signal?: AbortSignal;
+  /** Overrides the client's default request timeout (ms). */
+  readonly timeoutMs?: number;
+}
+
+export interface DockerClientOptions {
+  readonly timeoutMs: number;
+  /** Pinned API version ("1.44"); negotiated when absent. */
+  readonly apiVersion?: string | undefined;
+  readonly log: Logger;
+  /** Max parallel requests (stats rounds fan out). */
+  readonly connections?: number;
+}
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD']);
+
+export function compareApiVersions(a: string, b: string): number {
+  const [amaj = 0, amin = 0] = a.split('.').map(Number);
+  const [bmaj = 0, bmin = 0] = b.split('.').map(Number);
+  return amaj !== bmaj ? amaj - bmaj : amin - bmin;
+}
+
+/**
+ * A read-only Docker Engine API client. Requests share a pool; every stream
+ * gets its own connection (DESIGN gotcha 1) with no body timeout (gotcha 2).
+ */
+export class DockerClient {
+  readonly connection: ConnectionSpec;
+  private readonly opts: DockerClientOptions;
+  private readonly pool: Pool;
+  private readonly streams = new Set<Client>();
+  private version: string | null = null;
+  private engineKind: Engine = 'docker';
+  private closed = false;
+
+  constructor(connection: ConnectionSpec, opts: DockerClientOptions) {
+    this.connection = connection;
+    this.opts = opts;
+    this.pool = new Pool(this.origin(), { ...this.dispatcherOptions(), connections: opts.connections ?? 16 });
+  }
+
+  /** Negotiated version ("1.41"), or null before `negotiate`. */
+  get apiVersion(): string | null {
+    return this.version;
+  }
+
+  get engine(): Engine {
+    return this.engineKind;
+  }
+
+  /** Ask the daemon its API range and pick min(daemon, ours) (never below its minimum). */
+  async negotiate(signal?: AbortSignal): Promise<string> {
+    const ping = await this.raw('GET', '/_ping', { versioned: false, ...(signal ? { signal } : {}) });
+    const server = String(ping.headers['server'] ?? '');
+    this.engineKind = ping.headers['libpod-api-version'] !== undefined || /libpod/i.test(server) ? 'podman' : 'docker';
+    let daemonVersion = ping.headers['api-version'] as string | undefined;
+    let daemonMin: string | undefined;
+    if (!daemonVersion) {
+      const v = await this.raw('GET', '/version', { versioned: false, ...(signal ? { signal } : {}) });
+      const body = JSON.parse(v.body.toString('utf8')) as { ApiVersion?: string; MinAPIVersion?: string };
+      daemonVersion = body.ApiVersion;
+      daemonMin = body.MinAPIVersion;
+    }
+    if (this.opts.apiVersion) {
+      this.version = this.opts.apiVersion;
+    } else if (daemonVersion) {
+      this.version = compareApiVersions(daemonVersion, MAX_API_VERSION) < 0 ? daemonVersion : MAX_API_VERSION;
+      if (daemonMin && compareApiVersions(this.version, daemonMin) < 0) this.version = daemonMin;
+    } else {
+      throw new DsError('DOCKER_MALFORMED', 'daemon did not report an API version', { details: { host: this.connection.display } });
+    }
+    if (compareApiVersions(this.version, MIN_API_VERSION) < 0) {
+      throw new DsError('DOCKER_HTTP', `daemon API ${this.version} is older than the oldest supported (${MIN_API_VERSION})`);
+    }
+    this.opts.log.debug({ apiVersion: this.version, engine: this.engineKind, host: this.connection.display }, 'docker api negotiated');
+    return this.version;
+  }
+
+  /** Daemon identity for the record envelope, from `/info` and `/version`. */
+  async identity(signal?: AbortSignal): Promise<HostInfo> {
+    return (await this.describe(signal)).host;
+  }
+
+  /** Identity plus the daemon's clock (`/info` SystemTime as nanoseconds), for `since`/`until` in daemon time. */
+  async describe(signal?: AbortSignal): Promise<{ host: HostInfo; systemTimeNano: string | null }> {
+    const opts = signal ? { signal } : {};
+    const [info, version] = await Promise.all([
+      this.getJson<{ Name?: string; ID?: string; SystemTime?: string }>('/info', opts),
+      this.getJson<{ Version?: string; ApiVersion?: string }>('/version', opts),
+    ]);
+    return {
+      host: {
+        name: info.Name ?? '',
+        daemon_id: info.ID ?? '',
+        engine: this.engineKind,
+        version: version.Version ?? '',
+        api_version: this.version ?? version.ApiVersion ?? '',
+      },
+      systemTimeNano: info.SystemTime ? rfc3339ToNanos(info.SystemTime) : null,
+    };
+  }
+
+  /** GET a JSON document; non-2xx throws DockerHttpError with the daemon's message. */
+  async getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.request('GET', path, opts);
+    try {
+      return JSON.parse(res.body.toString('utf8')) as T;
+    } catch (err) {
+      throw new DsError('DOCKER_MALFORMED', 'daemon sent invalid JSON', { cause: err, details: { path } });
+    }
+  }
+
+  /** A versioned request. Only GET and HEAD: the socket is root-equivalent. */
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    const res = await this.raw(method, path, { ...opts, versioned: true });
+    if (res.status >= 400) throw new DockerHttpError(res.status, path, daemonMessage(res.body));
+    return res;
+  }
+
+  /**
+   * Open a line stream (e.g. `/events`) on a dedicated connection. Resolves once
+   * the daemon answered with headers; the returned iterator ends when the daemon
+   * closes the stream and throws when it is cut.
+   */
+  async streamLines(path: string, opts: RequestOptions & { onTruncated?: (partial: string) => void } = {}): Promise<{ headers: Record<string, string | string[] | undefined>; lines: AsyncGenerator<string> }> {
+    this.assertReadOnly('GET');
+    const client = new Client(this.origin(), {
+      ...this.dispatcherOptions(),
+      bodyTimeout: 0,
+      headersTimeout: opts.timeoutMs ?? this.opts.timeoutMs,
+      pipelining: 0,
+    });
+    this.streams.add(client);
+    const release = (): void => {
+      this.streams.delete(client);
+      client.destroy().catch(() => undefined);
+    };
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await client.request({ method: 'GET', path: this.url(path, opts.query, true), ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (err) {
+      release();
+      throw this.wrapTransportError(err, path);
+    }
+    this.logRequest('GET', path, res.statusCode, 0);
+    if (res.statusCode >= 400) {
+      const body = Buffer.from(await res.body.arrayBuffer());
+      release();
+      throw new DockerHttpError(res.statusCode, path, daemonMessage(body));
+    }
+    const body = res.body;
+    const lines = (async function* () {
+      try {
+        yield* splitLines(body, opts.onTruncated);
+      } finally {
+        release();
+      }
+    })();
+    return { headers: res.headers, lines };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.streams].map((c) => c.destroy()));
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+
+  private async raw(
+    method: string,
+    path: string,
+    opts: RequestOptions & { versioned: boolean },
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    this.assertReadOnly(method);
+    const timeout = opts.timeoutMs ?? this.opts.timeoutMs;
+    const started = performance.now();
+    try {
+      const res = await this.pool.request({
+        method: method as Dispatcher.HttpMethod,
+        path: this.url(path, opts.query, opts.versioned),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      this.logRequest(method, path, res.statusCode, performance.now() - started);
+      return { status: res.statusCode, headers: res.headers, body };
+    } catch (err) {
+      throw this.wrapTransportError(err, path);
+    }
+  }
+
+  private assertReadOnly(method: string): void {
+    if (!READ_ONLY_METHODS.has(method.toUpperCase())) {
+      throw new DsError('DOCKER_METHOD_REFUSED', 'refusing a non-read-only request to the docker daemon', { details: { method } });
+    }
+  }
+
+  private url(path: string, query: Query | undefined, versioned: boolean): string {
+    let url = versioned && this.version ? `/v${this.version}${path}` : path;
+    if (query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+      const qs = params.toString();
+      if (qs) url += `?${qs}`;
+    }
+    return url;
+  }
+
+  private origin(): string {
+    return this.connection.kind === 'unix' ? 'http://localhost' : this.connection.origin;
+  }
+
+  private dispatcherOptions(): Pool.Options {
+    const c = this.connection;
+    if (c.kind === 'unix') return { socketPath: c.socketPath };
+    return {
+      connect: {
+        // A silent events stream is normal: keepalive finds dead peers.
+        keepAlive: true,
+        keepAliveInitialDelay: 30_000,
+        ...(c.tls
+          ? {
+              ...(c.tls.ca ? { ca: c.tls.ca } : {}),
+              ...(c.tls.cert ? { cert: c.tls.cert } : {}),
+              ...(c.tls.key ? { key: c.tls.key } : {}),
+              rejectUnauthorized: c.tls.verify,
+            }
+          : {}),
+      },
+    };
+  }
+
+  private wrapTransportError(err: unknown, path: string): Error {
+    if (err instanceof DsError) return err;
+    if (err instanceof Error && err.name === 'AbortError') return err;
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+      return new DsError('DOCKER_TIMEOUT', 'docker request timed out', { cause: err, details: { path } });
+    }
+    return new DsError('DOCKER_UNREACHABLE', `cannot reach docker daemon at ${this.connection.display}`, { cause: err, details: { path } });
+  }
+
+  private logRequest(method: string, path: string, status: number, ms: number): void {
+    this.opts.log.debug({ method, path, status, ms: Math.round(ms) }, 'docker request');
+  }
+}
+
+function daemonMessage(body: Buffer): string {
+  const text = body.toString('utf8').trim();
+  try {
+    const parsed = JSON.parse(text) as { message?: string };
+    return parsed.message ?? text;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Errors with stable codes (for logs, metrics and exit codes) and causes.
+ * Messages are static-ish; data goes into `details`.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'DOCKER_UNREACHABLE'
+  | 'DOCKER_HTTP'
+  | 'DOCKER_METHOD_REFUSED'
+  | 'DOCKER_BAD_HOST'
+  | 'DOCKER_TIMEOUT'
+  | 'DOCKER_MALFORMED'
+  | 'SINK_RETRYABLE'
+  | 'SINK_PERMANENT'
+  | 'SINK_UNREACHABLE'
+  | 'STATE_DIR'
+  | 'ABORTED';
+
+export class DsError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DsError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Thrown by a sink: the pipeline retries retryable ones and dead-letters permanent ones. */
+export class SinkError extends DsError {
+  readonly retryable: boolean;
+  /** Server-requested delay (Retry-After), if any. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(options.retryable ? 'SINK_RETRYABLE' : 'SINK_PERMANENT', message, options);
+    this.name = 'SinkError';
+    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** HTTP error from the Docker daemon, with its status and message. */
+export class DockerHttpError extends DsError {
+  readonly status: number;
+  constructor(status: number, path: string, daemonMessage: string) {
+    super('DOCKER_HTTP', 'docker request failed', { details: { status, path, message: daemonMessage } });
+    this.name = 'DockerHttpError';
+    this.status = status;
+    this.message = `docker ${path}: ${status} ${daemonMessage}`;
+  }
+}
+
+export function isAbortError(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err.name === 'AbortError' || (err instanceof DsError && err.code === 'ABORTED'))
+  );
+}
+
+/** One line for humans: message plus the chain of causes. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (cur instanceof Error) {
+      parts.push(cur.message);
+      cur = (cur as { cause?: unknown }).cause;
+    } else {
+      parts.push(String(cur));
+      break;
+    }
+  }
+  return parts.filter((p, i) => p && parts.indexOf(p) === i).join(': ');
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { Agent } from './agent.js';
+import { formatCheckLine, runCheck } from './commands/check.js';
+import { ONCE_SOURCES, runOnce, type OnceSource } from './commands/once.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { describeError, DsError } from './errors.js';
+import { createLogger, type LogLevel } from './log.js';
+import { parseDuration } from './util/units.js';
+import { VERSION } from './version.js';
+
+/** sysexits.h: what systemd and operators expect. */
+const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, UNAVAILABLE: 69, SOFTWARE: 70, CONFIG: 78 } as const;
+
+const USAGE = `usage: dockstream [command] [options]
+
+commands:
+  run      run the agent (default)              [-c FILE] [-H HOST] [-D]
+  check    validate config, reach daemon+sinks  [-c FILE] [-H HOST]
+  once     one collection round as NDJSON       [-c FILE] [-H HOST] [--source events|stats|df] [--since DURATION]
+  version  print the version
+
+options:
+  -c, --config FILE   config file (default: config.yaml)
+  -H, --host HOST     docker daemon address (unix:///path, tcp://host:port); overrides config and DOCKER_HOST
+  -D, --debug         debug logs (each daemon request)
+      --source NAME   with once: events, stats or df (default: every configured source)
+      --since DUR     with once --source events: how far back (e.g. 10m); default: all the daemon holds
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`dockstream: ${message}\n`);
+  process.exit(code);
+}
+
+function load(file: string): Config {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      process.exit(EXIT.CONFIG);
+    }
+    if (err instanceof DsError) fail(err.message, EXIT.CONFIG);
+    throw err;
+  }
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c', default: 'config.yaml' },
+        host: { type: 'string', short: 'H' },
+        debug: { type: 'boolean', short: 'D', default: false },
+        source: { type: 'string' },
+        since: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    fail(`${describeError(err)}\n\n${USAGE}`, EXIT.USAGE);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? 'run';
+  if (values.help || command === 'help') {
+    process.stdout.write(USAGE);
+    return EXIT.OK;
+  }
+  if (values.version || command === 'version') {
+    process.stdout.write(`dockstream ${VERSION} (node ${process.version})\n`);
+    return EXIT.OK;
+  }
+  if (positionals.length > 1) fail(`unexpected argument: ${positionals[1]}\n\n${USAGE}`, EXIT.USAGE);
+
+  switch (command) {
+    case 'run': {
+      const config = load(values.config);
+      const log = createLogger(values.debug ? 'debug' : (config.log_level as LogLevel));
+      const agent = new Agent(config, log, { dockerHost: values.host });
+      const onSignal = (sig: NodeJS.Signals): void => {
+        log.info({ signal: sig }, 'signal received');
+        void agent.stop();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      log.info({ version: VERSION, config: values.config, sources: Object.keys(config.sources), sinks: Object.keys(config.sinks) }, 'starting');
+      await agent.run();
+      return EXIT.OK;
+    }
+    case 'check': {
+      const config = load(values.config);
+      const log = createLogger(values.debug ? 'debug' : 'warn');
+      process.stdout.write(`ok    config                 ${values.config}\n`);
+      const lines = await runCheck(config, log, values.host);
+      for (const line of lines) process.stdout.write(formatCheckLine(line) + '\n');
+      return lines.every((l) => l.ok) ? EXIT.OK : EXIT.UNAVAILABLE;
+    }
+    case 'once': {
+      const config = load(values.config);
+      const log = createLogger(values.debug ? 'debug' : 'warn');
+      if (values.source !== undefined && !(values.source in ONCE_SOURCES)) fail(`--source must be one of ${Object.keys(ONCE_SOURCES).join(', ')}`, EXIT.USAGE);
+      let sinceMs: number | undefined;
+      if (values.since !== undefined) {
+        const ms = parseDuration(values.since);
+        if (ms === null) fail(`--since: not a duration: ${values.since} (e.g. 10m)`, EXIT.USAGE);
+        sinceMs = ms;
+      }
+      try {
+        await runOnce(
+          config,
+          log,
+          {
+            ...(values.source ? { source: values.source as OnceSource } : {}),
+            ...(sinceMs !== undefined ? { sinceMs } : {}),
+            ...(values.host ? { dockerHost: values.host } : {}),
+          },
+          write,
+        );
+      } catch (err) {
+        if (err instanceof DsError && (err.code === 'DOCKER_UNREACHABLE' || err.code === 'DOCKER_TIMEOUT')) fail(describeError(err), EXIT.UNAVAILABLE);
+        throw err;
+      }
+      return EXIT.OK;
+    }
+    default:
+      fail(`unknown command: ${command}\n\n${USAGE}`, EXIT.USAGE);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`dockstream: ${describeError(err)}\n`);
+    process.exitCode = err instanceof DsError && err.code === 'CONFIG_INVALID' ? EXIT.CONFIG : EXIT.SOFTWARE;
+  },
+);

@@ -1,0 +1,273 @@
+import pRetry from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SinkConfig } from '../config/schema.js';
+import { describeError, isAbortError, SinkError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { DsRecord, HostInfo } from '../records.js';
+import { RECORD_SCHEMA_VERSION } from '../records.js';
+import type { SelfMetrics } from '../telemetry/metrics.js';
+import { nowRfc3339 } from '../util/units.js';
+import type { DeadLetter } from './dead-letter.js';
+import { BoundedQueue } from './queue.js';
+import { recordSize } from './serialize.js';
+import type { BatchDefaults, Sink } from './types.js';
+
+export interface SinkRunnerDeps {
+  readonly log: Logger;
+  readonly metrics: SelfMetrics;
+  readonly deadLetter: DeadLetter;
+  host(): HostInfo;
+  /** Called with each acknowledged batch, in queue order (drives the events cursor). */
+  onDelivered?(sink: string, batch: readonly DsRecord[]): void;
+}
+
+/**
+ * One sink's queue, batcher and delivery loop. Records leave the queue only
+ * once the sink acknowledged them; failures are retried with exponential
+ * backoff and jitter (honouring Retry-After) until shutdown; permanent
+ * failures are dead-lettered and counted.
+ */
+export class SinkRunner {
+  readonly name: string;
+  readonly sink: Sink;
+  private readonly config: SinkConfig;
+  private readonly deps: SinkRunnerDeps;
+  private readonly queue: BoundedQueue<DsRecord>;
+  private readonly maxBatch: number;
+  private readonly lingerMs: number;
+  private wake: (() => void) | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private stopped = new AbortController();
+  private loop: Promise<void> | null = null;
+  /** Records dropped since the last gap record, by kind, and when dropping began. */
+  private droppedSinceGap = 0;
+  private dropStartedAt: string | null = null;
+  private delivering = false;
+  private inFlight = 0;
+  private lastError: string | null = null;
+  private started = false;
+
+  constructor(sink: Sink, config: SinkConfig, defaults: BatchDefaults, deps: SinkRunnerDeps) {
+    this.name = sink.name;
+    this.sink = sink;
+    this.config = config;
+    this.deps = deps;
+    this.queue = new BoundedQueue(config.buffer.max_records, config.buffer.max_size);
+    this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
+    this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+  }
+
+  /** Which records this sink takes. */
+  accepts(sourceName: string, record: DsRecord): boolean {
+    return this.config.inputs.includes(sourceName) && (!this.config.kinds || this.config.kinds.includes(record.kind));
+  }
+
+  hasRoom(): boolean {
+    return this.queue.hasRoom() && !this.closing;
+  }
+
+  get depth(): { records: number; bytes: number } {
+    return { records: this.queue.length, bytes: this.queue.bytes };
+  }
+
+  /** Healthy when started and the last delivery attempt did not fail. */
+  get status(): { ok: boolean; reason: string | null } {
+    if (!this.started) return { ok: false, reason: this.lastError ?? 'not started' };
+    return { ok: this.lastError === null, reason: this.lastError };
+  }
+
+  /** Never blocks: a full queue drops (drop_oldest keeps the newest) and counts it. */
+  enqueue(record: DsRecord): void {
+    const size = recordSize(record);
+    if (!this.queue.hasRoom(size)) {
+      if (this.config.buffer.when_full === 'drop_oldest') {
+        // The batch in flight stays: it leaves only when acknowledged.
+        const inFlight = this.delivering ? this.inFlight : 0;
+        while (!this.queue.hasRoom(size) && this.queue.length > inFlight) {
+          this.countDrop(this.queue.removeAt(inFlight) as DsRecord);
+        }
+      }
+      if (!this.queue.offer(record, size)) {
+        this.countDrop(record);
+        return;
+      }
+    } else {
+      this.queue.offer(record, size);
+    }
+    this.updateGauges();
+    this.maybeWake();
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stop taking records, deliver what is queued until `signal` aborts, then close the sink. */
+  async drain(signal: AbortSignal): Promise<void> {
+    this.closing = true;
+    const onAbort = (): void => this.stopped.abort(new DOMException('drain deadline', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.wake?.();
+    try {
+      await this.loop;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (this.queue.length > 0) {
+        this.deps.log.warn({ sink: this.name, records: this.queue.length }, 'shutdown deadline reached; undelivered records left in memory queue');
+      }
+      await this.sink.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
+    }
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopped.signal;
+    try {
+      await this.withRetry(() => this.sink.start(signal), 'start');
+      this.started = true;
+      this.lastError = null;
+      this.deps.log.info({ sink: this.name, type: this.sink.type }, 'sink started');
+      for (;;) {
+        await this.waitForBatch();
+        if (this.queue.length === 0) {
+          if (this.closing) return;
+          continue;
+        }
+        await this.deliver(this.queue.peek(this.maxBatch), signal);
+        this.injectGapIfDropped();
+      }
+    } catch (err) {
+      if (isAbortError(err) || signal.aborted) return;
+      this.deps.log.error({ sink: this.name, err: describeError(err) }, 'sink loop failed');
+    }
+  }
+
+  private async deliver(batch: DsRecord[], signal: AbortSignal): Promise<void> {
+    this.delivering = true;
+    this.inFlight = batch.length;
+    try {
+      const rejected: Array<{ record: DsRecord; reason: string }> = [];
+      const sendable = this.sink.reject
+        ? batch.filter((r) => {
+            const reason = this.sink.reject?.(r) ?? null;
+            if (reason !== null) rejected.push({ record: r, reason });
+            return reason === null;
+          })
+        : batch;
+      for (const { record, reason } of rejected) await this.deps.deadLetter.write(this.name, [record], reason);
+      if (sendable.length > 0) {
+        try {
+          await this.withRetry(() => this.sink.send(sendable, signal), 'send');
+          for (const r of sendable) this.deps.metrics.recordsOut.inc({ sink: this.name, kind: r.kind });
+          this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
+        } catch (err) {
+          if (!(err instanceof SinkError) || err.retryable) throw err;
+          await this.deps.deadLetter.write(this.name, sendable, err.message);
+        }
+      }
+      this.queue.remove(batch.length);
+      this.updateGauges();
+      this.deps.onDelivered?.(this.name, batch);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private async withRetry(fn: () => Promise<void>, what: 'start' | 'send'): Promise<void> {
+    const signal = this.stopped.signal;
+    await pRetry(
+      async () => {
+        await fn();
+        this.lastError = null;
+      },
+      {
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: this.config.retry.initial,
+        maxTimeout: this.config.retry.max,
+        factor: 2,
+        randomize: true,
+        signal,
+        shouldRetry: ({ error }) => !(error instanceof SinkError && !error.retryable) && !isAbortError(error),
+        onFailedAttempt: async ({ error, attemptNumber }) => {
+          const retryable = !(error instanceof SinkError && !error.retryable);
+          this.lastError = describeError(error);
+          this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
+          if (!retryable || signal.aborted) return;
+          this.deps.metrics.retries.inc({ sink: this.name });
+          const level = attemptNumber === 1 || attemptNumber % 10 === 0 ? 'warn' : 'debug';
+          this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: this.lastError }, 'sink delivery failed; retrying');
+          // Honour Retry-After on top of our own backoff.
+          if (error instanceof SinkError && error.retryAfterMs !== undefined) {
+            await sleep(Math.min(error.retryAfterMs, this.config.retry.max), undefined, { signal }).catch(() => undefined);
+          }
+        },
+      },
+    );
+  }
+
+  /** Resolves when a full batch is queued, the linger time passed, or we are closing. */
+  private async waitForBatch(): Promise<void> {
+    if (this.queue.length >= this.maxBatch || this.closing) return;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      if (this.queue.length > 0) this.armLinger();
+    });
+    this.wake = null;
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+  }
+
+  private maybeWake(): void {
+    if (!this.wake) return;
+    if (this.queue.length >= this.maxBatch) this.wake();
+    else this.armLinger();
+  }
+
+  private armLinger(): void {
+    if (this.lingerTimer || !this.wake) return;
+    const wake = this.wake;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      wake();
+    }, this.lingerMs);
+  }
+
+  private countDrop(record: DsRecord): void {
+    this.deps.metrics.dropped.inc({ component: `sink:${this.name}`, kind: record.kind, reason: 'queue_full' });
+    if (this.droppedSinceGap === 0) {
+      this.dropStartedAt = nowRfc3339();
+      this.deps.log.warn({ sink: this.name, max_records: this.queue.maxItems, max_bytes: this.queue.maxBytes }, 'sink queue full; dropping records');
+    }
+    this.droppedSinceGap++;
+  }
+
+  /** After drops, once there is room again, tell consumers exactly what went missing. */
+  private injectGapIfDropped(): void {
+    if (this.droppedSinceGap === 0 || !this.queue.hasRoom()) return;
+    const to = nowRfc3339();
+    const gap: DsRecord = {
+      kind: 'gap',
+      schema: RECORD_SCHEMA_VERSION,
+      time: to,
+      host: this.deps.host(),
+      from: this.dropStartedAt,
+      to,
+      reason: 'queue_overflow',
+      component: `sink:${this.name}`,
+      dropped: this.droppedSinceGap,
+      detail: 'the sink queue was full; records were dropped',
+    };
+    this.deps.log.warn({ sink: this.name, dropped: this.droppedSinceGap }, 'sink queue has room again; gap recorded');
+    this.droppedSinceGap = 0;
+    this.dropStartedAt = null;
+    this.queue.offer(gap, recordSize(gap));
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    this.deps.metrics.queueRecords.set({ sink: this.name }, this.queue.length);
+    this.deps.metrics.queueBytes.set({ sink: this.name }, this.queue.bytes);
+  }
+}

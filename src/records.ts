@@ -1,0 +1,216 @@
+/**
+ * The record model (DESIGN.md section 2): one self-describing record per
+ * observation, discriminated on `kind`. Every record carries the same envelope.
+ */
+
+export const RECORD_SCHEMA_VERSION = 1;
+
+export type Engine = 'docker' | 'podman';
+
+/** Daemon identity from `/info` and `/version`, stamped on every record. */
+export interface HostInfo {
+  readonly name: string;
+  readonly daemon_id: string;
+  readonly engine: Engine;
+  readonly version: string;
+  readonly api_version: string;
+}
+
+interface Envelope {
+  readonly schema: number;
+  /** RFC 3339 with nanoseconds: when the daemon observed it. */
+  readonly time: string;
+  readonly host: HostInfo;
+}
+
+export interface ContainerRef {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface EventRecord extends Envelope {
+  readonly kind: 'event';
+  /** `container`, `image`, `volume`, `network`, `daemon`, `plugin`, ... */
+  readonly type: string;
+  /** Base action: `exec_start`, `health_status`, `die`. */
+  readonly action: string;
+  /** The suffix after `: ` (`healthy`, the exec command), or null. */
+  readonly action_detail: string | null;
+  readonly actor: { readonly id: string; readonly attributes: Readonly<Record<string, string>> };
+  readonly scope: string | null;
+  /** Exact decimal digits of the daemon's `timeNano` (beyond Number precision). */
+  readonly time_nano: string;
+  /** Present when the actor is a container. */
+  readonly container?: ContainerRef;
+  /** Bytes reclaimed, on `prune` events (API >= 1.41). */
+  readonly reclaimed_bytes?: number;
+  /** Set when the event came from a non-Docker engine and was renamed to Docker's vocabulary. */
+  readonly normalized_from?: { readonly action: string };
+}
+
+export interface CpuStats {
+  /** CPU % as `docker stats` computes it; null when there is no previous sample. */
+  readonly percent: number | null;
+  readonly total_ns: number;
+  readonly kernel_ns: number;
+  readonly user_ns: number;
+  readonly online_cpus: number;
+  readonly throttling: {
+    readonly periods: number;
+    readonly throttled_periods: number;
+    readonly throttled_time_ns: number;
+  };
+}
+
+export interface MemoryStats {
+  /** Usage without cache, exactly as `docker stats` shows it. */
+  readonly usage_bytes: number;
+  /** Raw `memory_stats.usage`. */
+  readonly raw_usage_bytes: number;
+  readonly limit_bytes: number;
+  /** usage_bytes / limit_bytes * 100, or null when the limit is 0. */
+  readonly percent: number | null;
+  /** The figure subtracted: `total_inactive_file` (cgroup v1), `inactive_file` (v2), or null. */
+  readonly cache_bytes: number | null;
+  readonly cache_source: 'total_inactive_file' | 'inactive_file' | null;
+}
+
+export interface NetCounters {
+  readonly rx_bytes: number;
+  readonly rx_packets: number;
+  readonly rx_errors: number;
+  readonly rx_dropped: number;
+  readonly tx_bytes: number;
+  readonly tx_packets: number;
+  readonly tx_errors: number;
+  readonly tx_dropped: number;
+}
+
+export interface StatsRecord extends Envelope {
+  readonly kind: 'stats';
+  readonly container: ContainerRef;
+  readonly cpu: CpuStats;
+  readonly memory: MemoryStats;
+  readonly network: NetCounters & { readonly interfaces: Readonly<Record<string, NetCounters>> };
+  readonly block_io: { readonly read_bytes: number; readonly write_bytes: number };
+  readonly pids: { readonly current: number; readonly limit: number | null };
+}
+
+export const DISK_OBJECT_TYPES = ['images', 'containers', 'volumes', 'build_cache'] as const;
+export type DiskObjectType = (typeof DISK_OBJECT_TYPES)[number];
+
+export interface DiskUsageEntry {
+  readonly total: number;
+  readonly active: number;
+  readonly size_bytes: number;
+  readonly reclaimable_bytes: number;
+  /** Integer percent as the CLI prints it (integer division). */
+  readonly reclaimable_percent: number;
+}
+
+export interface DiskObjectDetail {
+  readonly id: string;
+  readonly name: string;
+  readonly size_bytes: number;
+  readonly reclaimable: boolean;
+}
+
+export interface DiskUsageRecord extends Envelope {
+  readonly kind: 'disk_usage';
+  readonly types: Readonly<Partial<Record<DiskObjectType, DiskUsageEntry>>>;
+  readonly total: DiskUsageEntry;
+  readonly duration_ms: number;
+  /** Where reclaimable figures come from: the daemon (API >= 1.52) or the CLI's pre-29 formulas. */
+  readonly reclaimable_source: 'daemon' | 'cli_formula';
+  /** Largest objects per type, when `verbose` is on. */
+  readonly largest?: Readonly<Partial<Record<DiskObjectType, readonly DiskObjectDetail[]>>>;
+}
+
+export interface InventoryContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly state: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface InventoryRecord extends Envelope {
+  readonly kind: 'inventory';
+  /** Why it was taken: first connect, reconnect, or after a gap. */
+  readonly reason: 'start' | 'reconnect';
+  readonly containers: readonly InventoryContainer[];
+}
+
+export type GapReason =
+  | 'daemon_restarted'
+  | 'ring_overflow'
+  | 'queue_overflow'
+  | 'spool_full'
+  | 'stream_lost'
+  | 'malformed_input';
+
+export interface GapRecord extends Envelope {
+  readonly kind: 'gap';
+  /** RFC 3339: the last point known to be complete (null when unknown). */
+  readonly from: string | null;
+  /** RFC 3339: the first point known to be complete again. */
+  readonly to: string;
+  readonly reason: GapReason;
+  /** Which source or sink the gap concerns. */
+  readonly component: string;
+  /** Records known to be lost, when countable. */
+  readonly dropped?: number;
+  readonly detail?: string;
+}
+
+export interface AlertRecord extends Envelope {
+  readonly kind: 'alert';
+  readonly state: 'firing' | 'resolved';
+  readonly rule: string;
+  readonly object: DiskObjectType | 'total';
+  readonly metric: 'size_bytes' | 'reclaimable_bytes' | 'reclaimable_percent';
+  readonly value: number;
+  readonly threshold: number;
+}
+
+export type DsRecord =
+  | EventRecord
+  | StatsRecord
+  | DiskUsageRecord
+  | InventoryRecord
+  | GapRecord
+  | AlertRecord;
+
+export type RecordKind = DsRecord['kind'];
+export const RECORD_KINDS: readonly RecordKind[] = [
+  'event',
+  'stats',
+  'disk_usage',
+  'inventory',
+  'gap',
+  'alert',
+];
+
+/** Compile-time exhaustiveness check for `switch (record.kind)`. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
+
+/** The container a record is about, if any (Kafka keys, OTLP resources). */
+export function containerOf(record: DsRecord): ContainerRef | undefined {
+  switch (record.kind) {
+    case 'event':
+      return record.container;
+    case 'stats':
+      return record.container;
+    case 'disk_usage':
+    case 'inventory':
+    case 'gap':
+    case 'alert':
+      return undefined;
+    default:
+      return assertNever(record);
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { duration, size } from '../../config/types.js';
+import type { SinkContext, SinkPlugin } from '../../pipeline/types.js';
+import { FileSink } from './sink.js';
+
+const options = z.object({
+  /** The file appended to; directories are created. Rotated files go next to it. */
+  path: z.string().min(1),
+  /** Rotate before the file would grow past this size (between lines). 0 or absent: never. */
+  max_size: size().optional(),
+  /** Rotate once the oldest line in the file is this old. 0 or absent: never. */
+  max_age: duration().optional(),
+  /** Rotated files kept (oldest deleted first); the current file does not count. */
+  max_files: z.number().int().nonnegative().default(5),
+  /** Gzip rotated files in the background (`<rotated>.gz`). */
+  compress: z.boolean().default(false),
+  /** never: leave it to the OS; batch: a send resolves after fdatasync; interval: fdatasync every fsync_interval. */
+  fsync: z.enum(['never', 'batch', 'interval']).default('interval'),
+  fsync_interval: duration()
+    .refine((ms) => ms > 0, 'fsync_interval must be more than 0')
+    .default(1000),
+});
+export type FileSinkOptions = z.output<typeof options>;
+
+/** Internal constructor: tests may pass a clock. */
+export function createFileSink(name: string, opts: FileSinkOptions, ctx: SinkContext, now: () => number = Date.now): FileSink {
+  return new FileSink(
+    name,
+    {
+      path: opts.path,
+      maxSize: opts.max_size ?? 0,
+      maxAgeMs: opts.max_age ?? 0,
+      maxFiles: opts.max_files,
+      compress: opts.compress,
+      fsync: opts.fsync,
+      fsyncIntervalMs: opts.fsync_interval,
+      now,
+    },
+    ctx.log,
+  );
+}
+
+export const fileSinkPlugin: SinkPlugin<FileSinkOptions> = {
+  type: 'file',
+  options,
+  // Big batches: one write (and one fsync with `fsync: batch`) per batch.
+  batchDefaults: { maxRecords: 1000, lingerMs: 250 },
+  create: (name, opts, ctx) => createFileSink(name, opts, ctx),
+};

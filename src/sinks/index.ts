@@ -1,0 +1,10 @@
+import type { SinkPlugin } from '../pipeline/types.js';
+import { fileSinkPlugin } from './file/plugin.js';
+import { stdoutSinkPlugin } from './stdout/plugin.js';
+
+/** Every sink type the config can name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const SINK_PLUGINS: readonly SinkPlugin<any>[] = [
+  stdoutSinkPlugin,
+  fileSinkPlugin,
+];

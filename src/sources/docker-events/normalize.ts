@@ -1,0 +1,131 @@
+import type { ContainerRef, Engine, EventRecord, HostInfo } from '../../records.js';
+import { RECORD_SCHEMA_VERSION } from '../../records.js';
+import { nanosToRfc3339 } from '../../util/units.js';
+
+/** The daemon's event JSON (API 1.24+; legacy status/id/from ignored). */
+export interface RawEvent {
+  readonly Type?: unknown;
+  readonly Action?: unknown;
+  readonly Actor?: { readonly ID?: unknown; readonly Attributes?: unknown };
+  readonly scope?: unknown;
+  readonly time?: unknown;
+  readonly timeNano?: unknown;
+  readonly status?: unknown;
+  readonly id?: unknown;
+}
+
+export class MalformedEventError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`malformed event: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/** Podman speaks the Docker API with its own action names; map them to Docker's. */
+const PODMAN_ACTIONS: Readonly<Record<string, string>> = {
+  died: 'die',
+  remove: 'destroy',
+  exec: 'exec_start',
+  exec_died: 'exec_die',
+};
+
+const TIME_NANO = /"timeNano":\s*(\d+)/g;
+
+/**
+ * The exact decimal digits of the top-level `timeNano` (DESIGN gotcha 3:
+ * JSON.parse rounds ~1.8e18). Attribute values are JSON strings, so an
+ * unescaped `"timeNano":<digits>` can only be a key; the last one is the
+ * envelope's (dockerd writes it last).
+ */
+export function extractTimeNano(line: string): string | null {
+  let last: string | null = null;
+  TIME_NANO.lastIndex = 0;
+  for (let m = TIME_NANO.exec(line); m !== null; m = TIME_NANO.exec(line)) last = m[1] ?? null;
+  return last;
+}
+
+/** Parse one NDJSON line into a raw event plus its exact nanosecond time. Throws MalformedEventError. */
+export function parseEventLine(line: string): { raw: RawEvent; timeNano: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    throw new MalformedEventError('invalid_json');
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new MalformedEventError('not_an_object');
+  const ev = raw as RawEvent;
+  let timeNano = extractTimeNano(line);
+  if (timeNano === null) {
+    if (typeof ev.time !== 'number' || !Number.isFinite(ev.time)) throw new MalformedEventError('no_time');
+    timeNano = (BigInt(Math.trunc(ev.time)) * 1_000_000_000n).toString();
+  }
+  return { raw: ev, timeNano };
+}
+
+function stringAttrs(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/** Split `exec_start: sh -c …` / `health_status: healthy` into base action and detail. */
+export function splitAction(action: string): { action: string; detail: string | null } {
+  const i = action.indexOf(': ');
+  return i < 0 ? { action, detail: null } : { action: action.slice(0, i), detail: action.slice(i + 2) };
+}
+
+/** Bytes reclaimed by a `prune` event (`reclaimed` attribute, API >= 1.41). */
+export function reclaimedBytes(attributes: Readonly<Record<string, string>>): number | undefined {
+  const text = attributes['reclaimed'];
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+export function normalizeEvent(raw: RawEvent, timeNano: string, host: HostInfo, engine: Engine = host.engine): EventRecord {
+  const type = typeof raw.Type === 'string' ? raw.Type : typeof raw.status === 'string' ? 'container' : '';
+  const fullAction = typeof raw.Action === 'string' ? raw.Action : typeof raw.status === 'string' ? raw.status : '';
+  if (!type || !fullAction) throw new MalformedEventError('no_type_or_action');
+  const attributes = stringAttrs(raw.Actor?.Attributes);
+  const id = typeof raw.Actor?.ID === 'string' ? raw.Actor.ID : typeof raw.id === 'string' ? raw.id : '';
+
+  let { action, detail } = splitAction(fullAction);
+  let normalizedFrom: string | undefined;
+  if (engine === 'podman') {
+    const mapped = PODMAN_ACTIONS[action];
+    if (mapped !== undefined) {
+      normalizedFrom = action;
+      action = mapped;
+    }
+    // Podman reports the health state in an attribute, not as a suffix.
+    if (action === 'health_status' && detail === null) detail = attributes['health_status'] ?? null;
+  }
+
+  const container: ContainerRef | undefined =
+    type === 'container' ? { id, name: attributes['name'] ?? '', image: attributes['image'] ?? '' } : undefined;
+  const reclaimed = action === 'prune' ? reclaimedBytes(attributes) : undefined;
+
+  return {
+    kind: 'event',
+    schema: RECORD_SCHEMA_VERSION,
+    time: nanosToRfc3339(timeNano),
+    host,
+    type,
+    action,
+    action_detail: detail,
+    actor: { id, attributes },
+    scope: typeof raw.scope === 'string' ? raw.scope : null,
+    time_nano: timeNano,
+    ...(container ? { container } : {}),
+    ...(reclaimed !== undefined ? { reclaimed_bytes: reclaimed } : {}),
+    ...(normalizedFrom !== undefined ? { normalized_from: { action: normalizedFrom } } : {}),
+  };
+}
+
+/** Identity of an event for de-duplicating the inclusive `since` boundary. */
+export function eventKey(e: Pick<EventRecord, 'time_nano' | 'type' | 'action' | 'action_detail' | 'actor'>): string {
+  return `${e.time_nano}|${e.type}|${e.actor.id}|${e.action}|${e.action_detail ?? ''}`;
+}

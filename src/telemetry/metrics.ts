@@ -1,0 +1,113 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The agent's own metrics, one registry per agent instance (tests run several).
+ * Components get this object and update the series that concern them.
+ */
+export class SelfMetrics {
+  readonly registry = new Registry();
+
+  readonly recordsIn = new Counter({
+    name: 'dockstream_source_records_total',
+    help: 'Records emitted by a source',
+    labelNames: ['source', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsOut = new Counter({
+    name: 'dockstream_sink_records_total',
+    help: 'Records acknowledged by a sink',
+    labelNames: ['sink', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'dockstream_dropped_records_total',
+    help: 'Records dropped, by component and reason',
+    labelNames: ['component', 'kind', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'dockstream_dead_lettered_records_total',
+    help: 'Records a sink rejected permanently, written to the dead-letter file',
+    labelNames: ['sink', 'kind', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'dockstream_sink_retries_total',
+    help: 'Batch delivery retries',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly sendErrors = new Counter({
+    name: 'dockstream_sink_errors_total',
+    help: 'Failed batch deliveries, by whether they will be retried',
+    labelNames: ['sink', 'retryable'] as const,
+    registers: [this.registry],
+  });
+  readonly queueRecords = new Gauge({
+    name: 'dockstream_queue_records',
+    help: 'Records waiting in a sink queue (memory)',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly queueBytes = new Gauge({
+    name: 'dockstream_queue_bytes',
+    help: 'Bytes waiting in a sink queue (memory)',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly spoolRecords = new Gauge({
+    name: 'dockstream_spool_records',
+    help: 'Records in a sink disk spool',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly spoolBytes = new Gauge({
+    name: 'dockstream_spool_bytes',
+    help: 'Bytes in a sink disk spool',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly reconnects = new Counter({
+    name: 'dockstream_source_reconnects_total',
+    help: 'Stream reconnects to the daemon',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly malformed = new Counter({
+    name: 'dockstream_malformed_input_total',
+    help: 'Malformed daemon input skipped',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly skippedTicks = new Counter({
+    name: 'dockstream_skipped_ticks_total',
+    help: 'Polling ticks skipped (previous round still running, or sinks full)',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pollErrors = new Counter({
+    name: 'dockstream_poll_errors_total',
+    help: 'Failed polls of a polling source',
+    labelNames: ['source', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly pollDuration = new Histogram({
+    name: 'dockstream_poll_duration_seconds',
+    help: 'Duration of a polling round (stats round, df call)',
+    labelNames: ['source'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly lastEventTime = new Gauge({
+    name: 'dockstream_last_event_timestamp_seconds',
+    help: 'Daemon time of the last event received',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'dockstream_last_success_timestamp_seconds',
+    help: 'Wall time of the last successful operation per component',
+    labelNames: ['component'] as const,
+    registers: [this.registry],
+  });
+}

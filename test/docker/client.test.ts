@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareApiVersions, DockerClient } from '../../src/docker/client.js';
+import { resolveConnection } from '../../src/docker/host.js';
+import { DsError } from '../../src/errors.js';
+import { nullLogger } from '../../src/log.js';
+
+describe('docker host resolution', () => {
+  it('follows -H, then config, then DOCKER_HOST, then the local socket', () => {
+    expect(resolveConnection({}, {})).toMatchObject({ kind: 'unix', socketPath: '/var/run/docker.sock' });
+    expect(resolveConnection({}, { DOCKER_HOST: 'unix:///run/x.sock' })).toMatchObject({ kind: 'unix', socketPath: '/run/x.sock' });
+    expect(resolveConnection({ host: 'tcp://127.0.0.1' }, { DOCKER_HOST: 'unix:///run/x.sock' })).toMatchObject({
+      kind: 'tcp',
+      origin: 'http://127.0.0.1:2375',
+      tls: null,
+    });
+  });
+
+  it('enables TLS for any non-empty DOCKER_TLS_VERIFY (even 0), port 2376, certs from DOCKER_CERT_PATH', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-certs-'));
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(dir, f), `-- ${f} --`);
+    const c = resolveConnection({ host: 'tcp://127.0.0.1' }, { DOCKER_TLS_VERIFY: '0', DOCKER_CERT_PATH: dir });
+    expect(c).toMatchObject({ kind: 'tcp', origin: 'https://127.0.0.1:2376' });
+    if (c.kind !== 'tcp' || !c.tls) throw new Error('expected tls');
+    expect(c.tls.ca?.toString()).toBe('-- ca.pem --');
+    expect(c.tls.key?.toString()).toBe('-- key.pem --');
+    expect(c.tls.verify).toBe(true);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('rejects hosts it cannot use', () => {
+    expect(() => resolveConnection({ host: 'ssh://me@box' }, {})).toThrow(/invalid docker host/);
+    expect(() => resolveConnection({ host: 'tcp://127.0.0.1', tls: { verify: true, ca: '/nonexistent/ca.pem' } }, {})).toThrow(/cannot read TLS file/);
+  });
+
+  it('compares API versions numerically', () => {
+    expect(compareApiVersions('1.9', '1.41')).toBeLessThan(0);
+    expect(compareApiVersions('1.52', '1.52')).toBe(0);
+  });
+});
+
+describe('docker client', () => {
+  let server: Server;
+  let dir: string;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ds-cl-'));
+    server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/_ping') {
+        res.writeHead(200, { 'Api-Version': '1.45', 'Content-Type': 'text/plain' });
+        res.end('OK');
+      } else if (req.url === '/v1.45/version') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"Version":"26.1.0","ApiVersion":"1.45","MinAPIVersion":"1.24"}');
+      } else {
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end('{"message":"page not found"}');
+      }
+    });
+    await new Promise<void>((r) => server.listen(join(dir, 'd.sock'), r));
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const client = () => new DockerClient(resolveConnection({ host: `unix://${join(dir, 'd.sock')}` }, {}), { timeoutMs: 2000, log: nullLogger() });
+
+  it('refuses anything but GET and HEAD, before sending a byte', async () => {
+    const c = client();
+    const before = seen.length;
+    for (const method of ['POST', 'DELETE', 'PUT', 'PATCH']) {
+      const err = await c.request(method, '/containers/x/kill').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DsError);
+      expect((err as DsError).code).toBe('DOCKER_METHOD_REFUSED');
+    }
+    expect(seen.length).toBe(before);
+    await c.close();
+  });
+
+  it('negotiates min(daemon, ours) and prefixes every path with it', async () => {
+    const c = client();
+    expect(await c.negotiate()).toBe('1.45');
+    const v = await c.getJson<{ Version: string }>('/version');
+    expect(v.Version).toBe('26.1.0');
+    expect(seen).toContain('GET /v1.45/version');
+    const err = await c.getJson('/nope').catch((e: unknown) => e);
+    expect((err as Error).message).toBe('docker /nope: 404 page not found');
+    await c.close();
+  });
+
+  it('reports an unreachable daemon with a stable code', async () => {
+    const c = new DockerClient(resolveConnection({ host: `unix://${join(dir, 'absent.sock')}` }, {}), { timeoutMs: 1000, log: nullLogger() });
+    const err = await c.negotiate().catch((e: unknown) => e);
+    expect((err as DsError).code).toBe('DOCKER_UNREACHABLE');
+    await c.close();
+  });
+});

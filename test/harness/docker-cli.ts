@@ -1,0 +1,57 @@
+// The docker CLI pointed at one daemon. Tests use it to act on the daemon
+// (run, stop, rm...) while the agent under test only watches.
+import { run, type RunResult } from './proc.js';
+
+export interface DockerCallOptions {
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+export interface DockerCli {
+  readonly host: string;
+  /** Runs `docker -H host ...args`; never throws for a non-zero exit. */
+  docker(args: string[], opts?: DockerCallOptions): Promise<RunResult>;
+  /** Like `docker` but throws (with stderr) on a non-zero exit; returns stdout without the trailing newline. */
+  dockerOk(args: string[], opts?: DockerCallOptions): Promise<string>;
+  /**
+   * `docker run -d --network none [--stop-timeout 1] ...args`; returns the container id.
+   * `--stop-timeout 1` is added unless args set one: busybox `sleep` as PID 1 ignores
+   * SIGTERM, so without it every stop or daemon restart waits the default 10 s.
+   */
+  runContainer(args: string[]): Promise<string>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Environment for the CLI: drop DOCKER_* settings that could point it elsewhere. */
+function cliEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('DOCKER_')) env[k] = v;
+  }
+  env.DOCKER_CLI_HINTS = 'false';
+  return env;
+}
+
+export function dockerCli(host: string): DockerCli {
+  const env = cliEnv();
+  const docker = (args: string[], opts: DockerCallOptions = {}): Promise<RunResult> =>
+    run('docker', ['-H', host, ...args], {
+      env,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(opts.input === undefined ? {} : { input: opts.input }),
+    });
+  const dockerOk = async (args: string[], opts?: DockerCallOptions): Promise<string> => {
+    const res = await docker(args, opts);
+    if (res.code !== 0) {
+      throw new Error(`docker ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
+    }
+    return res.stdout.replace(/\n$/, '');
+  };
+  const runContainer = async (args: string[]): Promise<string> => {
+    const stopTimeout = args.some((a) => a.startsWith('--stop-timeout')) ? [] : ['--stop-timeout', '1'];
+    const id = await dockerOk(['run', '-d', '--network', 'none', ...stopTimeout, ...args]);
+    return id.trim();
+  };
+  return { host, docker, dockerOk, runContainer };
+}

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { EventRecord, DsRecord } from '../../../src/records.js';
+import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { daemonEvents } from '../../harness/daemon-events.js';
+import { BUSYBOX_IMAGE, dockerCli, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
+
+const config = (host: string, filters = '') => `
+docker:
+  host: ${host}
+state_dir: \${DIR}/state
+shutdown_timeout: 5s
+sources:
+  events:
+    type: docker_events
+    reconnect: { initial: 200ms, max: 1s }
+${filters}
+sinks:
+  out:
+    type: file
+    inputs: [events]
+    path: \${DIR}/out/records.ndjson
+    fsync: batch
+    batch: { linger: 20ms }
+`;
+
+const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
+const key = (e: { type: string; action: string; id: string; timeNano: string }) => `${e.timeNano} ${e.type} ${e.action} ${e.id}`;
+const recKey = (e: EventRecord) => key({ type: e.type, action: e.action_detail ? `${e.action}: ${e.action_detail}` : e.action, id: e.actor.id, timeNano: e.time_nano });
+
+describe('docker_events source against a real dockerd', () => {
+  const host = inject('dockerHost');
+  const socketPath = inject('dockerSocketPath');
+  const cli = dockerCli(host);
+
+  it('emits container, volume and image events whose time_nano equals the daemon digit for digit', async () => {
+    const a = startAgent(config(host));
+    try {
+      await waitFor(() => a.records().some((r) => r.kind === 'inventory'), 20_000, 'inventory');
+      const t0 = Date.now() / 1000 - 0.001;
+      await cli.dockerOk(['run', '--rm', '--network', 'none', '--name', 'ev-run', BUSYBOX_IMAGE, 'true']);
+      await cli.dockerOk(['volume', 'create', 'ev-vol']);
+      await cli.dockerOk(['volume', 'rm', 'ev-vol']);
+      await cli.dockerOk(['tag', BUSYBOX_IMAGE, 'local/ev-tag:1']);
+      await cli.dockerOk(['rmi', 'local/ev-tag:1']);
+      const t1 = Date.now() / 1000 + 0.001;
+      const fromDaemon = await daemonEvents(socketPath, t0, t1);
+      expect(fromDaemon.length).toBeGreaterThanOrEqual(9);
+      await waitFor(() => events(a.records()).length >= fromDaemon.length, 20_000, 'all events in the file');
+      await a.stop();
+      const got = events(a.records()).filter((e) => {
+        const t = Number(BigInt(e.time_nano) / 1000n) / 1e6;
+        return t >= t0 && t <= t1;
+      });
+      expect(got.map(recKey)).toEqual(fromDaemon.map(key));
+      const actions = new Set(got.map((e) => `${e.type}:${e.action}`));
+      for (const want of ['container:create', 'container:start', 'container:die', 'container:destroy', 'volume:create', 'volume:destroy', 'image:tag', 'image:untag']) {
+        expect(actions).toContain(want);
+      }
+      const die = got.find((e) => e.action === 'die');
+      expect(die?.container).toMatchObject({ name: 'ev-run', image: BUSYBOX_IMAGE });
+      expect(die?.actor.attributes['exitCode']).toBe('0');
+      expect(die?.host.api_version).toMatch(/^1\.\d+$/);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
+    }
+  });
+
+  it('sends config filters to the daemon: only the asked-for types arrive', async () => {
+    const a = startAgent(config(host, '    filters:\n      type: [volume]\n      event: [create]'));
+    try {
+      await waitFor(() => a.records().some((r) => r.kind === 'inventory'), 20_000, 'inventory');
+      await cli.dockerOk(['run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'true']);
+      await cli.dockerOk(['volume', 'create', 'flt-vol']);
+      await cli.dockerOk(['volume', 'rm', 'flt-vol']);
+      await waitFor(() => events(a.records()).length >= 1, 20_000, 'volume event');
+      // Give any wrongly unfiltered events time to show up before judging.
+      await new Promise((r) => setTimeout(r, 500));
+      await a.stop();
+      expect(events(a.records()).map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual(['volume:create:flt-vol']);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
+    }
+  });
+});
+
+describe('docker_events across a daemon restart', () => {
+  let d: PrivateDockerd;
+  let a: RunningAgent | undefined;
+  beforeAll(async () => {
+    d = await startDockerd({ name: 'events-restart' });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    if (a) removeDir(a.dir);
+    await d?.stop();
+  });
+
+  it('resumes by itself, loses nothing after the restart, duplicates nothing before it, and says gap + inventory', async () => {
+    await d.runContainer(['--name', 'long', BUSYBOX_IMAGE, 'sleep', '3600']);
+    a = startAgent(config(d.host));
+    const agent = a;
+    await waitFor(() => agent.records().some((r) => r.kind === 'inventory'), 20_000, 'inventory');
+    const t0 = Date.now() / 1000;
+    for (let i = 0; i < 3; i++) await d.dockerOk(['run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'true']);
+    const before = await daemonEvents(d.socketPath, t0, Date.now() / 1000);
+    await waitFor(() => events(agent.records()).length >= before.length, 20_000, 'pre-restart events');
+
+    await d.restart();
+    const tRestart = Date.now() / 1000;
+    await waitFor(() => agent.records().filter((r) => r.kind === 'inventory').length >= 2, 30_000, 'reconnect inventory');
+    for (let i = 0; i < 3; i++) await d.dockerOk(['run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'true']);
+    await d.dockerOk(['volume', 'create', 'after-restart']);
+    const after = await daemonEvents(d.socketPath, tRestart, Date.now() / 1000);
+    expect(after.length).toBeGreaterThanOrEqual(13);
+    await waitFor(() => events(agent.records()).some((e) => e.actor.id === 'after-restart'), 20_000, 'post-restart events');
+    await agent.stop();
+
+    const all = agent.records();
+    const evs = events(all);
+    // nothing duplicated
+    expect(new Set(evs.map(recKey)).size).toBe(evs.length);
+    // everything the daemon reports before and after the restart arrived
+    const got = new Set(evs.map(recKey));
+    for (const e of [...before, ...after]) expect(got).toContain(key(e));
+    // a gap and a reconnect inventory mark the restart, in that order, before post-restart events
+    const gapIdx = all.findIndex((r) => r.kind === 'gap');
+    expect(gapIdx).toBeGreaterThan(0);
+    const gap = all[gapIdx];
+    expect(gap).toMatchObject({ kind: 'gap', reason: 'daemon_restarted', component: 'events' });
+    const inv = all[gapIdx + 1];
+    expect(inv).toMatchObject({ kind: 'inventory', reason: 'reconnect' });
+    if (inv?.kind !== 'inventory') throw new Error('no inventory');
+    expect(inv.containers.map((c) => c.name)).toContain('long');
+    const firstAfter = all.findIndex((r) => r.kind === 'event' && r.actor.id === 'after-restart');
+    expect(firstAfter).toBeGreaterThan(gapIdx);
+  });
+});
