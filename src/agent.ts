@@ -1,16 +1,20 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import pRetry from 'p-retry';
 import type { Config } from './config/schema.js';
 import { DockerClient } from './docker/client.js';
 import { resolveConnection } from './docker/host.js';
 import { describeError, isAbortError } from './errors.js';
 import type { Logger } from './log.js';
+import { EventsCursor, loadCursor } from './pipeline/cursor.js';
 import { Pipeline } from './pipeline/pipeline.js';
+import { prepareStateDir } from './state-dir.js';
 import type { Sink, Source, SourceContext, SourceOnceOptions } from './pipeline/types.js';
 import type { DsRecord, HostInfo } from './records.js';
 import { SINK_PLUGINS } from './sinks/index.js';
 import { SOURCE_PLUGINS } from './sources/index.js';
 import { SelfMetrics } from './telemetry/metrics.js';
+import { startTelemetry, type AgentTelemetry } from './telemetry/agent-telemetry.js';
 
 export interface AgentOptions {
   /** `-H`: overrides the config's daemon address. */
@@ -51,6 +55,10 @@ export class Agent {
   readonly pipeline: Pipeline;
   readonly sources: readonly Source[];
   private host: HostInfo = provisionalHost();
+  /** One at-least-once cursor per events source. */
+  readonly cursors = new Map<string, EventsCursor>();
+  /** /metrics, /healthz, /readyz once `run()` started them; null when off or the address could not be bound. */
+  telemetry: AgentTelemetry | null = null;
   private readonly sourcesStop = new AbortController();
   private readonly drainStop = new AbortController();
   private running: Promise<void> | null = null;
@@ -62,8 +70,34 @@ export class Agent {
     this.metrics = options.metrics ?? new SelfMetrics();
     this.docker = createDockerClient(config, log.child({ component: 'docker' }), options.dockerHost);
     const sinks = Object.entries(config.sinks).map(([name, sc]) => createSink(name, sc, log, this.metrics, () => this.host));
-    this.pipeline = new Pipeline(config, sinks, { log, metrics: this.metrics, host: () => this.host });
+    this.pipeline = new Pipeline(config, sinks, {
+      log,
+      metrics: this.metrics,
+      host: () => this.host,
+      onSettled: (sink, records) => {
+        for (const cursor of this.cursors.values()) cursor.settled(sink, records);
+      },
+    });
     this.sources = createSources(config);
+  }
+
+  /** Cursors live in `<state_dir>/cursor/<source>.json`. */
+  private openCursors(): void {
+    for (const source of this.sources) {
+      if (source.type !== 'docker_events') continue;
+      const options = this.config.sources[source.name] as { cursor_interval?: number };
+      const sinks = Object.entries(this.config.sinks)
+        .filter(([, sc]) => sc.inputs.includes(source.name) && (!sc.kinds || sc.kinds.includes('event')))
+        .map(([name]) => name);
+      const path = join(this.config.state_dir, 'cursor', `${source.name}.json`);
+      let initial = null;
+      try {
+        initial = loadCursor(path);
+      } catch (err) {
+        this.log.error({ source: source.name, path, err: describeError(err) }, 'events cursor unreadable; starting without it');
+      }
+      this.cursors.set(source.name, new EventsCursor(path, sinks, options.cursor_interval ?? 1000, this.log, initial));
+    }
   }
 
   get hostInfo(): HostInfo {
@@ -90,7 +124,11 @@ export class Agent {
   }
 
   private async runInner(): Promise<void> {
+    prepareStateDir(this.config.state_dir);
+    this.openCursors();
+    await this.pipeline.open();
     this.pipeline.start();
+    this.telemetry = await startTelemetry(this, this.sourcesStop.signal);
     await this.waitForDaemon();
     const signal = this.sourcesStop.signal;
     const runs = signal.aborted
@@ -107,7 +145,9 @@ export class Agent {
       await this.pipeline.drain(this.drainStop.signal);
     } finally {
       clearTimeout(deadline);
+      await Promise.all([...this.cursors.values()].map((c) => c.flush()));
       await this.docker.close();
+      await this.telemetry?.close();
       this.log.info('stopped');
     }
   }
@@ -140,13 +180,20 @@ export class Agent {
   }
 
   private sourceContext(source: Source, signal: AbortSignal): SourceContext {
+    const cursor = this.cursors.get(source.name);
     return {
+      initialCursor: () => cursor?.current ?? null,
       docker: this.docker,
       host: () => this.host,
       setHost: (h) => {
         this.host = h;
       },
-      emit: (record: DsRecord) => this.pipeline.emit(source.name, record),
+      emit: cursor
+        ? (record: DsRecord) => {
+            if (record.kind === 'event') cursor.track(record);
+            this.pipeline.emit(source.name, record);
+          }
+        : (record: DsRecord) => this.pipeline.emit(source.name, record),
       hasCapacity: () => this.pipeline.hasCapacity(source.name),
       onEvent: (listener) => this.pipeline.onEvent(listener),
       log: this.log.child({ component: `source:${source.name}` }),

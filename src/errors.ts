@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'SINK_PERMANENT'
   | 'SINK_UNREACHABLE'
   | 'STATE_DIR'
+  | 'TELEMETRY_LISTEN'
   | 'ABORTED';
 
 export class DsError extends Error {

@@ -11,7 +11,7 @@ import { parseDuration } from './util/units.js';
 import { VERSION } from './version.js';
 
 /** sysexits.h: what systemd and operators expect. */
-const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, UNAVAILABLE: 69, SOFTWARE: 70, CONFIG: 78 } as const;
+const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, UNAVAILABLE: 69, SOFTWARE: 70, CANTCREAT: 73, CONFIG: 78 } as const;
 
 const USAGE = `usage: dockstream [command] [options]
 
@@ -145,6 +145,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`dockstream: ${describeError(err)}\n`);
-    process.exitCode = err instanceof DsError && err.code === 'CONFIG_INVALID' ? EXIT.CONFIG : EXIT.SOFTWARE;
+    const code = err instanceof DsError ? err.code : undefined;
+    process.exitCode = code === 'CONFIG_INVALID' ? EXIT.CONFIG : code === 'STATE_DIR' ? EXIT.CANTCREAT : EXIT.SOFTWARE;
   },
 );

@@ -10,7 +10,7 @@ export interface PipelineDeps {
   readonly log: Logger;
   readonly metrics: SelfMetrics;
   host(): HostInfo;
-  onDelivered?(sink: string, batch: readonly DsRecord[]): void;
+  onSettled?(sink: string, records: readonly DsRecord[]): void;
 }
 
 /**
@@ -34,7 +34,8 @@ export class Pipeline {
           metrics: deps.metrics,
           deadLetter,
           host: deps.host,
-          ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
+          stateDir: config.state_dir,
+          ...(deps.onSettled ? { onSettled: deps.onSettled } : {}),
         }),
     );
     for (const name of Object.keys(config.sources)) {
@@ -67,6 +68,11 @@ export class Pipeline {
   onEvent(listener: (e: EventRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Opens disk spools (replaying what a previous run left behind). */
+  async open(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.open()));
   }
 
   start(): void {

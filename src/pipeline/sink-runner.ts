@@ -8,8 +8,9 @@ import { RECORD_SCHEMA_VERSION } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import { nowRfc3339 } from '../util/units.js';
 import type { DeadLetter } from './dead-letter.js';
-import { BoundedQueue } from './queue.js';
-import { recordSize } from './serialize.js';
+import { join } from 'node:path';
+import { MemoryBuffer, type SinkBuffer } from './buffer.js';
+import { DiskSpool } from './spool.js';
 import type { BatchDefaults, Sink } from './types.js';
 
 export interface SinkRunnerDeps {
@@ -17,8 +18,13 @@ export interface SinkRunnerDeps {
   readonly metrics: SelfMetrics;
   readonly deadLetter: DeadLetter;
   host(): HostInfo;
-  /** Called with each acknowledged batch, in queue order (drives the events cursor). */
-  onDelivered?(sink: string, batch: readonly DsRecord[]): void;
+  /** Where disk spools live (`<state_dir>/spool/<sink>`). */
+  readonly stateDir: string;
+  /**
+   * Records this sink is done with, in queue order: delivered (or dead-lettered)
+   * with a memory buffer, durably spooled with a disk buffer. Drives the events cursor.
+   */
+  onSettled?(sink: string, records: readonly DsRecord[]): void;
 }
 
 /**
@@ -32,7 +38,7 @@ export class SinkRunner {
   readonly sink: Sink;
   private readonly config: SinkConfig;
   private readonly deps: SinkRunnerDeps;
-  private readonly queue: BoundedQueue<DsRecord>;
+  private buffer: SinkBuffer;
   private readonly maxBatch: number;
   private readonly lingerMs: number;
   private wake: (() => void) | null = null;
@@ -42,6 +48,7 @@ export class SinkRunner {
   private loop: Promise<void> | null = null;
   /** Records dropped since the last gap record, by kind, and when dropping began. */
   private droppedSinceGap = 0;
+  private gapRetryAt = 0;
   private dropStartedAt: string | null = null;
   private delivering = false;
   private inFlight = 0;
@@ -53,7 +60,8 @@ export class SinkRunner {
     this.sink = sink;
     this.config = config;
     this.deps = deps;
-    this.queue = new BoundedQueue(config.buffer.max_records, config.buffer.max_size);
+    // A disk spool replaces this in open(); until then nothing is offered.
+    this.buffer = new MemoryBuffer(config.buffer.max_records, config.buffer.max_size);
     this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
     this.lingerMs = config.batch.linger ?? defaults.lingerMs;
   }
@@ -64,11 +72,38 @@ export class SinkRunner {
   }
 
   hasRoom(): boolean {
-    return this.queue.hasRoom() && !this.closing;
+    return this.buffer.hasRoom() && !this.closing;
   }
 
   get depth(): { records: number; bytes: number } {
-    return { records: this.queue.length, bytes: this.queue.bytes };
+    return this.buffer.depth;
+  }
+
+  get bufferKind(): 'memory' | 'disk' {
+    return this.buffer.kind;
+  }
+
+  /** Opens the disk spool (replaying what a previous run left) when configured. */
+  async open(): Promise<void> {
+    if (this.config.buffer.type !== 'disk' || this.buffer.kind === 'disk') return;
+    const spool = await DiskSpool.open(join(this.deps.stateDir, 'spool', this.name), this.config.buffer.max_size, this.deps.log.child({ sink: this.name }));
+    spool.onDurable = (records) => this.deps.onSettled?.(this.name, records);
+    spool.onLost = (records, err) => {
+      this.deps.log.error({ sink: this.name, records: records.length, err: describeError(err) }, 'spool write failed; records dropped');
+      for (const r of records) {
+        // Our own gap record lost too: announce those drops again later, not in a tight loop.
+        if (r.kind === 'gap' && r.component === `sink:${this.name}`) {
+          this.droppedSinceGap += r.dropped ?? 0;
+          this.dropStartedAt ??= r.from;
+          this.gapRetryAt = Date.now() + 1000;
+        } else {
+          this.countDrop(r.kind, 1);
+        }
+      }
+      this.maybeWake();
+    };
+    this.buffer = spool;
+    this.updateGauges();
   }
 
   /** Healthy when started and the last delivery attempt did not fail. */
@@ -77,23 +112,17 @@ export class SinkRunner {
     return { ok: this.lastError === null, reason: this.lastError };
   }
 
-  /** Never blocks: a full queue drops (drop_oldest keeps the newest) and counts it. */
+  /** Never blocks: a full buffer drops (drop_oldest: the oldest not in flight) and counts it. */
   enqueue(record: DsRecord): void {
-    const size = recordSize(record);
-    if (!this.queue.hasRoom(size)) {
+    if (!this.buffer.offer(record)) {
       if (this.config.buffer.when_full === 'drop_oldest') {
-        // The batch in flight stays: it leaves only when acknowledged.
-        const inFlight = this.delivering ? this.inFlight : 0;
-        while (!this.queue.hasRoom(size) && this.queue.length > inFlight) {
-          this.countDrop(this.queue.removeAt(inFlight) as DsRecord);
-        }
+        const dropped = this.buffer.dropOldest(this.delivering ? this.inFlight : 0);
+        for (const [kind, n] of Object.entries(dropped)) this.countDrop(kind, n);
       }
-      if (!this.queue.offer(record, size)) {
-        this.countDrop(record);
+      if (!this.buffer.offer(record)) {
+        this.countDrop(record.kind, 1);
         return;
       }
-    } else {
-      this.queue.offer(record, size);
     }
     this.updateGauges();
     this.maybeWake();
@@ -113,9 +142,13 @@ export class SinkRunner {
       await this.loop;
     } finally {
       signal.removeEventListener('abort', onAbort);
-      if (this.queue.length > 0) {
-        this.deps.log.warn({ sink: this.name, records: this.queue.length }, 'shutdown deadline reached; undelivered records left in memory queue');
+      const left = this.buffer.depth.records;
+      if (left > 0 && this.buffer.kind === 'memory') {
+        this.deps.log.warn({ sink: this.name, records: left }, 'shutdown deadline reached; undelivered records left in memory queue');
+      } else if (left > 0) {
+        this.deps.log.info({ sink: this.name, records: left }, 'undelivered records stay in the disk spool for the next start');
       }
+      await this.buffer.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'spool close failed'));
       await this.sink.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
     }
   }
@@ -129,11 +162,13 @@ export class SinkRunner {
       this.deps.log.info({ sink: this.name, type: this.sink.type }, 'sink started');
       for (;;) {
         await this.waitForBatch();
-        if (this.queue.length === 0) {
+        this.injectGapIfDropped();
+        const batch = this.buffer.depth.records === 0 ? [] : await this.buffer.peek(this.maxBatch);
+        if (batch.length === 0) {
           if (this.closing) return;
           continue;
         }
-        await this.deliver(this.queue.peek(this.maxBatch), signal);
+        await this.deliver(batch, signal);
         this.injectGapIfDropped();
       }
     } catch (err) {
@@ -165,9 +200,9 @@ export class SinkRunner {
           await this.deps.deadLetter.write(this.name, sendable, err.message);
         }
       }
-      this.queue.remove(batch.length);
+      await this.buffer.ack(batch.length);
       this.updateGauges();
-      this.deps.onDelivered?.(this.name, batch);
+      if (this.buffer.kind === 'memory') this.deps.onSettled?.(this.name, batch);
     } finally {
       this.delivering = false;
     }
@@ -207,10 +242,10 @@ export class SinkRunner {
 
   /** Resolves when a full batch is queued, the linger time passed, or we are closing. */
   private async waitForBatch(): Promise<void> {
-    if (this.queue.length >= this.maxBatch || this.closing) return;
+    if (this.buffer.depth.records >= this.maxBatch || this.closing) return;
     await new Promise<void>((resolve) => {
       this.wake = resolve;
-      if (this.queue.length > 0) this.armLinger();
+      if (this.buffer.depth.records > 0) this.armLinger();
     });
     this.wake = null;
     if (this.lingerTimer) {
@@ -221,7 +256,7 @@ export class SinkRunner {
 
   private maybeWake(): void {
     if (!this.wake) return;
-    if (this.queue.length >= this.maxBatch) this.wake();
+    if (this.buffer.depth.records >= this.maxBatch) this.wake();
     else this.armLinger();
   }
 
@@ -234,18 +269,19 @@ export class SinkRunner {
     }, this.lingerMs);
   }
 
-  private countDrop(record: DsRecord): void {
-    this.deps.metrics.dropped.inc({ component: `sink:${this.name}`, kind: record.kind, reason: 'queue_full' });
+  private countDrop(kind: string, n: number): void {
+    const reason = this.buffer.kind === 'disk' ? 'spool_full' : 'queue_full';
+    this.deps.metrics.dropped.inc({ component: `sink:${this.name}`, kind, reason }, n);
     if (this.droppedSinceGap === 0) {
       this.dropStartedAt = nowRfc3339();
-      this.deps.log.warn({ sink: this.name, max_records: this.queue.maxItems, max_bytes: this.queue.maxBytes }, 'sink queue full; dropping records');
+      this.deps.log.warn({ sink: this.name, buffer: this.buffer.kind, max_records: this.config.buffer.max_records, max_size: this.config.buffer.max_size }, 'sink buffer full; dropping records');
     }
-    this.droppedSinceGap++;
+    this.droppedSinceGap += n;
   }
 
   /** After drops, once there is room again, tell consumers exactly what went missing. */
   private injectGapIfDropped(): void {
-    if (this.droppedSinceGap === 0 || !this.queue.hasRoom()) return;
+    if (this.droppedSinceGap === 0 || !this.buffer.hasRoom() || Date.now() < this.gapRetryAt) return;
     const to = nowRfc3339();
     const gap: DsRecord = {
       kind: 'gap',
@@ -254,20 +290,22 @@ export class SinkRunner {
       host: this.deps.host(),
       from: this.dropStartedAt,
       to,
-      reason: 'queue_overflow',
+      reason: this.buffer.kind === 'disk' ? 'spool_full' : 'queue_overflow',
       component: `sink:${this.name}`,
       dropped: this.droppedSinceGap,
-      detail: 'the sink queue was full; records were dropped',
+      detail: `the sink ${this.buffer.kind === 'disk' ? 'spool' : 'queue'} was full; records were dropped`,
     };
     this.deps.log.warn({ sink: this.name, dropped: this.droppedSinceGap }, 'sink queue has room again; gap recorded');
     this.droppedSinceGap = 0;
     this.dropStartedAt = null;
-    this.queue.offer(gap, recordSize(gap));
+    this.buffer.offer(gap);
     this.updateGauges();
   }
 
   private updateGauges(): void {
-    this.deps.metrics.queueRecords.set({ sink: this.name }, this.queue.length);
-    this.deps.metrics.queueBytes.set({ sink: this.name }, this.queue.bytes);
+    const { records, bytes } = this.buffer.depth;
+    const [r, b] = this.buffer.kind === 'disk' ? [this.deps.metrics.spoolRecords, this.deps.metrics.spoolBytes] : [this.deps.metrics.queueRecords, this.deps.metrics.queueBytes];
+    r.set({ sink: this.name }, records);
+    b.set({ sink: this.name }, bytes);
   }
 }

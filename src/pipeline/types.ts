@@ -3,6 +3,7 @@ import type { DockerClient } from '../docker/client.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, EventRecord, HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
+import type { CursorState } from './cursor.js';
 
 /** What a source gets from the agent. Sources only talk to the daemon and emit. */
 export interface SourceContext {
@@ -21,6 +22,8 @@ export interface SourceContext {
   readonly metrics: SelfMetrics;
   /** Aborted at shutdown: `run` must then return promptly. */
   readonly signal: AbortSignal;
+  /** The persisted events cursor of this source from the previous run, if any. */
+  initialCursor?(): CursorState | null;
 }
 
 export interface Source {

@@ -1,5 +1,6 @@
 import type { SinkPlugin } from '../pipeline/types.js';
 import { fileSinkPlugin } from './file/plugin.js';
+import { otlpSinkPlugin } from './otlp/plugin.js';
 import { stdoutSinkPlugin } from './stdout/plugin.js';
 
 /** Every sink type the config can name. */
@@ -7,4 +8,5 @@ import { stdoutSinkPlugin } from './stdout/plugin.js';
 export const SINK_PLUGINS: readonly SinkPlugin<any>[] = [
   stdoutSinkPlugin,
   fileSinkPlugin,
+  otlpSinkPlugin,
 ];

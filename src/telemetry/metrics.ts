@@ -104,6 +104,25 @@ export class SelfMetrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
+  /** now − lastEventTime per source, computed when scraped (a stalled stream shows as growing lag). */
+  readonly eventsLag = new Gauge({
+    name: 'dockstream_events_lag_seconds',
+    help: 'Seconds between now and the daemon time of the last event received (computed at scrape time)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const now = Date.now() / 1000;
+      for (const { labels, value } of (await this.lastEventTime.get()).values) {
+        // Clamped: a daemon clock slightly ahead of ours is not negative lag.
+        this.eventsLag.set({ source: String(labels.source) }, Math.max(0, now - value));
+      }
+    },
+  });
+  readonly daemonUp = new Gauge({
+    name: 'dockstream_daemon_up',
+    help: '1 when the last /_ping of the docker daemon answered, else 0',
+    registers: [this.registry],
+  });
   readonly lastSuccess = new Gauge({
     name: 'dockstream_last_success_timestamp_seconds',
     help: 'Wall time of the last successful operation per component',

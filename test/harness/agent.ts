@@ -35,7 +35,9 @@ export interface RunningAgent {
  */
 export function startAgent(yaml: string, env: NodeJS.ProcessEnv = {}): RunningAgent {
   const dir = mkdtempSync(join(tmpdir(), 'ds-agent-'));
-  const config = parseConfig(yaml, 'test.yaml', { ...env, DIR: dir });
+  const parsed = parseConfig(yaml, 'test.yaml', { ...env, DIR: dir });
+  // The default 127.0.0.1:9323 would collide between agents and parallel runs: off unless the yaml sets it.
+  const config = /^telemetry:/m.test(yaml) ? parsed : { ...parsed, telemetry: { listen: false as const } };
   const { log, entries } = memoryLogger();
   const agent = new Agent(config, log);
   const done = agent.run();

@@ -63,8 +63,9 @@ export class FileSink implements Sink {
     this.housekeeper = new Housekeeper(this.dir, this.base, settings.maxFiles, settings.compress, log, name);
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     this.assertOpen();
+    signal?.throwIfAborted();
     if (this.started) return;
     await this.lock.run(async () => {
       if (this.started) return;
@@ -89,7 +90,7 @@ export class FileSink implements Sink {
     }
   }
 
-  async check(): Promise<string> {
+  async check(_signal?: AbortSignal): Promise<string> {
     const size = await checkWritable(this.path);
     const { maxSize, maxAgeMs, maxFiles, compress } = this.settings;
     const rotation = [maxSize > 0 ? `${maxSize} bytes` : '', maxAgeMs > 0 ? `${maxAgeMs} ms` : ''].filter(Boolean).join(' or ');
@@ -100,7 +101,7 @@ export class FileSink implements Sink {
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
     this.assertOpen();
     signal.throwIfAborted();
-    if (!this.started) await this.start();
+    if (!this.started) await this.start(signal);
     await this.lock.run(async () => {
       // Sends queued before close() still complete; only later ones fail.
       if (this.ended) throw new SinkError('file sink is closed', { retryable: false, details: { sink: this.name } });
@@ -122,18 +123,21 @@ export class FileSink implements Sink {
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     if (this.ageTimer) clearTimeout(this.ageTimer);
     this.fsyncTimer = this.ageTimer = null;
-    await this.lock.run(async () => {
-      this.ended = true;
-      const file = this.file;
-      this.file = null;
-      if (!file) return;
-      try {
-        if (this.settings.fsync !== 'never') await file.sync();
-      } finally {
-        await file.close();
-      }
-    });
-    await this.housekeeper.idle();
+    try {
+      await this.lock.run(async () => {
+        this.ended = true;
+        const file = this.file;
+        this.file = null;
+        if (!file) return;
+        try {
+          if (this.settings.fsync !== 'never') await file.sync();
+        } finally {
+          await file.close();
+        }
+      });
+    } finally {
+      await this.housekeeper.idle();
+    }
   }
 
   /** Writes `lines` (batch[done...]), rotating by age before and by size between lines. */

@@ -22,6 +22,8 @@ export class StdoutSink implements Sink {
   /** First stream error seen (EPIPE, EBADF, ...); the stream is unusable after it. */
   private broken: Error | null = null;
   private closed = false;
+  /** Writes whose callback has not fired yet. */
+  private pending = 0;
   private readonly onError = (err: Error): void => {
     if (this.broken === null) {
       this.broken = err;
@@ -39,11 +41,11 @@ export class StdoutSink implements Sink {
     stream.on('error', this.onError);
   }
 
-  async start(): Promise<void> {
+  async start(_signal?: AbortSignal): Promise<void> {
     this.assertUsable();
   }
 
-  async check(): Promise<string> {
+  async check(_signal?: AbortSignal): Promise<string> {
     this.assertUsable();
     const tty = (this.stream as { isTTY?: boolean }).isTTY === true;
     return `stdout: writable (${tty ? 'terminal' : 'pipe or file'}, ${this.settings.pretty ? 'pretty JSON' : 'NDJSON'})`;
@@ -59,7 +61,10 @@ export class StdoutSink implements Sink {
       signal.addEventListener('abort', onAbort, { once: true });
       // The callback fires once this chunk left the stream's buffer: that is
       // both "written" and backpressure (a slow reader delays it).
+      this.pending++;
       this.stream.write(text, (err) => {
+        this.pending--;
+        if (this.closed && this.pending === 0) this.detach();
         signal.removeEventListener('abort', onAbort);
         if (err) {
           this.onError(err);
@@ -73,7 +78,12 @@ export class StdoutSink implements Sink {
     if (this.closed) return;
     this.closed = true;
     // Never end() process.stdout: other writers (once, check) may still use it.
-    // Keep the error listener: a late EPIPE must not crash the process.
+    // The error listener stays until our last write settled: a late EPIPE must not crash the process.
+    if (this.pending === 0) this.detach();
+  }
+
+  private detach(): void {
+    this.stream.off('error', this.onError);
   }
 
   private assertUsable(): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../config/types.js';
+import { parseDuration } from '../../util/units.js';
 import type { SourceOnceOptions, SourcePlugin } from '../../pipeline/types.js';
 import { DockerEventsSource } from './source.js';
 
@@ -49,6 +50,26 @@ const filtersSchema = z
 export const dockerEventsOptions = z.strictObject({
   /** Daemon-side filters: same key ORs, different keys AND. */
   filters: filtersSchema.optional(),
+  /**
+   * Where to start when the agent starts: `cursor` (default) resumes after the
+   * last event every sink acknowledged, or starts now when there is none;
+   * `now` ignores the cursor; `-10m` resumes from the cursor, or starts 10
+   * minutes back when there is none.
+   */
+  start_from: z
+    .string()
+    .default('cursor')
+    .transform((v, ctx) => {
+      if (v === 'cursor' || v === 'now') return { mode: v } as const;
+      const ms = v.startsWith('-') ? parseDuration(v.slice(1)) : null;
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: 'start_from is "cursor", "now" or a negative duration like "-10m"' });
+        return z.NEVER;
+      }
+      return { mode: 'back' as const, ms };
+    }),
+  /** How often the events cursor may be written (also at shutdown). */
+  cursor_interval: duration().default(1000),
   reconnect: z
     .strictObject({
       initial: duration().default(500),

@@ -29,6 +29,8 @@ export class DockerEventsSource implements Source {
   readonly boundary = new EventBoundary();
   /** `since` for the next connect when no event was emitted yet (daemon time, ns). */
   private connectedAtNano: string | null = null;
+  /** Daemon id stored with the cursor we resumed from (a different daemon means a gap). */
+  private resumedDaemonId: string | null = null;
 
   constructor(name: string, options: DockerEventsOptions, once?: SourceOnceOptions) {
     this.name = name;
@@ -38,6 +40,12 @@ export class DockerEventsSource implements Source {
 
   async run(ctx: SourceContext): Promise<void> {
     if (this.once) return this.runOnce(ctx, this.once);
+    const cursor = this.options.start_from.mode === 'now' ? null : (ctx.initialCursor?.() ?? null);
+    if (cursor) {
+      this.boundary.restore(cursor.time_nano, cursor.keys);
+      this.resumedDaemonId = cursor.daemon_id;
+      ctx.log.info({ source: this.name, since: nanosToRfc3339(cursor.time_nano) }, 'resuming from events cursor');
+    }
     let connects = 0;
     let lostAtMs: number | null = null;
     while (!ctx.signal.aborted) {
@@ -80,17 +88,21 @@ export class DockerEventsSource implements Source {
   private async connect(ctx: SourceContext, connects: number, lostAtMs: number | null, daemonWasDown: boolean): Promise<OpenStream> {
     const { docker, signal } = ctx;
     await docker.negotiate(signal);
-    const previousHost = connects > 0 ? ctx.host() : null;
+    const previousDaemonId = connects > 0 ? ctx.host().daemon_id : this.resumedDaemonId;
     const { host, systemTimeNano } = await docker.describe(signal);
     ctx.setHost(host);
     const nowNano = systemTimeNano ?? (BigInt(Date.now()) * 1_000_000n).toString();
     const filters = this.filtersParam();
+    if (connects === 0 && this.boundary.timeNano === null && this.options.start_from.mode === 'back') {
+      this.connectedAtNano = (BigInt(nowNano) - BigInt(this.options.start_from.ms) * 1_000_000n).toString();
+    }
 
     let gap: { reason: GapReason; from: string | null; detail: string } | null = null;
-    if (connects > 0) {
+    // After a reconnect, or at start when resuming from a persisted cursor: can the daemon still replay?
+    if (connects > 0 || this.boundary.timeNano !== null) {
       const sinceNano = this.boundary.timeNano ?? this.connectedAtNano;
       const ring = this.boundary.timeNano === null ? null : await this.ringCheck(ctx, nowNano);
-      const daemonChanged = previousHost !== null && previousHost.daemon_id !== host.daemon_id;
+      const daemonChanged = previousDaemonId !== null && previousDaemonId !== '' && previousDaemonId !== host.daemon_id;
       if (daemonChanged || (ring !== null && !ring.held) || (ring === null && daemonWasDown)) {
         // The ring holds the last 256 events: losing our boundary without it being full means a restart.
         const restarted = daemonChanged || ring === null || ring.count < RING_SIZE;

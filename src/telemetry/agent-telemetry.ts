@@ -1,0 +1,62 @@
+import type { DockerClient } from '../docker/client.js';
+import { describeError, DsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { DaemonProbe, type DaemonProbeOptions } from './daemon-probe.js';
+import { formatListen, parseListen } from './listen.js';
+import type { SelfMetrics } from './metrics.js';
+import { readiness, type SinkHealth } from './readiness.js';
+import { TelemetryServer } from './server.js';
+
+/** The parts of the agent the endpoint reads; read at request time, so a reload is followed. */
+export interface TelemetrySubject {
+  readonly config: { readonly telemetry: { readonly listen: string | false } };
+  readonly log: Logger;
+  readonly metrics: SelfMetrics;
+  readonly docker: DockerClient;
+  readonly pipeline: { readonly runners: readonly SinkHealth[] };
+}
+
+/** The running endpoint and the daemon probe behind /readyz. */
+export class AgentTelemetry {
+  readonly server: TelemetryServer;
+  readonly probe: DaemonProbe;
+
+  constructor(server: TelemetryServer, probe: DaemonProbe) {
+    this.server = server;
+    this.probe = probe;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.probe.stop(), this.server.close()]);
+  }
+}
+
+/**
+ * Starts /metrics, /healthz and /readyz on `telemetry.listen` (null when it
+ * is `false`). A bad address or a port in use is logged as an error and the
+ * agent runs on without the endpoint: losing self-metrics must not stop the
+ * records. `stopping` aborts when shutdown begins (/readyz turns 503).
+ */
+export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSignal, probeOptions?: DaemonProbeOptions): Promise<AgentTelemetry | null> {
+  const listen = agent.config.telemetry.listen;
+  if (listen === false) return null;
+  const log = agent.log.child({ component: 'telemetry' });
+  const probe = new DaemonProbe(() => agent.docker, agent.metrics, log, probeOptions);
+  let server: TelemetryServer;
+  try {
+    server = await TelemetryServer.listen(
+      parseListen(listen),
+      {
+        registry: () => agent.metrics.registry,
+        readiness: () => readiness(probe.state, agent.pipeline.runners, stopping.aborted),
+      },
+      log,
+    );
+  } catch (err) {
+    log.error({ listen, code: err instanceof DsError ? err.code : undefined, err: describeError(err) }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
+    return null;
+  }
+  probe.start();
+  log.info({ listen: formatListen(server.address), endpoints: ['/metrics', '/healthz', '/readyz'] }, 'telemetry endpoint listening');
+  return new AgentTelemetry(server, probe);
+}

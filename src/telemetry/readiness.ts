@@ -1,0 +1,27 @@
+import type { DaemonState } from './daemon-probe.js';
+
+/** What /readyz needs to know about one sink (the pipeline's SinkRunner fits). */
+export interface SinkHealth {
+  readonly name: string;
+  readonly status: { readonly ok: boolean; readonly reason: string | null };
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** One line per problem, prefixed with the component: `docker: …`, `sink kafka: …`. */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Ready = the daemon answers, every sink delivers (started, and its last
+ * delivery attempt did not fail), and the agent is not shutting down.
+ */
+export function readiness(daemon: DaemonState, sinks: readonly SinkHealth[], stopping: boolean): Readiness {
+  const reasons: string[] = [];
+  if (stopping) reasons.push('agent: shutting down');
+  if (daemon.reachable !== true) reasons.push(`docker: ${daemon.reason ?? 'unreachable'}`);
+  for (const sink of sinks) {
+    if (!sink.status.ok) reasons.push(`sink ${sink.name}: ${sink.status.reason ?? 'not delivering'}`);
+  }
+  return { ready: reasons.length === 0, reasons };
+}

@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventsCursor, loadCursor } from '../../src/pipeline/cursor.js';
+import { nullLogger } from '../../src/log.js';
+import { eventKey } from '../../src/sources/docker-events/normalize.js';
+import { event } from './fixtures.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function cursorPath(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ds-cursor-'));
+  dirs.push(d);
+  return join(d, 'cursor', 'events.json');
+}
+
+describe('events cursor', () => {
+  it('advances only to what every events-consuming sink settled', async () => {
+    const path = cursorPath();
+    const c = new EventsCursor(path, ['kafka', 'file'], 10_000, nullLogger(), null);
+    const evs = [1, 2, 3, 4, 5].map((n) => event(n));
+    for (const e of evs) c.track(e);
+    c.settled('kafka', evs.slice(0, 4));
+    expect(c.current).toBeNull();
+    c.settled('file', evs.slice(0, 2));
+    expect(c.current?.time_nano).toBe(evs[1]?.time_nano);
+    c.settled('file', evs.slice(2, 5));
+    expect(c.current?.time_nano).toBe(evs[3]?.time_nano);
+    await c.flush();
+    const saved = loadCursor(path);
+    expect(saved).toMatchObject({ time_nano: evs[3]?.time_nano, keys: [eventKey(evs[3]!)], daemon_id: 'D1' });
+    // nothing left behind by the atomic write
+    expect(() => readFileSync(`${path}.tmp`)).toThrow();
+  });
+
+  it('keeps every settled event of the boundary instant, so a resume drops exactly those', async () => {
+    const path = cursorPath();
+    const c = new EventsCursor(path, ['out'], 10_000, nullLogger(), null);
+    const same = '1800000000000000777';
+    const a = event(1, { timeNano: same, id: 'a' });
+    const b = event(2, { timeNano: same, id: 'b' });
+    const x = event(3, { timeNano: same, id: 'x' });
+    for (const e of [a, b, x]) c.track(e);
+    c.settled('out', [a, b]);
+    await c.flush();
+    expect(loadCursor(path)?.keys).toEqual([eventKey(a), eventKey(b)]);
+  });
+
+  it('writes at most once per interval, and at flush', async () => {
+    const path = cursorPath();
+    const c = new EventsCursor(path, ['out'], 200, nullLogger(), null);
+    const e = event(1);
+    c.track(e);
+    c.settled('out', [e]);
+    expect(loadCursor(path)).toBeNull();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(loadCursor(path)?.time_nano).toBe(e.time_nano);
+  });
+
+  it('with no sink taking events, the cursor follows emission', () => {
+    const c = new EventsCursor(cursorPath(), [], 10_000, nullLogger(), null);
+    const e = event(7);
+    c.track(e);
+    expect(c.current?.time_nano).toBe(e.time_nano);
+  });
+
+  it('reads no cursor as null and rejects a file that is not a cursor', () => {
+    const path = cursorPath();
+    expect(loadCursor(path)).toBeNull();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{"time_nano":12.5}');
+    expect(() => loadCursor(path)).toThrow(/not a cursor/);
+  });
+});

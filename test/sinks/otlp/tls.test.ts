@@ -1,0 +1,69 @@
+// TLS to the endpoint: a CA file from config, verification on by default, `verify: false` for tests.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { SinkError } from '../../../src/errors.js';
+import { nullLogger } from '../../../src/log.js';
+import { createOtlpSink } from '../../../src/sinks/otlp/plugin.js';
+import { otlpOptions, type OtlpProtocol } from '../../../src/sinks/otlp/options.js';
+import type { OtlpSink } from '../../../src/sinks/otlp/sink.js';
+import { SelfMetrics } from '../../../src/telemetry/metrics.js';
+import { OtlpReceiver } from '../../harness/otlp-receiver.js';
+import { HOST, events } from './fixtures.js';
+
+const ctx = { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST };
+const signal = new AbortController().signal;
+let dir: string;
+let receiver: OtlpReceiver;
+const sinks: OtlpSink[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dst-otlp-tls-'));
+  // A self-signed certificate for 127.0.0.1 that doubles as its own CA.
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  receiver = await OtlpReceiver.start({ tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
+});
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.close()));
+  receiver.reset();
+});
+afterAll(async () => {
+  await receiver?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(['http/protobuf', 'grpc'] as OtlpProtocol[])('%s over TLS', (protocol) => {
+  const sink = (tls: Record<string, unknown> | undefined) => {
+    const endpoint = protocol === 'grpc' ? receiver.grpcUrl : receiver.httpUrl;
+    const s = createOtlpSink('otlp-tls', otlpOptions.parse({ protocol, endpoint, tls, timeout: '5s' }), ctx);
+    sinks.push(s);
+    return s;
+  };
+
+  test('with the CA from config the export is accepted', async () => {
+    expect(receiver.httpUrl.startsWith('https://')).toBe(true);
+    await sink({ ca: join(dir, 'cert.pem') }).send(events().slice(0, 2), signal);
+    expect(receiver.logs()).toHaveLength(2);
+  });
+
+  test('an unknown CA is refused (retryable: fix the trust and the queue drains); verify: false accepts', async () => {
+    const err = await sink(undefined).send(events().slice(0, 1), signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).retryable).toBe(true);
+    expect(receiver.requests).toHaveLength(0);
+    await sink({ verify: false }).send(events().slice(0, 1), signal);
+    expect(receiver.logs()).toHaveLength(1);
+  });
+
+  test('an unreadable CA file is a permanent configuration error', async () => {
+    const err = await sink({ ca: join(dir, 'missing.pem') }).start(signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).retryable).toBe(false);
+  });
+});
