@@ -27,6 +27,8 @@ export interface DockerClientOptions {
   readonly log: Logger;
   /** Max parallel requests (stats rounds fan out). */
   readonly connections?: number;
+  /** How long idle pooled connections stay open (undici's default: 4 s). Polling sources keep theirs across ticks. */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD']);
@@ -53,7 +55,11 @@ export class DockerClient {
   constructor(connection: ConnectionSpec, opts: DockerClientOptions) {
     this.connection = connection;
     this.opts = opts;
-    this.pool = new Pool(this.origin(), { ...this.dispatcherOptions(), connections: opts.connections ?? 16 });
+    this.pool = new Pool(this.origin(), {
+      ...this.dispatcherOptions(),
+      connections: opts.connections ?? 16,
+      ...(opts.keepAliveTimeoutMs ? { keepAliveTimeout: opts.keepAliveTimeoutMs, keepAliveMaxTimeout: opts.keepAliveTimeoutMs } : {}),
+    });
   }
 
   /** Negotiated version ("1.41"), or null before `negotiate`. */

@@ -12,16 +12,22 @@ export async function* splitLines(
 ): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
-  for await (const chunk of chunks) {
-    const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) !== -1) {
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      if (line.length > 0 && line !== '\r') yield line;
+  try {
+    for await (const chunk of chunks) {
+      const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      let start = 0;
+      let nl: number;
+      while ((nl = text.indexOf('\n', start)) !== -1) {
+        const line = text.slice(start, nl);
+        start = nl + 1;
+        if (line.length > 0 && line !== '\r') yield line;
+      }
+      carry = text.slice(start);
     }
-    carry = text.slice(start);
+  } catch (err) {
+    // The stream was cut: a partial last line is a truncated event, whatever the cause.
+    if (carry.trim().length > 0) onTruncated?.(carry);
+    throw err;
   }
   carry += decoder.end();
   if (carry.trim().length > 0) onTruncated?.(carry);

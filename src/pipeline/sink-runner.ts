@@ -157,10 +157,15 @@ export class SinkRunner {
     const signal = this.stopped.signal;
     try {
       await this.withRetry(() => this.sink.start(signal), 'start');
-      this.started = true;
-      this.lastError = null;
-      this.deps.log.info({ sink: this.name, type: this.sink.type }, 'sink started');
-      for (;;) {
+    } catch (err) {
+      if (!isAbortError(err) && !signal.aborted) this.deps.log.error({ sink: this.name, err: describeError(err) }, 'sink cannot start');
+      return;
+    }
+    this.started = true;
+    this.lastError = null;
+    this.deps.log.info({ sink: this.name, type: this.sink.type }, 'sink started');
+    for (;;) {
+      try {
         await this.waitForBatch();
         this.injectGapIfDropped();
         const batch = this.buffer.depth.records === 0 ? [] : await this.buffer.peek(this.maxBatch);
@@ -170,10 +175,14 @@ export class SinkRunner {
         }
         await this.deliver(batch, signal);
         this.injectGapIfDropped();
+      } catch (err) {
+        if (isAbortError(err) || signal.aborted) return;
+        // Never let one bad turn stop delivery for good: log, pause, go on.
+        this.lastError = describeError(err);
+        this.deps.log.error({ sink: this.name, err: this.lastError }, 'sink loop error; continuing');
+        await sleep(1000, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) return;
       }
-    } catch (err) {
-      if (isAbortError(err) || signal.aborted) return;
-      this.deps.log.error({ sink: this.name, err: describeError(err) }, 'sink loop failed');
     }
   }
 

@@ -65,6 +65,8 @@ export class DiskSpool implements SinkBuffer {
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Lines that could not be parsed and were skipped. */
+  corrupt = 0;
 
   private constructor(dir: string, maxBytes: number, log: Logger) {
     this.dir = dir;
@@ -141,8 +143,22 @@ export class DiskSpool implements SinkBuffer {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
       const line = text.slice(start, nl);
-      const record = JSON.parse(line) as DsRecord;
-      this.inflight.push({ bytes: Buffer.byteLength(line) + 1, kind: record.kind });
+      const lineBytes = Buffer.byteLength(line) + 1;
+      let record: DsRecord;
+      try {
+        record = JSON.parse(line) as DsRecord;
+      } catch {
+        // A corrupt line (never expected: writes are checked) must not wedge the sink.
+        if (out.length > 0) break;
+        this.log.error({ dir: this.dir, offset: this.readOffset }, 'corrupt spool line skipped');
+        this.readOffset += lineBytes;
+        this.unackedRecords--;
+        this.unackedBytes -= lineBytes;
+        this.corrupt++;
+        start = nl + 1;
+        continue;
+      }
+      this.inflight.push({ bytes: lineBytes, kind: record.kind });
       out.push(record);
       start = nl + 1;
     }
@@ -203,7 +219,10 @@ export class DiskSpool implements SinkBuffer {
     try {
       seg = this.segments[this.segments.length - 1];
       if (!seg || !this.writer || seg.bytes >= this.segmentBytes) seg = await this.startSegment();
-      await (this.writer as FileHandle).write(text);
+      const buf = Buffer.from(text);
+      const { bytesWritten } = await (this.writer as FileHandle).write(buf, 0, buf.length);
+      // A short write (disk full) is not an error to node: treat it as one.
+      if (bytesWritten < buf.length) throw Object.assign(new Error('ENOSPC: short write to spool segment'), { code: 'ENOSPC' });
       await (this.writer as FileHandle).datasync();
     } catch (err) {
       // Disk full or I/O error: cut the torn tail, and the records were never accepted.

@@ -1,3 +1,4 @@
+import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { DockerClient } from '../docker/client.js';
 import { describeError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -56,7 +57,17 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
     log.error({ listen, code: err instanceof DsError ? err.code : undefined, err: describeError(err) }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
     return null;
   }
+  withProcessMetrics(agent.metrics.registry);
   probe.start();
   log.info({ listen: formatListen(server.address), endpoints: ['/metrics', '/healthz', '/readyz'] }, 'telemetry endpoint listening');
   return new AgentTelemetry(server, probe);
+}
+
+const processMetrics = new WeakSet<Registry>();
+
+/** Node's own process metrics (CPU, memory, event loop lag, GC), once per registry. */
+function withProcessMetrics(registry: Registry): void {
+  if (processMetrics.has(registry)) return;
+  processMetrics.add(registry);
+  collectDefaultMetrics({ register: registry });
 }

@@ -41,3 +41,21 @@ describe('NDJSON framing', () => {
     expect(out).toEqual(['{"a":1}\r']);
   });
 });
+
+describe('NDJSON framing on a cut stream', () => {
+  it('reports the partial line and rethrows when the stream errors', async () => {
+    async function* cut() {
+      yield Buffer.from('{"a":1}\n{"a":');
+      throw new Error('socket hang up');
+    }
+    const out: string[] = [];
+    const truncated: string[] = [];
+    await expect(
+      (async () => {
+        for await (const line of splitLines(cut(), (p) => truncated.push(p))) out.push(line);
+      })(),
+    ).rejects.toThrow('socket hang up');
+    expect(out).toEqual(['{"a":1}']);
+    expect(truncated).toEqual(['{"a":']);
+  });
+});

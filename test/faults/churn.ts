@@ -6,6 +6,8 @@ export interface Churn {
   stop(): Promise<string>;
   /** Steps that completed. */
   readonly steps: () => number;
+  /** Resolves when `maxSteps` steps are done. */
+  readonly done: Promise<string>;
 }
 
 /**
@@ -29,6 +31,7 @@ export function startChurn(cli: DockerCli, prefix: string, opts: { containers?: 
   })();
   return {
     steps: () => steps,
+    done: loop.then(() => last),
     async stop() {
       stopping = true;
       await loop;

@@ -1,0 +1,12 @@
+import type { SourcePlugin } from '../../pipeline/types.js';
+import { dockerDfOptions, type DockerDfOptions } from './options.js';
+import { DOCKER_DF_TYPE, DockerDfSource } from './source.js';
+
+export { reclaimedBytes } from './prune.js';
+
+/** `type: docker_df`: `system df` disk usage with reclaimable bytes, thresholds and alerts. */
+export const dockerDfPlugin: SourcePlugin<DockerDfOptions> = {
+  type: DOCKER_DF_TYPE,
+  options: dockerDfOptions,
+  create: (name, options, once) => new DockerDfSource(name, options, once !== undefined),
+};

@@ -1,0 +1,70 @@
+// Fault case 5: a daemon stand-in sends a malformed line and a truncated
+// chunk: both are counted and skipped, and the stream continues.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventRecord } from '../../src/records.js';
+import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
+import { eventLine, startStandin, type StandinDaemon } from '../harness/standin-daemon.js';
+
+describe('fault: malformed daemon input', () => {
+  let standin: StandinDaemon | undefined;
+  let agent: RunningAgent | undefined;
+  afterEach(async () => {
+    await agent?.stop();
+    if (agent) removeDir(agent.dir);
+    await standin?.close();
+  });
+
+  it('counts and skips a bad line and a truncated chunk, and keeps streaming', async () => {
+    const base = BigInt(Date.now()) * 1_000_000n;
+    standin = await startStandin((_req, res, connection) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (connection === -1) {
+        // the resume check (since…until): the daemon still holds our last event
+        res.end(eventLine('c3', 'start', base + 3n));
+        return;
+      }
+      if (connection === 0) {
+        res.write(eventLine('c1', 'start', base + 1n));
+        res.write('{"Type":"container","Action":\n'); // invalid JSON
+        res.write('["not","an","object"]\n');
+        res.write(eventLine('c2', 'start', base + 2n).slice(0, 30) + eventLine('c2', 'start', base + 2n).slice(30)); // split write, one line
+        res.write(eventLine('c3', 'start', base + 3n));
+        res.write('{"Type":"container","Action":"die","Act'); // truncated: the connection dies mid-event
+        setTimeout(() => res.socket?.destroy(), 50);
+        return;
+      }
+      // after the reconnect: the boundary event is replayed, then new ones
+      res.write(eventLine('c3', 'start', base + 3n));
+      res.write(eventLine('c4', 'die', base + 4n));
+      res.write(eventLine('c5', 'destroy', base + 5n));
+    });
+    agent = startAgent(`
+docker: { host: "${standin.host}" }
+state_dir: \${DIR}/state
+sources:
+  events:
+    type: docker_events
+    reconnect: { initial: 50ms, max: 200ms }
+sinks:
+  out:
+    type: file
+    inputs: [events]
+    path: \${DIR}/out/records.ndjson
+    batch: { linger: 10ms }
+telemetry: { listen: false }
+`);
+    const a = agent;
+    const events = () => a.records().filter((r): r is EventRecord => r.kind === 'event');
+    await waitFor(() => events().length >= 5, 20_000, 'five events');
+    await a.stop();
+    expect(events().map((e) => `${e.actor.id}:${e.action}`)).toEqual(['c1:start', 'c2:start', 'c3:start', 'c4:die', 'c5:destroy']);
+    const malformed = await a.agent.metrics.malformed.get();
+    const byReason = Object.fromEntries(malformed.values.map((v) => [v.labels.reason, v.value]));
+    expect(byReason).toEqual({ invalid_json: 1, not_an_object: 1, truncated: 1 });
+    expect((await a.agent.metrics.reconnects.get()).values[0]?.value).toBe(1);
+    // the resume asked for exactly the last event's instant
+    const resume = standin.eventRequests.at(-1);
+    expect(resume?.searchParams.get('since')).toBe(`${(base + 3n) / 1_000_000_000n}.${((base + 3n) % 1_000_000_000n).toString().padStart(9, '0')}`);
+    expect(a.records().filter((r) => r.kind === 'gap')).toEqual([]);
+  });
+});
