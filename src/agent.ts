@@ -6,8 +6,9 @@ import { DockerClient } from './docker/client.js';
 import { resolveConnection } from './docker/host.js';
 import { describeError, isAbortError } from './errors.js';
 import type { Logger } from './log.js';
-import { EventsCursor, loadCursor } from './pipeline/cursor.js';
+import { EventsCursor, loadCursor, type CursorState } from './pipeline/cursor.js';
 import { Pipeline } from './pipeline/pipeline.js';
+import { planReload } from './reload-plan.js';
 import { prepareStateDir } from './state-dir.js';
 import type { Sink, Source, SourceContext, SourceOnceOptions } from './pipeline/types.js';
 import type { DsRecord, HostInfo } from './records.js';
@@ -43,32 +44,43 @@ export function createSources(config: Config, once?: SourceOnceOptions, only?: r
     });
 }
 
+interface RunningSource {
+  readonly source: Source;
+  readonly stop: AbortController;
+  readonly done: Promise<void>;
+}
+
 /**
  * Wiring and lifecycle: sinks start first, sources last; shutdown stops the
  * sources, drains the sinks within the deadline, and closes everything.
+ * `reload` applies a new config without losing queued records or the cursor.
  */
 export class Agent {
-  readonly config: Config;
   readonly log: Logger;
   readonly metrics: SelfMetrics;
-  readonly docker: DockerClient;
   readonly pipeline: Pipeline;
-  readonly sources: readonly Source[];
-  private host: HostInfo = provisionalHost();
-  /** One at-least-once cursor per events source. */
-  readonly cursors = new Map<string, EventsCursor>();
   /** /metrics, /healthz, /readyz once `run()` started them; null when off or the address could not be bound. */
   telemetry: AgentTelemetry | null = null;
+  /** One at-least-once cursor per events source. */
+  readonly cursors = new Map<string, EventsCursor>();
+  private currentConfig: Config;
+  private currentDocker: DockerClient;
+  private readonly dockerHostOverride: string | undefined;
+  private readonly initialSources: readonly Source[];
+  private readonly running = new Map<string, RunningSource>();
+  private host: HostInfo = provisionalHost();
   private readonly sourcesStop = new AbortController();
   private readonly drainStop = new AbortController();
-  private running: Promise<void> | null = null;
+  private runPromise: Promise<void> | null = null;
   private stopping = false;
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(config: Config, log: Logger, options: AgentOptions = {}) {
-    this.config = config;
+    this.currentConfig = config;
     this.log = log;
     this.metrics = options.metrics ?? new SelfMetrics();
-    this.docker = createDockerClient(config, log.child({ component: 'docker' }), options.dockerHost);
+    this.dockerHostOverride = options.dockerHost;
+    this.currentDocker = createDockerClient(config, log.child({ component: 'docker' }), options.dockerHost);
     const sinks = Object.entries(config.sinks).map(([name, sc]) => createSink(name, sc, log, this.metrics, () => this.host));
     this.pipeline = new Pipeline(config, sinks, {
       log,
@@ -78,36 +90,29 @@ export class Agent {
         for (const cursor of this.cursors.values()) cursor.settled(sink, records);
       },
     });
-    this.sources = createSources(config);
+    this.initialSources = createSources(config);
   }
 
-  /** Cursors live in `<state_dir>/cursor/<source>.json`. */
-  private openCursors(): void {
-    for (const source of this.sources) {
-      if (source.type !== 'docker_events') continue;
-      const options = this.config.sources[source.name] as { cursor_interval?: number };
-      const sinks = Object.entries(this.config.sinks)
-        .filter(([, sc]) => sc.inputs.includes(source.name) && (!sc.kinds || sc.kinds.includes('event')))
-        .map(([name]) => name);
-      const path = join(this.config.state_dir, 'cursor', `${source.name}.json`);
-      let initial = null;
-      try {
-        initial = loadCursor(path);
-      } catch (err) {
-        this.log.error({ source: source.name, path, err: describeError(err) }, 'events cursor unreadable; starting without it');
-      }
-      this.cursors.set(source.name, new EventsCursor(path, sinks, options.cursor_interval ?? 1000, this.log, initial));
-    }
+  get config(): Config {
+    return this.currentConfig;
+  }
+
+  get docker(): DockerClient {
+    return this.currentDocker;
   }
 
   get hostInfo(): HostInfo {
     return this.host;
   }
 
+  get sources(): readonly Source[] {
+    return this.running.size > 0 ? [...this.running.values()].map((r) => r.source) : this.initialSources;
+  }
+
   /** Runs until `stop()`; resolves once everything is shut down. */
   run(): Promise<void> {
-    this.running ??= this.runInner();
-    return this.running;
+    this.runPromise ??= this.runInner();
+    return this.runPromise;
   }
 
   /** First call: graceful shutdown within `shutdown_timeout`. Second call: abort the drain. */
@@ -120,7 +125,100 @@ export class Agent {
     this.stopping = true;
     this.log.info({ deadline_ms: this.config.shutdown_timeout }, 'stopping');
     this.sourcesStop.abort();
-    await this.running;
+    await this.runPromise;
+  }
+
+  /**
+   * SIGHUP: apply a validated config. Unchanged sinks and sources keep running;
+   * a changed sink gets a new instance behind the same buffer (queued records
+   * go to it); a changed events source resumes exactly where the old one
+   * stopped. Reloads are applied one at a time.
+   */
+  reload(next: Config): Promise<void> {
+    this.reloading = this.reloading.then(() => this.applyReload(next)).catch((err: unknown) => {
+      this.log.error({ err: describeError(err) }, 'reload failed part-way; running with what was applied');
+    });
+    return this.reloading;
+  }
+
+  private async applyReload(requested: Config): Promise<void> {
+    if (this.stopping) return;
+    const before = this.currentConfig;
+    const plan = planReload(before, requested);
+    if (plan.needsRestart.length > 0) this.log.warn({ settings: plan.needsRestart }, 'these settings change at the next restart; keeping the current values');
+    const next: Config = { ...requested, state_dir: before.state_dir, telemetry: before.telemetry };
+    this.log.level = next.log_level;
+
+    const restart = new Set([...plan.sources.restart, ...plan.sources.remove]);
+    const checkpoints = new Map<string, CursorState | null>();
+    await Promise.all(
+      [...restart].map(async (name) => {
+        const r = this.running.get(name);
+        checkpoints.set(name, this.checkpoint(r?.source));
+        await this.stopSource(name);
+      }),
+    );
+    const oldDocker = plan.dockerChanged ? this.currentDocker : null;
+    if (plan.dockerChanged) this.currentDocker = createDockerClient(next, this.log.child({ component: 'docker' }), this.dockerHostOverride);
+
+    const deadline = AbortSignal.timeout(next.shutdown_timeout);
+    await Promise.all(plan.sinks.remove.map((name) => this.pipeline.removeSink(name, deadline)));
+    for (const name of plan.sinks.add) {
+      const { sink, defaults } = createSink(name, next.sinks[name] as Config['sinks'][string], this.log, this.metrics, () => this.host);
+      await this.pipeline.addSink(sink, next.sinks[name] as Config['sinks'][string], defaults);
+    }
+    await Promise.all(
+      plan.sinks.replace.map(async (name) => {
+        const runner = this.pipeline.runners.find((r) => r.name === name);
+        const { sink, defaults } = createSink(name, next.sinks[name] as Config['sinks'][string], this.log, this.metrics, () => this.host);
+        await runner?.replace(sink, next.sinks[name] as Config['sinks'][string], defaults);
+      }),
+    );
+    this.currentConfig = next;
+    this.pipeline.setRoutes(next);
+
+    for (const name of plan.sources.remove) {
+      await this.cursors.get(name)?.flush();
+      this.cursors.delete(name);
+    }
+    this.openCursors();
+    const toStart = [...plan.sources.add, ...plan.sources.restart];
+    for (const source of createSources(next, undefined, toStart)) {
+      const resume = checkpoints.get(source.name);
+      this.startSource(source, resume ?? undefined);
+    }
+    await oldDocker?.close();
+    this.log.info({ sinks: plan.sinks, sources: plan.sources, docker: plan.dockerChanged }, 'configuration reloaded');
+  }
+
+  /** Where a running events source stands (what it emitted), to resume a replacement without duplicates. */
+  private checkpoint(source: Source | undefined): CursorState | null {
+    const snap = source?.checkpoint?.();
+    return snap ? { time_nano: snap.time_nano, keys: snap.keys, daemon_id: this.host.daemon_id, saved_at: '' } : null;
+  }
+
+  /** Cursors live in `<state_dir>/cursor/<source>.json`; their sink lists follow the config. */
+  private openCursors(): void {
+    for (const [name, sc] of Object.entries(this.config.sources)) {
+      if (sc.type !== 'docker_events') continue;
+      const sinks = Object.entries(this.config.sinks)
+        .filter(([, k]) => k.inputs.includes(name) && (!k.kinds || k.kinds.includes('event')))
+        .map(([sinkName]) => sinkName);
+      const existing = this.cursors.get(name);
+      if (existing) {
+        existing.setSinks(sinks);
+        continue;
+      }
+      const path = join(this.config.state_dir, 'cursor', `${name}.json`);
+      let initial = null;
+      try {
+        initial = loadCursor(path);
+      } catch (err) {
+        this.log.error({ source: name, path, err: describeError(err) }, 'events cursor unreadable; starting without it');
+      }
+      const interval = (sc as { cursor_interval?: number }).cursor_interval ?? 1000;
+      this.cursors.set(name, new EventsCursor(path, sinks, interval, this.log, initial));
+    }
   }
 
   private async runInner(): Promise<void> {
@@ -131,15 +229,10 @@ export class Agent {
     this.telemetry = await startTelemetry(this, this.sourcesStop.signal);
     await this.waitForDaemon();
     const signal = this.sourcesStop.signal;
-    const runs = signal.aborted
-      ? []
-      : this.sources.map((source) =>
-          source.run(this.sourceContext(source, signal)).catch((err: unknown) => {
-            if (!isAbortError(err)) this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
-          }),
-        );
-    await Promise.all(runs);
+    if (!signal.aborted) for (const source of this.initialSources) this.startSource(source);
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await this.reloading;
+    await Promise.all([...this.running.values()].map((r) => r.done));
     const deadline = setTimeout(() => this.drainStop.abort(), this.config.shutdown_timeout);
     try {
       await this.pipeline.drain(this.drainStop.signal);
@@ -150,6 +243,23 @@ export class Agent {
       await this.telemetry?.close();
       this.log.info('stopped');
     }
+  }
+
+  private startSource(source: Source, resumeFrom?: CursorState): void {
+    const stop = new AbortController();
+    const signal = AbortSignal.any([this.sourcesStop.signal, stop.signal]);
+    const done = source.run(this.sourceContext(source, signal, resumeFrom)).catch((err: unknown) => {
+      if (!isAbortError(err)) this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
+    });
+    this.running.set(source.name, { source, stop, done });
+  }
+
+  private async stopSource(name: string): Promise<void> {
+    const r = this.running.get(name);
+    if (!r) return;
+    r.stop.abort();
+    await r.done;
+    this.running.delete(name);
   }
 
   /** A systemd service must survive dockerd starting after it: retry with backoff, log it. */
@@ -179,10 +289,10 @@ export class Agent {
     }
   }
 
-  private sourceContext(source: Source, signal: AbortSignal): SourceContext {
+  private sourceContext(source: Source, signal: AbortSignal, resumeFrom?: CursorState): SourceContext {
     const cursor = this.cursors.get(source.name);
     return {
-      initialCursor: () => cursor?.current ?? null,
+      initialCursor: () => resumeFrom ?? cursor?.current ?? null,
       docker: this.docker,
       host: () => this.host,
       setHost: (h) => {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from './agent.js';
 import { formatCheckLine, runCheck } from './commands/check.js';
 import { ONCE_SOURCES, runOnce, type OnceSource } from './commands/once.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigError, formatProblem, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { describeError, DsError } from './errors.js';
 import { createLogger, type LogLevel } from './log.js';
@@ -95,6 +95,19 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      // Reload: an invalid new config keeps the running one.
+      process.on('SIGHUP', () => {
+        log.info({ config: values.config }, 'SIGHUP received; reloading configuration');
+        let next: Config;
+        try {
+          next = loadConfig(values.config);
+        } catch (err) {
+          const problems = err instanceof ConfigError ? err.problems.map((p) => formatProblem(values.config, p)) : [describeError(err)];
+          log.error({ problems }, 'new configuration is invalid; keeping the running one');
+          return;
+        }
+        void agent.reload(next);
+      });
       log.info({ version: VERSION, config: values.config, sources: Object.keys(config.sources), sinks: Object.keys(config.sinks) }, 'starting');
       await agent.run();
       return EXIT.OK;

@@ -18,6 +18,8 @@ export interface SinkBuffer {
   peek(n: number): Promise<DsRecord[]>;
   /** The `n` oldest records were delivered (or dead-lettered): drop them. */
   ack(n: number): Promise<void>;
+  /** The batch from `peek` was not delivered: it stays, and the next `peek` returns it again. */
+  release(): void;
   /**
    * Drop the oldest records not in flight (for `when_full: drop_oldest`);
    * returns how many went, by kind (a disk spool drops a whole segment).
@@ -55,6 +57,10 @@ export class MemoryBuffer implements SinkBuffer {
   ack(n: number): Promise<void> {
     this.queue.remove(n);
     return Promise.resolve();
+  }
+
+  release(): void {
+    // peek leaves records in place: nothing to undo
   }
 
   dropOldest(inFlight: number): Record<string, number> {

@@ -57,7 +57,7 @@ export function loadCursor(path: string): CursorState | null {
  */
 export class EventsCursor {
   readonly path: string;
-  private readonly sinks: readonly string[];
+  private sinks: readonly string[];
   private readonly flushMs: number;
   private readonly log: Logger;
   private readonly seqOf = new WeakMap<EventRecord, number>();
@@ -80,6 +80,19 @@ export class EventsCursor {
     if (initial) {
       this.state = { timeNano: BigInt(initial.time_nano), timeText: initial.time_nano, keys: new Set(initial.keys), daemonId: initial.daemon_id };
     }
+  }
+
+  /**
+   * Reload: the sinks taking this source's events changed. A new sink only
+   * gets events from now on, so it starts settled up to what was emitted.
+   */
+  setSinks(sinks: readonly string[]): void {
+    for (const s of [...this.frontier.keys()]) if (!sinks.includes(s)) this.frontier.delete(s);
+    for (const s of sinks) if (!this.frontier.has(s)) this.frontier.set(s, this.nextSeq - 1);
+    this.sinks = sinks;
+    let min = this.nextSeq - 1;
+    for (const v of this.frontier.values()) min = Math.min(min, v);
+    this.advanceTo(min);
   }
 
   /** An event the source emitted (before it is handed to the sinks). */

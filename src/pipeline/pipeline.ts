@@ -19,28 +19,59 @@ export interface PipelineDeps {
  * sources and sinks stay small.
  */
 export class Pipeline {
-  readonly runners: readonly SinkRunner[];
+  private runnerList: SinkRunner[];
   private readonly deps: PipelineDeps;
+  private readonly deadLetter: DeadLetter;
+  private stateDir: string;
   private readonly listeners = new Set<(e: EventRecord) => void>();
   private readonly routes = new Map<string, SinkRunner[]>();
 
   constructor(config: Config, sinks: ReadonlyArray<{ sink: Sink; defaults: BatchDefaults }>, deps: PipelineDeps) {
     this.deps = deps;
-    const deadLetter = new DeadLetter(config.state_dir, deps.log, deps.metrics);
-    this.runners = sinks.map(
-      ({ sink, defaults }) =>
-        new SinkRunner(sink, config.sinks[sink.name] as Config['sinks'][string], defaults, {
-          log: deps.log,
-          metrics: deps.metrics,
-          deadLetter,
-          host: deps.host,
-          stateDir: config.state_dir,
-          ...(deps.onSettled ? { onSettled: deps.onSettled } : {}),
-        }),
-    );
+    this.stateDir = config.state_dir;
+    this.deadLetter = new DeadLetter(config.state_dir, deps.log, deps.metrics);
+    this.runnerList = sinks.map(({ sink, defaults }) => this.newRunner(sink, config.sinks[sink.name] as Config['sinks'][string], defaults));
+    this.setRoutes(config);
+  }
+
+  get runners(): readonly SinkRunner[] {
+    return this.runnerList;
+  }
+
+  private newRunner(sink: Sink, sc: Config['sinks'][string], defaults: BatchDefaults): SinkRunner {
+    return new SinkRunner(sink, sc, defaults, {
+      log: this.deps.log,
+      metrics: this.deps.metrics,
+      deadLetter: this.deadLetter,
+      host: this.deps.host,
+      stateDir: this.stateDir,
+      ...(this.deps.onSettled ? { onSettled: this.deps.onSettled } : {}),
+    });
+  }
+
+  /** Which sinks each source feeds (rebuilt on reload). */
+  setRoutes(config: Config): void {
+    this.routes.clear();
     for (const name of Object.keys(config.sources)) {
-      this.routes.set(name, this.runners.filter((r) => config.sinks[r.name]?.inputs.includes(name)));
+      this.routes.set(name, this.runnerList.filter((r) => config.sinks[r.name]?.inputs.includes(name)));
     }
+  }
+
+  /** Reload: a new sink, opened and started. */
+  async addSink(sink: Sink, sc: Config['sinks'][string], defaults: BatchDefaults): Promise<void> {
+    const runner = this.newRunner(sink, sc, defaults);
+    await runner.open();
+    this.runnerList = [...this.runnerList, runner];
+    runner.start();
+  }
+
+  /** Reload: a sink no longer configured delivers what it holds (until `signal`), then goes. */
+  async removeSink(name: string, signal: AbortSignal): Promise<void> {
+    const runner = this.runnerList.find((r) => r.name === name);
+    if (!runner) return;
+    this.runnerList = this.runnerList.filter((r) => r !== runner);
+    for (const [source, list] of this.routes) this.routes.set(source, list.filter((r) => r !== runner));
+    await runner.drain(signal);
   }
 
   /** A source's record: counted, fanned out to its sinks, and published to event listeners. Never blocks. */

@@ -35,12 +35,12 @@ export interface SinkRunnerDeps {
  */
 export class SinkRunner {
   readonly name: string;
-  readonly sink: Sink;
-  private readonly config: SinkConfig;
+  private currentSink: Sink;
+  private config: SinkConfig;
   private readonly deps: SinkRunnerDeps;
   private buffer: SinkBuffer;
-  private readonly maxBatch: number;
-  private readonly lingerMs: number;
+  private maxBatch: number;
+  private lingerMs: number;
   private wake: (() => void) | null = null;
   private lingerTimer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -57,13 +57,45 @@ export class SinkRunner {
 
   constructor(sink: Sink, config: SinkConfig, defaults: BatchDefaults, deps: SinkRunnerDeps) {
     this.name = sink.name;
-    this.sink = sink;
+    this.currentSink = sink;
     this.config = config;
     this.deps = deps;
     // A disk spool replaces this in open(); until then nothing is offered.
     this.buffer = new MemoryBuffer(config.buffer.max_records, config.buffer.max_size);
     this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
     this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+  }
+
+  get sink(): Sink {
+    return this.currentSink;
+  }
+
+  get sinkConfig(): SinkConfig {
+    return this.config;
+  }
+
+  /**
+   * Reload: deliver the queued records (and everything after) through a new
+   * sink instance and settings. The buffer stays, so nothing queued is lost; a
+   * batch the old sink was sending is sent again by the new one (at least once).
+   */
+  async replace(sink: Sink, config: SinkConfig, defaults: BatchDefaults): Promise<void> {
+    const old = this.currentSink;
+    this.stopped.abort(new DOMException('sink replaced', 'AbortError'));
+    this.wake?.();
+    await this.loop;
+    await old.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
+    if (config.buffer.type !== this.config.buffer.type || config.buffer.max_size !== this.config.buffer.max_size || config.buffer.max_records !== this.config.buffer.max_records) {
+      this.deps.log.warn({ sink: this.name }, 'buffer settings change at the next restart; keeping the current buffer');
+      config = { ...config, buffer: this.config.buffer };
+    }
+    this.currentSink = sink;
+    this.config = config;
+    this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
+    this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+    this.stopped = new AbortController();
+    this.started = false;
+    this.loop = this.run();
   }
 
   /** Which records this sink takes. */
@@ -149,7 +181,7 @@ export class SinkRunner {
         this.deps.log.info({ sink: this.name, records: left }, 'undelivered records stay in the disk spool for the next start');
       }
       await this.buffer.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'spool close failed'));
-      await this.sink.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
+      await this.currentSink.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
     }
   }
 
@@ -167,6 +199,7 @@ export class SinkRunner {
     for (;;) {
       try {
         await this.waitForBatch();
+        if (signal.aborted) return;
         this.injectGapIfDropped();
         const batch = this.buffer.depth.records === 0 ? [] : await this.buffer.peek(this.maxBatch);
         if (batch.length === 0) {
@@ -189,6 +222,7 @@ export class SinkRunner {
   private async deliver(batch: DsRecord[], signal: AbortSignal): Promise<void> {
     this.delivering = true;
     this.inFlight = batch.length;
+    let acked = false;
     try {
       const rejected: Array<{ record: DsRecord; reason: string }> = [];
       const sendable = this.sink.reject
@@ -210,10 +244,13 @@ export class SinkRunner {
         }
       }
       await this.buffer.ack(batch.length);
+      acked = true;
       this.updateGauges();
       if (this.buffer.kind === 'memory') this.deps.onSettled?.(this.name, batch);
     } finally {
       this.delivering = false;
+      // Not delivered (shutdown, reload, error): the batch stays at the head for the next turn.
+      if (!acked) this.buffer.release();
     }
   }
 

@@ -179,6 +179,10 @@ export class DiskSpool implements SinkBuffer {
     else await this.savePosition();
   }
 
+  release(): void {
+    this.inflight = [];
+  }
+
   dropOldest(inFlight: number): Record<string, number> {
     // The first segment is being read; drop the next complete one (not the one being written).
     const from = inFlight > 0 || this.readOffset > 0 ? 1 : 0;

@@ -31,6 +31,8 @@ export interface Source {
   readonly type: string;
   /** Runs until the signal aborts (or, with `once`, until one round is done). */
   run(ctx: SourceContext): Promise<void>;
+  /** Where the source stands, for a replacement to resume from (events: the last emitted instant). */
+  checkpoint?(): { time_nano: string; keys: string[] } | null;
 }
 
 export interface SinkContext {

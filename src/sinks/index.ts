@@ -1,5 +1,6 @@
 import type { SinkPlugin } from '../pipeline/types.js';
 import { fileSinkPlugin } from './file/plugin.js';
+import { kafkaSinkPlugin } from './kafka/plugin.js';
 import { otlpSinkPlugin } from './otlp/plugin.js';
 import { stdoutSinkPlugin } from './stdout/plugin.js';
 
@@ -8,5 +9,6 @@ import { stdoutSinkPlugin } from './stdout/plugin.js';
 export const SINK_PLUGINS: readonly SinkPlugin<any>[] = [
   stdoutSinkPlugin,
   fileSinkPlugin,
+  kafkaSinkPlugin,
   otlpSinkPlugin,
 ];

@@ -12,6 +12,8 @@ export interface RawEvent {
   readonly timeNano?: unknown;
   readonly status?: unknown;
   readonly id?: unknown;
+  /** Podman: the health state of a `health_status` event (Docker puts it in the action suffix). */
+  readonly HealthStatus?: unknown;
 }
 
 export class MalformedEventError extends Error {
@@ -29,6 +31,11 @@ const PODMAN_ACTIONS: Readonly<Record<string, string>> = {
   exec: 'exec_start',
   exec_died: 'exec_die',
 };
+
+/** Docker's name for a Podman action; images are `delete`d, everything else `destroy`ed. */
+function podmanAction(type: string, action: string): string | undefined {
+  return type === 'image' && action === 'remove' ? 'delete' : PODMAN_ACTIONS[action];
+}
 
 const TIME_NANO = /"timeNano":\s*(\d+)/g;
 
@@ -78,9 +85,12 @@ export function splitAction(action: string): { action: string; detail: string | 
   return i < 0 ? { action, detail: null } : { action: action.slice(0, i), detail: action.slice(i + 2) };
 }
 
-/** Bytes reclaimed by a `prune` event (`reclaimed` attribute, API >= 1.41). */
-export function reclaimedBytes(attributes: Readonly<Record<string, string>>): number | undefined {
-  const text = attributes['reclaimed'];
+/**
+ * Bytes reclaimed by a `prune` event: the `reclaimed` actor attribute (API >=
+ * 1.41), a decimal string the daemon formats from a uint64 (`"5242880"`).
+ */
+export function reclaimedBytes(attributes: Readonly<Record<string, string>> | null | undefined): number | undefined {
+  const text = attributes?.['reclaimed']?.trim();
   if (text === undefined || !/^\d+$/.test(text)) return undefined;
   return Number(text);
 }
@@ -90,18 +100,22 @@ export function normalizeEvent(raw: RawEvent, timeNano: string, host: HostInfo, 
   const fullAction = typeof raw.Action === 'string' ? raw.Action : typeof raw.status === 'string' ? raw.status : '';
   if (!type || !fullAction) throw new MalformedEventError('no_type_or_action');
   const attributes = stringAttrs(raw.Actor?.Attributes);
-  const id = typeof raw.Actor?.ID === 'string' ? raw.Actor.ID : typeof raw.id === 'string' ? raw.id : '';
+  let id = typeof raw.Actor?.ID === 'string' ? raw.Actor.ID : typeof raw.id === 'string' ? raw.id : '';
 
   let { action, detail } = splitAction(fullAction);
   let normalizedFrom: string | undefined;
   if (engine === 'podman') {
-    const mapped = PODMAN_ACTIONS[action];
+    const mapped = podmanAction(type, action);
     if (mapped !== undefined) {
       normalizedFrom = action;
       action = mapped;
     }
-    // Podman reports the health state in an attribute, not as a suffix.
-    if (action === 'health_status' && detail === null) detail = attributes['health_status'] ?? null;
+    // Podman reports the health state in a top-level `HealthStatus` field, not as a suffix.
+    if (action === 'health_status' && detail === null) {
+      detail = typeof raw.HealthStatus === 'string' && raw.HealthStatus !== '' ? raw.HealthStatus : (attributes['health_status'] ?? null);
+    }
+    // Docker's volume events carry the volume name as the actor id; Podman's an empty id.
+    if (type === 'volume' && id === '') id = attributes['name'] ?? '';
   }
 
   const container: ContainerRef | undefined =

@@ -38,6 +38,11 @@ export class DockerEventsSource implements Source {
     this.once = once;
   }
 
+  checkpoint(): { time_nano: string; keys: string[] } | null {
+    const snap = this.boundary.snapshot();
+    return snap ? { time_nano: snap.timeNano, keys: snap.keys } : null;
+  }
+
   async run(ctx: SourceContext): Promise<void> {
     if (this.once) return this.runOnce(ctx, this.once);
     const cursor = this.options.start_from.mode === 'now' ? null : (ctx.initialCursor?.() ?? null);

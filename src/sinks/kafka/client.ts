@@ -1,0 +1,78 @@
+/**
+ * KafkaJS client configuration from the sink's options: TLS files, SASL,
+ * small internal retries (the pipeline owns retries, DESIGN gotcha 9), and
+ * KafkaJS logs routed into pino without secrets.
+ */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { DsError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { KafkaOptions } from './options.js';
+
+/** KafkaJS's own retries per call: enough to ride out a leader move, short enough to hand back control. */
+export const KAFKAJS_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } as const;
+
+function readOption(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new DsError('CONFIG_INVALID', 'cannot read a kafka TLS file', { cause, details: { option, path } });
+  }
+}
+
+export function tlsConfig(tls: KafkaOptions['tls']): ConnectionOptions | undefined {
+  if (tls === undefined) return undefined;
+  return {
+    rejectUnauthorized: tls.verify,
+    ...(tls.ca === undefined ? {} : { ca: [readOption('tls.ca', tls.ca)] }),
+    ...(tls.cert === undefined ? {} : { cert: readOption('tls.cert', tls.cert) }),
+    ...(tls.key === undefined ? {} : { key: readOption('tls.key', tls.key) }),
+  };
+}
+
+export function saslConfig(sasl: KafkaOptions['sasl']): SASLOptions | undefined {
+  if (sasl === undefined) return undefined;
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}
+
+/**
+ * KafkaJS ERROR/WARN become pino warn, INFO/DEBUG become debug. Any entry
+ * mentioning SASL is dropped whole: KafkaJS may echo mechanism details.
+ */
+export function kafkaLogCreator(log: Logger): NonNullable<KafkaConfig['logCreator']> {
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, broker, error, retryCount } = entry as LogEntry['log'] & Record<string, unknown>;
+      const fields = { namespace, detail: message, broker, error, retryCount };
+      if (/sasl/i.test(JSON.stringify(fields))) return;
+      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) log.warn(fields, 'kafkajs');
+      else log.debug(fields, 'kafkajs');
+    };
+}
+
+export function kafkaConfig(options: KafkaOptions, log: Logger): KafkaConfig {
+  const ssl = tlsConfig(options.tls);
+  const sasl = saslConfig(options.sasl);
+  return {
+    clientId: options.client_id,
+    brokers: [...options.brokers],
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(sasl === undefined ? {} : { sasl }),
+    connectionTimeout: options.connect_timeout,
+    authenticationTimeout: options.connect_timeout,
+    // The broker waits up to `timeout` for acks; give the answer a moment to arrive.
+    requestTimeout: options.timeout + 1_000,
+    retry: KAFKAJS_RETRY,
+    logLevel: log.isLevelEnabled('debug') ? KafkaLogLevel.INFO : KafkaLogLevel.WARN,
+    logCreator: kafkaLogCreator(log),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * KafkaJS's default (Java-compatible murmur2) partitioner, memoized per key.
+ * Container ids repeat in every stats round, and the hash plus KafkaJS's
+ * per-message partition filtering cost ~15% of the sink's CPU (profiled).
+ * A keyed message's partition depends only on the key and the topic's
+ * partition count, so that pair is the cache key: same partitions as the
+ * Java client and as KafkaJS without the cache.
+ */
+import { Partitioners, type ICustomPartitioner } from 'kafkajs';
+
+/** Bounded: container ids churn; clearing now and then is cheaper than LRU bookkeeping. */
+const MAX_ENTRIES = 20_000;
+
+export const memoizedDefaultPartitioner: ICustomPartitioner = () => {
+  const partition = Partitioners.DefaultPartitioner();
+  const cache = new Map<string, number>();
+  return (args) => {
+    const { message, partitionMetadata } = args;
+    if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null)) {
+      return partition(args);
+    }
+    const id = `${partitionMetadata.length}:${message.key}`;
+    let chosen = cache.get(id);
+    if (chosen === undefined) {
+      chosen = partition(args);
+      if (cache.size >= MAX_ENTRIES) cache.clear();
+      cache.set(id, chosen);
+    }
+    return chosen;
+  };
+};

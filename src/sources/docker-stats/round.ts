@@ -1,0 +1,118 @@
+/**
+ * One stats round: every tracked container sampled once, concurrently
+ * (bounded), so that N containers cost about one daemon collection tick
+ * instead of N (the daemon answers all subscribers of a tick together).
+ */
+import type { DockerClient } from '../../docker/client.js';
+import { DockerHttpError, DsError, isAbortError } from '../../errors.js';
+import type { SourceContext } from '../../pipeline/types.js';
+import type { StatsRecord } from '../../records.js';
+import type { ContainerSet, Tracked } from './container-set.js';
+import { cpuSampleOf, normalize } from './normalize.js';
+import { parseStatsBody, type RawStats } from './raw.js';
+
+export interface RoundResult {
+  readonly sampled: number;
+  /** Containers that were gone (404) or stopped (zero sample): dropped quietly. */
+  readonly vanished: number;
+  readonly failed: number;
+  readonly firstError: unknown;
+}
+
+export interface RoundOptions {
+  readonly source: string;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  /** False for the priming round of `once`: samples only update the previous-sample state. */
+  readonly emit: boolean;
+  /** The source's own signal (follows ctx.signal), sized for `concurrency` listeners. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const STATS_QUERY = { stream: false, 'one-shot': true } as const;
+
+/**
+ * `stream=false&one-shot=true`: one sample, no priming second sample (that
+ * would double the daemon's work and take ~2 s). Retried once at once when
+ * the connection broke (a pooled keep-alive connection the daemon closed).
+ */
+async function fetchStats(client: DockerClient, id: string, opts: RoundOptions): Promise<string> {
+  const path = `/containers/${encodeURIComponent(id)}/stats`;
+  const get = async () => (await client.request('GET', path, { query: STATS_QUERY, signal: opts.signal, timeoutMs: opts.timeoutMs })).body.toString('utf8');
+  try {
+    return await get();
+  } catch (err) {
+    if (opts.signal.aborted || !(err instanceof DsError) || err.code !== 'DOCKER_UNREACHABLE') throw err;
+    return get();
+  }
+}
+
+export function errorCode(err: unknown): string {
+  return err instanceof DsError ? err.code : 'UNKNOWN';
+}
+
+export async function statsRound(ctx: SourceContext, client: DockerClient, set: ContainerSet, opts: RoundOptions): Promise<RoundResult> {
+  let sampled = 0;
+  let vanished = 0;
+  let failed = 0;
+  let firstError: unknown;
+  const sampleOne = async ([id, tracked]: [string, Tracked]): Promise<void> => {
+    const gone = (msg: string): void => {
+      set.remove(id);
+      vanished++;
+      ctx.log.debug({ source: opts.source, container: id }, msg);
+    };
+    if (opts.signal.aborted) return;
+    let body: string;
+    try {
+      body = await fetchStats(client, id, opts);
+    } catch (err) {
+      if (opts.signal.aborted || isAbortError(err)) return;
+      if ((err instanceof DockerHttpError && err.status === 404) || !set.has(id)) {
+        // Removed between the container list and this call (or by an event mid-round): not an error.
+        gone('container vanished before its stats sample');
+        return;
+      }
+      failed++;
+      firstError ??= err;
+      ctx.metrics.pollErrors.inc({ source: opts.source, code: errorCode(err) });
+      ctx.log.debug({ source: opts.source, container: id, err }, 'stats request failed');
+      return;
+    }
+    let raw: RawStats | null;
+    let record: StatsRecord | null;
+    try {
+      raw = parseStatsBody(body);
+      record = raw && normalize(raw, tracked.prev, tracked.ref, ctx.host());
+    } catch (err) {
+      // Not the shape we know: skip this sample, keep the previous one.
+      ctx.metrics.malformed.inc({ source: opts.source, reason: 'stats_body' });
+      ctx.log.debug({ source: opts.source, container: id, err }, 'unexpected stats body');
+      return;
+    }
+    if (!raw || !record) {
+      // Stopped: Docker's zero-time sample, Podman's empty body.
+      gone('container stopped before its stats sample');
+      return;
+    }
+    tracked.prev = cpuSampleOf(raw);
+    if (opts.emit) {
+      sampled++;
+      ctx.emit(record);
+    }
+  };
+  await forEachLimit(set.list(), opts.concurrency, sampleOne);
+  return { sampled, vanished, failed, firstError };
+}

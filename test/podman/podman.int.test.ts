@@ -1,0 +1,234 @@
+// The agent against `podman system service` (Podman's Docker-compatible API)
+// on a private unix socket. Differences found are in docs/podman.md.
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOnce } from '../../src/commands/once.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { DiskUsageRecord, DsRecord, EventRecord, StatsRecord } from '../../src/records.js';
+import { memoryLogger, removeDir, startAgent, waitFor } from '../harness/agent.js';
+import { BUSYBOX_IMAGE, podmanUnavailableReason, startPodman, type PrivatePodman } from '../harness/podman.js';
+
+/** An event as Podman wrote it, with the exact timeNano digits. */
+interface RawPodmanEvent {
+  readonly Type: string;
+  readonly Action: string;
+  readonly Actor: { readonly ID: string; readonly Attributes: Record<string, string> };
+  readonly HealthStatus?: string;
+  readonly timeNano: string;
+}
+
+function get(socketPath: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: 30_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * What Podman holds from `sinceSec` on. `stream=false` and no `until`:
+ * Podman treats `until` as a wall-clock deadline for its log reader, so a
+ * past `until` ends the response before the history is read (docs/podman.md).
+ */
+async function podmanEvents(socketPath: string, sinceSec: number): Promise<RawPodmanEvent[]> {
+  const q = new URLSearchParams({ since: sinceSec.toFixed(9), stream: 'false' });
+  const { status, body } = await get(socketPath, `/v1.41/events?${q.toString()}`);
+  expect(status).toBe(200);
+  return body
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => ({ ...(JSON.parse(l) as RawPodmanEvent), timeNano: /"timeNano":(\d+)/.exec(l)?.[1] ?? '' }));
+}
+
+const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
+const inWindow = (timeNano: string, from: bigint, to: bigint) => BigInt(timeNano) >= from && BigInt(timeNano) <= to;
+
+const agentConfig = (host: string) => `
+docker:
+  host: ${host}
+state_dir: \${DIR}/state
+shutdown_timeout: 5s
+sources:
+  events:
+    type: docker_events
+    reconnect: { initial: 200ms, max: 1s }
+sinks:
+  out:
+    type: file
+    inputs: [events]
+    path: \${DIR}/out/records.ndjson
+    batch: { linger: 20ms }
+`;
+
+const unavailable = podmanUnavailableReason();
+if (unavailable) console.warn(`[podman] not run: podman cannot run containers here: ${unavailable}`);
+
+describe.skipIf(unavailable !== null)('the agent against podman system service', () => {
+  let pm: PrivatePodman;
+
+  beforeAll(async () => {
+    pm = await startPodman();
+  });
+  afterAll(async () => {
+    await pm?.stop();
+  });
+
+  it('identifies Podman from its headers and negotiates the compat API version', async () => {
+    const ping = await get(pm.socketPath, '/_ping');
+    expect(ping.headers['server']).toMatch(/^Libpod\//);
+    expect(ping.headers['libpod-api-version']).toMatch(/^\d+\.\d+\.\d+$/);
+    const a = startAgent(agentConfig(pm.host));
+    try {
+      const host = await waitFor(() => (a.agent.hostInfo.engine === 'podman' ? a.agent.hostInfo : null), 20_000, 'podman detected');
+      expect(host.api_version).toBe(ping.headers['api-version']);
+      expect(host.version).toBe(ping.headers['libpod-api-version']);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
+    }
+  });
+
+  it('streams container lifecycle, exec, health and volume events in Docker vocabulary, equal to what Podman sent', async () => {
+    const a = startAgent(agentConfig(pm.host));
+    try {
+      await waitFor(() => a.agent.hostInfo.engine === 'podman', 20_000, 'podman detected');
+      // Podman sends the /events response headers only with the first event:
+      // poke it until the agent's stream is open (it emits its inventory then).
+      let n = 0;
+      await waitFor(async () => {
+        if (a.records().some((r) => r.kind === 'inventory')) return true;
+        await pm.podmanOk(['volume', 'create', `pm-warm-${n++}`]);
+        await new Promise((r) => setTimeout(r, 500));
+        return a.records().some((r) => r.kind === 'inventory');
+      }, 30_000, 'events stream open');
+
+      const t0 = BigInt(Date.now()) * 1_000_000n;
+      const id = await pm.runContainer(['--name', 'pm-life', '--health-cmd', 'true', '--health-interval', 'disable', BUSYBOX_IMAGE, 'sleep', '1000']);
+      await pm.podmanOk(['healthcheck', 'run', 'pm-life']);
+      await pm.podmanOk(['exec', 'pm-life', 'true']);
+      await pm.podmanOk(['stop', '-t', '0', 'pm-life']);
+      await pm.podmanOk(['rm', 'pm-life']);
+      await pm.podmanOk(['volume', 'create', 'pm-vol']);
+      await pm.podmanOk(['volume', 'rm', 'pm-vol']);
+      const t1 = BigInt(Date.now()) * 1_000_000n;
+
+      const raw = (await podmanEvents(pm.socketPath, Number(t0 / 1_000_000n) / 1000 - 0.001)).filter((e) => inWindow(e.timeNano, t0, t1));
+      await waitFor(() => events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1)).length >= raw.length, 20_000, 'all events in the file');
+      await a.stop();
+      const got = events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1));
+
+      // One record per Podman event, same instants digit for digit (Podman's order is not time order).
+      expect(got.map((e) => e.time_nano).sort()).toEqual(raw.map((e) => e.timeNano).sort());
+      const byTime = new Map(got.map((e) => [e.time_nano, e]));
+      const renamed: Record<string, string> = { remove: 'destroy', exec: 'exec_start', exec_died: 'exec_die', died: 'die' };
+      for (const e of raw) {
+        const r = byTime.get(e.timeNano) as EventRecord;
+        expect(r.type).toBe(e.Type);
+        expect(r.action, e.Action).toBe(renamed[e.Action] ?? e.Action);
+        expect(r.normalized_from).toEqual(renamed[e.Action] ? { action: e.Action } : undefined);
+        expect(r.host.engine).toBe('podman');
+      }
+
+      const life = got.filter((e) => e.actor.id === id);
+      const actions = life.map((e) => e.action);
+      for (const want of ['create', 'init', 'start', 'health_status', 'exec_start', 'exec_die', 'die', 'cleanup', 'destroy']) expect(actions).toContain(want);
+      expect(life.every((e) => e.container?.name === 'pm-life' && e.container.image === `localhost/${BUSYBOX_IMAGE}`)).toBe(true);
+      // The compat endpoint already says `die` (Podman's own word is `died`) and adds exitCode.
+      const die = life.find((e) => e.action === 'die');
+      expect(die?.normalized_from).toBeUndefined();
+      expect(die?.actor.attributes).toMatchObject({ exitCode: '137', containerExitCode: '137' });
+      const health = life.find((e) => e.action === 'health_status');
+      const rawHealth = raw.find((e) => e.Action === 'health_status');
+      expect(health?.action_detail).toBe(rawHealth?.HealthStatus);
+      expect(['healthy', 'starting']).toContain(health?.action_detail);
+      expect(life.find((e) => e.action === 'destroy')?.normalized_from).toEqual({ action: 'remove' });
+
+      const vol = got.filter((e) => e.type === 'volume').map((e) => `${e.action}:${e.actor.id}:${e.normalized_from?.action ?? ''}`);
+      expect(vol).toEqual(['create:pm-vol:', 'destroy:pm-vol:remove']);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
+      await pm.podman(['volume', 'prune', '-f']);
+    }
+  });
+
+  it('`once --source stats` samples a running container like the Docker API (no cache figure, 5 s stream period aside)', async () => {
+    const id = await pm.runContainer(['--name', 'pm-stats', BUSYBOX_IMAGE, 'sleep', '1000']);
+    try {
+      const raw = JSON.parse((await get(pm.socketPath, `/v1.41/containers/${id}/stats?stream=false`)).body) as {
+        name: string;
+        memory_stats: { limit: number; stats?: unknown };
+        precpu_stats: { cpu_usage: { total_usage: number } };
+        cpu_stats: { online_cpus: number };
+        networks: Record<string, unknown>;
+      };
+      // Podman's shapes: name without '/', all-zero precpu, no memory_stats.stats.
+      expect(raw.name).toBe('pm-stats');
+      expect(raw.precpu_stats.cpu_usage.total_usage).toBe(0);
+      expect(raw.memory_stats.stats).toBeUndefined();
+
+      const out = await once('stats');
+      const rec = out.find((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+      expect(rec).toBeDefined();
+      const s = rec as StatsRecord;
+      expect(s.host.engine).toBe('podman');
+      expect(s.container).toMatchObject({ id, name: 'pm-stats', image: `localhost/${BUSYBOX_IMAGE}` });
+      expect(s.memory.limit_bytes).toBe(raw.memory_stats.limit);
+      expect(s.memory.usage_bytes).toBeGreaterThan(0);
+      // Nothing to subtract: usage is the raw usage.
+      expect(s.memory.usage_bytes).toBe(s.memory.raw_usage_bytes);
+      expect(s.memory.cache_bytes).toBeNull();
+      expect(s.cpu.online_cpus).toBe(raw.cpu_stats.online_cpus);
+      expect(s.pids.current).toBe(1);
+      expect(Object.keys(s.network.interfaces ?? {})).toEqual(Object.keys(raw.networks));
+    } finally {
+      await pm.podman(['rm', '-f', '-t', '0', id]);
+    }
+  });
+
+  it('`once --source df` counts what Podman holds', async () => {
+    await pm.podmanOk(['volume', 'create', 'pm-df-vol']);
+    const running = await pm.runContainer(['--name', 'pm-df-run', '-v', 'pm-df-vol:/data', BUSYBOX_IMAGE, 'sleep', '1000']);
+    const created = await pm.podmanOk(['create', '--name', 'pm-df-created', '--network', 'none', BUSYBOX_IMAGE, 'true']);
+    try {
+      const raw = JSON.parse((await get(pm.socketPath, '/v1.41/system/df')).body) as {
+        LayersSize: number;
+        Images: unknown[];
+        Containers: Array<{ State: string }>;
+        Volumes: unknown[];
+        BuildCache: unknown[] | null;
+      };
+      const out = await once('df');
+      const du = out.find((r): r is DiskUsageRecord => r.kind === 'disk_usage') as DiskUsageRecord;
+      expect(du.host.engine).toBe('podman');
+      expect(du.types.images?.total).toBe(raw.Images.length);
+      expect(du.types.containers?.total).toBe(raw.Containers.length);
+      expect(du.types.containers).toMatchObject({ total: 2, active: 1 });
+      // Only pm-df-vol is in use (earlier tests' volumes are gone).
+      expect(du.types.volumes).toMatchObject({ total: raw.Volumes.length, active: 1 });
+      expect(raw.Volumes.length).toBe(1);
+      // Podman has no build cache (and reports LayersSize 0: docs/podman.md).
+      expect(raw.BuildCache ?? []).toEqual([]);
+      expect(du.types.build_cache).toMatchObject({ total: 0, size_bytes: 0 });
+    } finally {
+      await pm.podman(['rm', '-f', '-t', '0', running, created.trim()]);
+      await pm.podman(['volume', 'rm', '-f', 'pm-df-vol']);
+    }
+  });
+
+  /** One `dockstream once --source …` round against the podman socket, in-process. */
+  async function once(source: 'stats' | 'df'): Promise<DsRecord[]> {
+    const config = parseConfig('sources:\n  events: { type: docker_events }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n', 'once.yaml', {});
+    let text = '';
+    await runOnce(config, memoryLogger('warn').log, { source, dockerHost: pm.host }, async (t) => {
+      text += t;
+    });
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DsRecord);
+  }
+});

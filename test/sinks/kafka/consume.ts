@@ -1,0 +1,58 @@
+/** Reads topics back with a real KafkaJS consumer group, as a downstream consumer would. */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+
+export interface Consumed {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string;
+  readonly headers: Record<string, string>;
+  readonly timestamp: string;
+  readonly value: unknown;
+}
+
+/**
+ * Consumes `topics` from the beginning until `count` messages arrived, then
+ * keeps listening for `settleMs` more so that extra (duplicate) messages show.
+ */
+export async function consumeAll(
+  brokers: readonly string[],
+  topics: readonly string[],
+  count: number,
+  { timeoutMs = 30_000, settleMs = 1_000 } = {},
+): Promise<Consumed[]> {
+  const kafka = new Kafka({ brokers: [...brokers], clientId: 'test-consumer', logLevel: logLevel.ERROR });
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const got: Consumed[] = [];
+  let reached: () => void = () => undefined;
+  const enough = new Promise<void>((resolve) => (reached = resolve));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+        got.push({
+          topic,
+          partition,
+          offset: Number(message.offset),
+          key: String(message.key),
+          headers,
+          timestamp: message.timestamp,
+          value: JSON.parse(String(message.value)),
+        });
+        if (got.length >= count) reached();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([enough, timeout]);
+    clearTimeout(timer);
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    return got;
+  } finally {
+    await consumer.disconnect();
+  }
+}
