@@ -112,22 +112,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       }
       problems.push({ path: formatPath(issue.path), line: lineOf(doc, counter, issue.path), message: issue.message });
     }
-  } else {
-    const config = parsed.data as unknown as Config;
-    for (const [name, sink] of Object.entries(config.sinks)) {
-      sink.inputs.forEach((input, i) => {
-        if (!(input in config.sources)) {
-          const path = ['sinks', name, 'inputs', i];
-          problems.push({
-            path: formatPath(path),
-            line: lineOf(doc, counter, path),
-            message: `unknown source "${input}" (sources: ${Object.keys(config.sources).join(', ') || 'none'})`,
-          });
-        }
-      });
-    }
-    if (Object.keys(config.sinks).length === 0) problems.push({ path: 'sinks', line: lineOf(doc, counter, ['sinks']), message: 'at least one sink is needed' });
-    if (Object.keys(config.sources).length === 0) problems.push({ path: 'sources', line: lineOf(doc, counter, ['sources']), message: 'at least one source is needed' });
+  }
+  // The graph is checked on the raw data too, so it is reported alongside schema problems.
+  const raw = data as { sources?: unknown; sinks?: unknown };
+  const sources = raw.sources && typeof raw.sources === 'object' ? Object.keys(raw.sources) : [];
+  const sinks = raw.sinks && typeof raw.sinks === 'object' ? (raw.sinks as Record<string, { inputs?: unknown }>) : {};
+  for (const [name, sink] of Object.entries(sinks)) {
+    if (!Array.isArray(sink?.inputs)) continue;
+    sink.inputs.forEach((input: unknown, i: number) => {
+      if (typeof input === 'string' && !sources.includes(input)) {
+        const path = ['sinks', name, 'inputs', i];
+        problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `unknown source "${input}" (sources: ${sources.join(', ') || 'none'})` });
+      }
+    });
+  }
+  if (parsed.success) {
+    if (Object.keys(parsed.data.sinks).length === 0) problems.push({ path: 'sinks', line: lineOf(doc, counter, ['sinks']), message: 'at least one sink is needed' });
+    if (Object.keys(parsed.data.sources).length === 0) problems.push({ path: 'sources', line: lineOf(doc, counter, ['sources']), message: 'at least one source is needed' });
   }
   // Problems in file order, so the first one a user sees is the first in the file.
   problems.sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));

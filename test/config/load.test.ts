@@ -71,7 +71,8 @@ sinks:
     expect(byPath['docker.colour']).toMatchObject({ line: 3, message: 'unknown key' });
     expect(byPath['sources.events.filters.typo']).toMatchObject({ line: 8, message: 'unknown key' });
     expect(byPath['sinks.out.batch.max_records']).toMatchObject({ line: 14, message: expect.stringMatching(/number/) });
-    expect(ps.length).toBe(4);
+    expect(byPath['sinks.out.inputs[1]']).toMatchObject({ line: 12, message: 'unknown source "missing" (sources: events)' });
+    expect(ps.length).toBe(5);
   });
 
   it('reports an unknown source named in inputs with its index and line', () => {

@@ -128,6 +128,7 @@ describe('kafka sink on a 3-broker mock cluster', () => {
   it('rejects oversized records before sending and splits large batches under the limit', async () => {
     const [topic] = await createTopics('size', ['event'], 3);
     const sink = makeSink({ topic: 'size.{kind}', max_message_bytes: '16KiB' });
+    await sink.start(signal); // the pipeline asks reject() only after start()
     const c = containerRef(7);
     const big = { ...eventRecord(1, c), actor: { id: c.id, attributes: { blob: 'x'.repeat(20_000) } } };
     const reason = sink.reject!(big);

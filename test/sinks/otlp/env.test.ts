@@ -1,7 +1,7 @@
 // OTEL_EXPORTER_OTLP_* environment variables, honoured like other OpenTelemetry tools; config wins.
 import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { nullLogger } from '../../../src/log.js';
-import { createOtlpSink } from '../../../src/sinks/otlp/plugin.js';
+import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
 import { otlpOptions } from '../../../src/sinks/otlp/options.js';
 import type { OtlpSink } from '../../../src/sinks/otlp/sink.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';

@@ -6,7 +6,7 @@ import { labelAttributes, otlpOptions, resolveTarget } from '../../../src/sinks/
 import { ResourceCatalog } from '../../../src/sinks/otlp/resource.js';
 import { hrTimeToNanos, nanosToHrTime, rfc3339ToHrTime } from '../../../src/sinks/otlp/time.js';
 import { nullLogger } from '../../../src/log.js';
-import { createOtlpSink } from '../../../src/sinks/otlp/plugin.js';
+import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { DB, HOST, WEB, event, gap, stats } from './fixtures.js';
 

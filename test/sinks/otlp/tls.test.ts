@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
 import { nullLogger } from '../../../src/log.js';
-import { createOtlpSink } from '../../../src/sinks/otlp/plugin.js';
+import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
 import { otlpOptions, type OtlpProtocol } from '../../../src/sinks/otlp/options.js';
 import type { OtlpSink } from '../../../src/sinks/otlp/sink.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
