@@ -19,7 +19,7 @@ import { AlertEvaluator, type AlertTransition } from './alerts.js';
 import { summarizeDiskUsage } from './formulas.js';
 import { largestObjects } from './largest.js';
 import { DF_TYPE_PARAM, toAlertRules, type DockerDfOptions } from './options.js';
-import { runTicker } from './ticker.js';
+import { everyInterval } from '../../util/ticker.js';
 import type { RawDiskUsage } from './wire.js';
 
 export const DOCKER_DF_TYPE = 'docker_df';
@@ -95,28 +95,27 @@ export class DockerDfSource implements Source {
       if (err) throw err;
       return;
     }
-    let inFlight: Promise<unknown> | null = null;
     let busyLogged = false;
-    await runTicker(this.options.interval, ctx.signal, () => {
-      if (inFlight) {
+    await everyInterval(
+      this.options.interval,
+      ctx.signal,
+      async () => {
+        busyLogged = false;
+        if (!ctx.hasCapacity()) {
+          ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'sinks_full' });
+          return;
+        }
+        // Aborted: the in-flight request saw the same signal and ends promptly.
+        await this.poll(ctx);
+      },
+      () => {
         ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' });
         if (!busyLogged) {
           busyLogged = true;
           ctx.log.warn({ source: this.name, intervalMs: this.options.interval }, 'disk usage poll still running, skipping ticks');
         }
-        return;
-      }
-      if (!ctx.hasCapacity()) {
-        ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'backpressure' });
-        return;
-      }
-      inFlight = this.poll(ctx).finally(() => {
-        inFlight = null;
-        busyLogged = false;
-      });
-    });
-    // Aborted: the in-flight request saw the same signal and ends promptly.
-    if (inFlight) await inFlight;
+      },
+    );
   }
 
   /** One poll; failures are logged and counted here and returned (never thrown). */

@@ -9,7 +9,7 @@ import { ContainerSet, type ListedContainer } from './container-set.js';
 import type { DockerStatsOptions } from './plugin.js';
 import { errorCode, statsRound, type RoundResult } from './round.js';
 import { containerSelector, pickLabels, type ContainerFacts } from './selection.js';
-import { everyInterval } from './ticker.js';
+import { everyInterval } from '../../util/ticker.js';
 
 /** `once`: the gap between the priming round and the emitted one (the daemon samples once a second). */
 export const ONCE_GAP_MS = 1000;
@@ -107,7 +107,7 @@ export class DockerStatsSource implements Source {
           ctx.log.error({ source: this.name, err }, 'stats round failed unexpectedly');
         }
       },
-      (count) => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }, count),
+      () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }),
     );
   }
 

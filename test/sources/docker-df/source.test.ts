@@ -136,7 +136,7 @@ describe('docker_df source against a stand-in daemon', () => {
     const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '20ms' }));
     const running = source.run({ ...ctx, hasCapacity: () => false });
-    await waitFor('a backpressure skip', async () => (await metricValue(metrics, 'dockstream_skipped_ticks_total', { reason: 'backpressure' })) >= 2);
+    await waitFor('a sinks_full skip', async () => (await metricValue(metrics, 'dockstream_skipped_ticks_total', { reason: 'sinks_full' })) >= 2);
     ac.abort();
     await running;
     expect(records).toEqual([]);
