@@ -1,0 +1,309 @@
+#!/usr/bin/env node
+// Cost of one stats round with N idle containers on a private dockerd,
+// side by side with `docker stats --no-stream` for the same containers,
+// alternating in the same run:
+//
+//   node bench/stats.mjs [containers=100] [rounds=6] [concurrency list=128,32]
+//
+// Per round: wall time; dockerd CPU (utime+stime from /proc/<pid>/stat) and
+// dockerd + containerd + shims (plus the reaped children of containerd and
+// the shims, cutime+cstime); for the agent its own CPU per container sample
+// (process.cpuUsage) and RSS; for the CLI its own CPU (/usr/bin/time).
+// Saves the output to bench/results/stats.txt. Removes every container and
+// stops the daemon at the end, also on failure.
+//
+// Compiles the modules it needs (tsc, no type check) into bench/.out/stats first.
+import { execFileSync, spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'bench', '.out', 'stats');
+execFileSync(
+  join(root, 'node_modules', '.bin', 'tsc'),
+  ['--outDir', out, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+    '--skipLibCheck', '--noCheck', '--sourceMap', 'false',
+    ...['src/sources/docker-stats/round.ts', 'src/sources/docker-stats/source.ts', 'src/sources/docker-stats/container-set.ts', 'src/sources/docker-stats/selection.ts',
+      'src/docker/client.ts', 'src/docker/host.ts', 'src/log.ts', 'src/telemetry/metrics.ts',
+      'test/harness/dockerd.ts', 'test/harness/reap.ts'].map((f) => join(root, f))],
+  { stdio: 'inherit' },
+);
+const load = (p) => import(join(out, p));
+const { startDockerd, BUSYBOX_IMAGE } = await load('test/harness/dockerd.js');
+const { pidsOf } = await load('test/harness/reap.js');
+const { DockerClient } = await load('src/docker/client.js');
+const { resolveConnection } = await load('src/docker/host.js');
+const { ContainerSet } = await load('src/sources/docker-stats/container-set.js');
+const { containerSelector } = await load('src/sources/docker-stats/selection.js');
+const { statsRound } = await load('src/sources/docker-stats/round.js');
+const { createStatsClient } = await load('src/sources/docker-stats/source.js');
+const { nullLogger } = await load('src/log.js');
+const { SelfMetrics } = await load('src/telemetry/metrics.js');
+
+const N = Number(process.argv[2] ?? 100);
+const ROUNDS = Number(process.argv[3] ?? 6);
+const CONCURRENCIES = String(process.argv[4] ?? '128,32').split(',').map(Number);
+const CLK_TCK = 100; // getconf CLK_TCK on Linux
+const lines = [];
+const say = (s = '') => {
+  lines.push(s);
+  console.log(s);
+};
+
+/** CPU seconds of a pid: own (utime+stime) and reaped children (cutime+cstime). */
+function procCpu(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { own: (Number(f[11]) + Number(f[12])) / CLK_TCK, children: (Number(f[13]) + Number(f[14])) / CLK_TCK };
+  } catch {
+    return { own: 0, children: 0 };
+  }
+}
+
+function comm(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** dockerd alone, and dockerd + containerd + shims (own + reaped children). */
+function daemonCpu(d) {
+  const dockerd = procCpu(d.pid).own;
+  let all = procCpu(d.pid).own;
+  for (const pid of pidsOf(d.dir)) {
+    const name = comm(pid);
+    if (pid === d.pid || !(name === 'containerd' || name.startsWith('containerd-shim'))) continue;
+    const c = procCpu(pid);
+    all += c.own + c.children;
+  }
+  return { dockerd, all };
+}
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')}… exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x, digits = 3) => x.toFixed(digits);
+
+const AGENT_INTERVAL_S = 2;
+
+/** The report as a BENCHMARKS.md section: tables stay, notes become bullets, raw rows a code block. */
+function toMarkdown(report) {
+  const raw = report.indexOf('raw rows');
+  const body = (raw < 0 ? report : report.slice(0, raw)).map((l) => (l.startsWith('# ') ? '' : l === '' || l.startsWith('|') ? l : `- ${l}`));
+  const title = report[0]?.replace(/^# /, '') ?? '';
+  return [
+    '## Container stats: one round with idle containers, against `docker stats --no-stream`',
+    '',
+    `Command: \`node bench/stats.mjs ${process.argv.slice(2).join(' ')}\`  (arguments: containers, rounds, concurrencies). ${title}.`,
+    '',
+    ...body,
+    ...(raw < 0 ? [] : ['', '```', ...report.slice(raw), '```']),
+    '',
+  ].join('\n');
+}
+
+/** The real agent as a process: CPU (from /proc) per container sample over whole rounds, and RSS. */
+async function measureAgentProcess(d, n) {
+  const work = join(root, 'bench', '.out', 'stats-agent');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const out = join(work, 'stats.ndjson');
+  const config = join(work, 'config.yaml');
+  writeFileSync(config, [
+    `docker: { host: "${d.host}" }`,
+    `state_dir: ${join(work, 'state')}`,
+    'telemetry: { listen: false }',
+    'sources:',
+    `  stats: { type: docker_stats, interval: ${AGENT_INTERVAL_S}s, concurrency: 128 }`,
+    'sinks:',
+    `  out: { type: file, inputs: [stats], path: ${out}, fsync: never }`,
+    '',
+  ].join('\n'));
+  // STATS_BENCH_CPU_PROF=DIR: a V8 CPU profile of the agent process, for finding where the time goes.
+  const prof = process.env.STATS_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STATS_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'dist', 'src', 'main.js'), 'run', '-c', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const lines = () => { try { return readFileSync(out, 'utf8').split('\n').length - 1; } catch { return 0; } };
+  const rss = () => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024; } catch { return 0; } };
+  try {
+    const until = async (cond, ms) => { const t = Date.now(); while (!cond()) { if (Date.now() - t > ms) throw new Error('agent process: timed out'); await sleep(50); } };
+    // Two warm-up rounds (the first has no CPU %, the second fills the JIT), then measure whole rounds.
+    await until(() => lines() >= 2 * n, 60_000);
+    const rssStart = rss();
+    const ROUNDS_P = 5;
+    const l0 = lines();
+    const c0 = procCpuSplit(child.pid);
+    let rssMax = rssStart;
+    await until(() => { rssMax = Math.max(rssMax, rss()); return lines() >= l0 + ROUNDS_P * n; }, 120_000);
+    const c1 = procCpuSplit(child.pid);
+    const samples = lines() - l0;
+    return { rounds: ROUNDS_P, samples, rssStart, rssMax, msPerSample: ((c1.user + c1.sys) - (c0.user + c0.sys)) * 1000 / samples, userMs: (c1.user - c0.user) * 1000 / samples, sysMs: (c1.sys - c0.sys) * 1000 / samples };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  }
+}
+
+function procCpuSplit(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
+}
+
+const d = await startDockerd({ name: 'stats-bench' });
+try {
+  say(`# docker_stats bench — ${new Date().toISOString()}`);
+  say(`host: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load avg before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  const version = JSON.parse((await run('docker', ['-H', d.host, 'version', '--format', '{{json .}}'])).stdout);
+  say(`dockerd ${version.Server?.Version} (API ${version.Server?.ApiVersion}), docker CLI ${version.Client?.Version}; ${N} idle containers (busybox sleep, --network none); ${ROUNDS} rounds each, alternating`);
+
+  // Create the containers, a few at a time.
+  const ids = [];
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += 8) {
+    const batch = Array.from({ length: Math.min(8, N - i) }, (_, k) =>
+      run('docker', ['-H', d.host, 'run', '-d', '--network', 'none', '--stop-timeout', '1', '--label', 'bench=stats', BUSYBOX_IMAGE, 'sleep', '36000']),
+    );
+    for (const r of await Promise.all(batch)) ids.push(r.stdout.trim());
+  }
+  say(`started ${ids.length} containers in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+  await sleep(3000); // let start-up work settle
+
+  const host = { name: 'bench', daemon_id: '', engine: 'docker', version: version.Server?.Version ?? '', api_version: '' };
+  const ac = new AbortController();
+  setMaxListeners(1000, ac.signal); // as the source does for its own signal
+  const shared = new DockerClient(resolveConnection({ host: d.host }), { timeoutMs: 30_000, log: nullLogger() });
+  await shared.negotiate();
+  const agents = [];
+  for (const concurrency of CONCURRENCIES) {
+    // The stats client exactly as the source builds it, for the default 10 s interval.
+    const client = createStatsClient(shared, { timeout: 30_000, concurrency, interval: 10_000 }, nullLogger());
+    await client.negotiate();
+    let emitted = 0;
+    const ctx = {
+      docker: client, host: () => host, setHost: () => undefined, emit: () => void emitted++, hasCapacity: () => true,
+      onEvent: () => () => undefined, log: nullLogger(), metrics: new SelfMetrics(), signal: ac.signal,
+    };
+    const set = new ContainerSet(containerSelector(), (c) => ({ id: c.id, name: c.name, image: c.image }));
+    set.beginList();
+    set.applyList(await shared.getJson('/containers/json', { query: { filters: JSON.stringify({ status: ['running'] }) } }));
+    const opts = { source: 'stats', concurrency, timeoutMs: 30_000, emit: true, signal: ac.signal };
+    await statsRound(ctx, client, set, opts); // warm-up: connections, JIT, previous samples
+    agents.push({ concurrency, client, ctx, set, opts, rows: [], emittedSoFar: () => emitted });
+  }
+
+  const cliRows = [];
+  let peakRss = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const a of agents) {
+      await sleep(1000);
+      const before = { daemon: daemonCpu(d), cpu: process.cpuUsage(), emitted: a.emittedSoFar(), t: performance.now() };
+      const res = await statsRound(a.ctx, a.client, a.set, a.opts);
+      const wall = (performance.now() - before.t) / 1000;
+      const cpu = process.cpuUsage(before.cpu);
+      const daemon = daemonCpu(d);
+      const samples = a.emittedSoFar() - before.emitted;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      a.rows.push({
+        wall, samples, failed: res.failed,
+        dockerd: daemon.dockerd - before.daemon.dockerd, all: daemon.all - before.daemon.all,
+        agentMsPerSample: (cpu.user + cpu.system) / 1000 / Math.max(1, samples),
+      });
+    }
+    await sleep(1000);
+    const before = { daemon: daemonCpu(d), t: performance.now() };
+    const res = await run('/usr/bin/time', ['-f', '%U %S', 'docker', '-H', d.host, 'stats', '--no-stream', '--format', '{{.ID}} {{.CPUPerc}} {{.MemUsage}}', ...ids]);
+    const wall = (performance.now() - before.t) / 1000;
+    const daemon = daemonCpu(d);
+    const [u, s] = res.stderr.trim().split('\n').pop().split(' ').map(Number);
+    cliRows.push({ wall, samples: res.stdout.trim().split('\n').length, dockerd: daemon.dockerd - before.daemon.dockerd, all: daemon.all - before.daemon.all, cliCpu: u + s });
+  }
+  // Back-to-back rounds (no idle gap): the agent's steady-state cost per sample, without the
+  // cold-cache wake-up that a round every ~10 s pays on a busy shared machine.
+  // Alternated with the floor: the same requests through a bare undici Pool + JSON.parse, no agent code.
+  const hot = [];
+  const floor = [];
+  const first = agents[0];
+  const { Pool } = await import('undici');
+  const bare = new Pool('http://localhost', { socketPath: d.socketPath, connections: first.concurrency, keepAliveTimeout: 15_000 });
+  const apiVersion = first.client.apiVersion;
+  for (let i = 0; i < ROUNDS; i++) {
+    const cpu0 = process.cpuUsage();
+    const emitted0 = first.emittedSoFar();
+    const t = performance.now();
+    await statsRound(first.ctx, first.client, first.set, first.opts);
+    const cpu = process.cpuUsage(cpu0);
+    const n = Math.max(1, first.emittedSoFar() - emitted0);
+    hot.push({ wall: (performance.now() - t) / 1000, msPerSample: (cpu.user + cpu.system) / 1000 / n, userMs: cpu.user / 1000 / n, sysMs: cpu.system / 1000 / n });
+    const cpu1 = process.cpuUsage();
+    await Promise.all(ids.map(async (id) => {
+      const res = await bare.request({ method: 'GET', path: `/v${apiVersion}/containers/${id}/stats?stream=false&one-shot=true` });
+      JSON.parse(Buffer.from(await res.body.arrayBuffer()).toString('utf8'));
+    }));
+    const cpuBare = process.cpuUsage(cpu1);
+    floor.push({ ms: (cpuBare.user + cpuBare.system) / 1000 / ids.length, userMs: cpuBare.user / 1000 / ids.length, sysMs: cpuBare.system / 1000 / ids.length });
+  }
+  await bare.close();
+  const mem = process.memoryUsage();
+  const agentProc = await measureAgentProcess(d, ids.length);
+  // The pure part: parse + normalise one recorded sample (no I/O).
+  const { normalize, cpuSampleOf } = await load('src/sources/docker-stats/normalize.js');
+  const { parseStatsBody } = await load('src/sources/docker-stats/raw.js');
+  const body = readFileSync(join(root, 'test', 'fixtures', 'stats', 'v1-idle-cache.json'), 'utf8');
+  const prev = cpuSampleOf(parseStatsBody(body));
+  for (let i = 0; i < 20_000; i++) normalize(parseStatsBody(body), prev, { id: 'x', name: 'x', image: 'x' }, host);
+  const pure0 = process.cpuUsage();
+  for (let i = 0; i < 50_000; i++) normalize(parseStatsBody(body), prev, { id: 'x', name: 'x', image: 'x' }, host);
+  const pure = process.cpuUsage(pure0);
+
+  say();
+  say('per round (median over rounds; raw rows below)');
+  say('| what | wall s | samples | dockerd CPU s | dockerd+containerd+shims CPU s | client CPU |');
+  say('|---|---|---|---|---|---|');
+  for (const a of agents) {
+    const r = a.rows;
+    say(`| agent, concurrency ${a.concurrency} | ${fmt(median(r.map((x) => x.wall)))} | ${median(r.map((x) => x.samples))} | ${fmt(median(r.map((x) => x.dockerd)), 2)} | ${fmt(median(r.map((x) => x.all)), 2)} | ${fmt(median(r.map((x) => x.agentMsPerSample)))} ms/sample |`);
+  }
+  say(`| docker stats --no-stream | ${fmt(median(cliRows.map((x) => x.wall)))} | ${median(cliRows.map((x) => x.samples))} | ${fmt(median(cliRows.map((x) => x.dockerd)), 2)} | ${fmt(median(cliRows.map((x) => x.all)), 2)} | ${fmt(median(cliRows.map((x) => x.cliCpu)), 2)} s CLI |`);
+  say();
+  say(`stats round code in this process, concurrency ${first.concurrency}, ${ROUNDS} rounds back to back: wall ${fmt(median(hot.map((x) => x.wall)))} s, ${fmt(median(hot.map((x) => x.msPerSample)))} ms/sample (user ${fmt(median(hot.map((x) => x.userMs)))}, sys ${fmt(median(hot.map((x) => x.sysMs)))}; median)`);
+  say(`  same requests, bare undici Pool + JSON.parse (the HTTP floor), alternated: ${fmt(median(floor.map((x) => x.ms)))} ms/sample (user ${fmt(median(floor.map((x) => x.userMs)))}, sys ${fmt(median(floor.map((x) => x.sysMs)))}; median)`);
+  say(`parse + normalise alone: ${fmt((pure.user + pure.system) / 50_000, 1)} µs/sample`);
+  say(`agent RSS: peak ${fmt(peakRss / 2 ** 20, 1)} MiB over the alternating rounds, ${fmt(mem.rss / 2 ** 20, 1)} MiB after the back-to-back ones (heap used ${fmt(mem.heapUsed / 2 ** 20, 1)} MiB) — this bench process, which also holds the harness`);
+  say(`load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  say(`agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; idle timers and telemetry included), ${agentProc.samples} samples, RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after start, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`);
+  say();
+  say('raw rows');
+  for (const a of agents) for (const [i, x] of a.rows.entries()) say(`agent c=${a.concurrency} #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} samples, ${x.failed} failed, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, agent ${fmt(x.agentMsPerSample)} ms/sample`);
+  for (const [i, x] of cliRows.entries()) say(`cli #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} rows, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, CLI ${fmt(x.cliCpu, 2)} s`);
+
+  ac.abort();
+  await Promise.all([shared.close(), ...agents.map((a) => a.client.close())]);
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results', 'stats.md'), toMarkdown(lines));
+  console.log('\nsaved bench/results/stats.md');
+} finally {
+  // The harness waits on unref'd handles (made for test workers): keep the loop alive meanwhile.
+  const keepAlive = setInterval(() => undefined, 1000);
+  await d.stop(); // removes all containers, stops dockerd, removes its directory
+  clearInterval(keepAlive);
+}
