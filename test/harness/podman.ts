@@ -33,6 +33,10 @@ export interface PrivatePodman {
   podmanOk(args: readonly string[], timeoutMs?: number): Promise<string>;
   /** `podman run -d --network none --ulimit … args`; returns the container id. */
   runContainer(args: readonly string[]): Promise<string>;
+  /** SIGKILLs `podman system service` (clients see their connections cut); storage and events log stay. */
+  killService(): Promise<void>;
+  /** Starts the service again on the same socket and waits until it answers `/_ping`. */
+  startService(): Promise<void>;
   /** Removes containers, stops the service, unmounts and removes `dir`. Idempotent. */
   stop(): Promise<void>;
 }
@@ -172,6 +176,33 @@ export async function startPodman(): Promise<PrivatePodman> {
   let exited = Promise.resolve();
   let stopped = false;
 
+  const spawnService = async (): Promise<void> => {
+    const log = openSync(logPath, 'a');
+    try {
+      child = spawn('podman', [...baseArgs(dir), 'system', 'service', '--time=0', `unix://${socketPath}`], { env, stdio: ['ignore', log, log] });
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+    const proc = child;
+    exited = new Promise((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.once('error', () => resolve());
+    });
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!(await ping(socketPath))) {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`podman system service exited: ${readFileSync(logPath, 'utf8').slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`podman system service did not answer /_ping within ${READY_TIMEOUT_MS} ms`);
+      await sleep(100);
+    }
+  };
+  const killService = async (): Promise<void> => {
+    const pid = child?.pid;
+    if (pid === undefined || !isAlive(pid)) return;
+    signal(pid, 'SIGKILL');
+    await exited;
+  };
+
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
@@ -193,24 +224,7 @@ export async function startPodman(): Promise<PrivatePodman> {
   try {
     const tar = await buildBusyboxTar(dir);
     await podmanOk(['import', '--change', 'CMD ["sh"]', tar, BUSYBOX_IMAGE]);
-    const log = openSync(logPath, 'a');
-    try {
-      child = spawn('podman', [...baseArgs(dir), 'system', 'service', '--time=0', `unix://${socketPath}`], { env, stdio: ['ignore', log, log] });
-      child.unref();
-    } finally {
-      closeSync(log);
-    }
-    const proc = child;
-    exited = new Promise((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.once('error', () => resolve());
-    });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!(await ping(socketPath))) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`podman system service exited: ${readFileSync(logPath, 'utf8').slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`podman system service did not answer /_ping within ${READY_TIMEOUT_MS} ms`);
-      await sleep(100);
-    }
+    await spawnService();
   } catch (err) {
     await stop();
     throw err;
@@ -227,6 +241,12 @@ export async function startPodman(): Promise<PrivatePodman> {
     podman,
     podmanOk,
     runContainer: async (args) => (await podmanOk(['run', '-d', '--network', 'none', ...PODMAN_ULIMITS, ...args])).trim(),
+    killService,
+    startService: async () => {
+      if (stopped) throw new Error('podman harness already stopped');
+      if (child?.pid !== undefined && isAlive(child.pid)) return;
+      await spawnService();
+    },
     stop,
   };
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,11 @@ export interface StandinDaemon {
 /**
  * A Docker API stand-in on a unix socket, for inputs a real dockerd never
  * sends (malformed lines, truncated chunks): `/_ping`, `/version`, `/info`,
- * `/containers/json`, and `/events` answered by `onEvents`.
+ * `/containers/json`, and `/events` answered by `onEvents`. With `engine:
+ * 'podman'` it answers like `podman system service` 4.3: Libpod headers on
+ * `/_ping` and a new random `/info` ID on every call.
  */
-export async function startStandin(onEvents: EventsHandler, apiVersion = '1.41'): Promise<StandinDaemon> {
+export async function startStandin(onEvents: EventsHandler, apiVersion = '1.41', engine: 'docker' | 'podman' = 'docker'): Promise<StandinDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'ds-standin-'));
   const socketPath = join(dir, 'docker.sock');
   const eventRequests: URL[] = [];
@@ -31,10 +34,11 @@ export async function startStandin(onEvents: EventsHandler, apiVersion = '1.41')
       res.end(JSON.stringify(body));
     };
     if (path === '/_ping') {
-      res.writeHead(200, { 'Api-Version': apiVersion, 'Content-Type': 'text/plain' });
+      const libpod = engine === 'podman' ? { 'Libpod-Api-Version': '4.3.1', Server: 'Libpod/4.3.1 (linux)' } : {};
+      res.writeHead(200, { 'Api-Version': apiVersion, 'Content-Type': 'text/plain', ...libpod });
       res.end('OK');
-    } else if (path === '/version') json({ Version: '20.10.99-standin', ApiVersion: apiVersion, MinAPIVersion: '1.12' });
-    else if (path === '/info') json({ Name: 'standin', ID: 'STANDIN:ID', SystemTime: new Date().toISOString() });
+    } else if (path === '/version') json({ Version: engine === 'podman' ? '4.3.1' : '20.10.99-standin', ApiVersion: apiVersion, MinAPIVersion: '1.12' });
+    else if (path === '/info') json({ Name: 'standin', ID: engine === 'podman' ? randomUUID() : 'STANDIN:ID', SystemTime: new Date().toISOString() });
     else if (path === '/containers/json') json([]);
     else if (path === '/events') {
       eventRequests.push(url);

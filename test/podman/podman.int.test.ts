@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnce } from '../../src/commands/once.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { DiskUsageRecord, DsRecord, EventRecord, StatsRecord } from '../../src/records.js';
+import { DsError } from '../../src/errors.js';
+import type { DiskUsageRecord, DsRecord, EventRecord, GapRecord, InventoryRecord, StatsRecord } from '../../src/records.js';
 import { memoryLogger, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { BUSYBOX_IMAGE, podmanUnavailableReason, startPodman, type PrivatePodman } from '../harness/podman.js';
 
@@ -36,8 +37,8 @@ function get(socketPath: string, path: string): Promise<{ status: number; header
  * Podman treats `until` as a wall-clock deadline for its log reader, so a
  * past `until` ends the response before the history is read (docs/podman.md).
  */
-async function podmanEvents(socketPath: string, sinceSec: number): Promise<RawPodmanEvent[]> {
-  const q = new URLSearchParams({ since: sinceSec.toFixed(9), stream: 'false' });
+async function podmanEvents(socketPath: string, sinceSec: number, filters?: string): Promise<RawPodmanEvent[]> {
+  const q = new URLSearchParams({ since: sinceSec.toFixed(9), stream: 'false', ...(filters ? { filters } : {}) });
   const { status, body } = await get(socketPath, `/v1.41/events?${q.toString()}`);
   expect(status).toBe(200);
   return body
@@ -47,9 +48,13 @@ async function podmanEvents(socketPath: string, sinceSec: number): Promise<RawPo
 }
 
 const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
+const gaps = (rs: DsRecord[]) => rs.filter((r): r is GapRecord => r.kind === 'gap');
+const inventories = (rs: DsRecord[]) => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
+const nowNano = () => BigInt(Date.now()) * 1_000_000n;
+const sec = (nano: bigint) => Number(nano / 1_000_000n) / 1000;
 const inWindow = (timeNano: string, from: bigint, to: bigint) => BigInt(timeNano) >= from && BigInt(timeNano) <= to;
 
-const agentConfig = (host: string) => `
+const agentConfig = (host: string, filters = '') => `
 docker:
   host: ${host}
 state_dir: \${DIR}/state
@@ -58,6 +63,7 @@ sources:
   events:
     type: docker_events
     reconnect: { initial: 200ms, max: 1s }
+    ${filters}
 sinks:
   out:
     type: file
@@ -98,15 +104,9 @@ describe.skipIf(unavailable !== null)('the agent against podman system service',
     const a = startAgent(agentConfig(pm.host));
     try {
       await waitFor(() => a.agent.hostInfo.engine === 'podman', 20_000, 'podman detected');
-      // Podman sends the /events response headers only with the first event:
-      // poke it until the agent's stream is open (it emits its inventory then).
-      let n = 0;
-      await waitFor(async () => {
-        if (a.records().some((r) => r.kind === 'inventory')) return true;
-        await pm.podmanOk(['volume', 'create', `pm-warm-${n++}`]);
-        await new Promise((r) => setTimeout(r, 500));
-        return a.records().some((r) => r.kind === 'inventory');
-      }, 30_000, 'events stream open');
+      // Podman sends the /events response headers only with the first event, so the
+      // agent takes its inventory before asking; its `since` covers what follows.
+      await waitFor(() => a.records().some((r) => r.kind === 'inventory'), 30_000, 'inventory');
 
       const t0 = BigInt(Date.now()) * 1_000_000n;
       const id = await pm.runContainer(['--name', 'pm-life', '--health-cmd', 'true', '--health-interval', 'disable', BUSYBOX_IMAGE, 'sleep', '1000']);
@@ -216,17 +216,124 @@ describe.skipIf(unavailable !== null)('the agent against podman system service',
       // Podman has no build cache (and reports LayersSize 0: docs/podman.md).
       expect(raw.BuildCache ?? []).toEqual([]);
       expect(du.types.build_cache).toMatchObject({ total: 0, size_bytes: 0 });
+      // LayersSize 0 would make the Docker CLI's image formula negative: the numbers are `podman system df`'s.
+      expect(raw.LayersSize).toBe(0);
+      const cli = (await pm.podmanOk(['system', 'df', '--format', '{{json .}}']))
+        .split('\n')
+        .map((l) => JSON.parse(l) as { Type: string; Total: number; Active: number; Size: number; Reclaimable: number });
+      const types = { Images: du.types.images, Containers: du.types.containers, 'Local Volumes': du.types.volumes };
+      for (const row of cli) {
+        const ours = types[row.Type as keyof typeof types];
+        expect(ours, row.Type).toMatchObject({ total: row.Total, active: row.Active, size_bytes: row.Size, reclaimable_bytes: row.Reclaimable });
+      }
+      expect(cli.map((r) => r.Type)).toEqual(['Images', 'Containers', 'Local Volumes']);
+      expect(du.types.images?.reclaimable_bytes).toBeGreaterThanOrEqual(0);
+      expect(du.types.images?.size_bytes).toBeGreaterThan(0);
     } finally {
       await pm.podman(['rm', '-f', '-t', '0', running, created.trim()]);
       await pm.podman(['volume', 'rm', '-f', 'pm-df-vol']);
     }
   });
 
-  /** One `dockstream once --source …` round against the podman socket, in-process. */
-  async function once(source: 'stats' | 'df'): Promise<DsRecord[]> {
-    const config = parseConfig('sources:\n  events: { type: docker_events }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n', 'once.yaml', {});
+  it('resumes across a restart of the service without a gap: events before, during and after arrive once', async () => {
+    const a = startAgent(agentConfig(pm.host));
+    try {
+      await waitFor(() => inventories(a.records()).length > 0, 30_000, 'inventory');
+      const t0 = nowNano();
+      await pm.podmanOk(['volume', 'create', 'pm-rc-1']);
+      await waitFor(() => events(a.records()).some((e) => e.actor.id === 'pm-rc-1'), 20_000, 'pm-rc-1 streamed');
+      await pm.killService(); // the agent's stream is cut
+      await pm.podmanOk(['volume', 'create', 'pm-rc-2']); // the CLI still writes the events log
+      await pm.startService();
+      await pm.podmanOk(['volume', 'create', 'pm-rc-3']);
+      const t1 = nowNano();
+      await waitFor(() => events(a.records()).some((e) => e.actor.id === 'pm-rc-3'), 30_000, 'pm-rc-3 after the reconnect');
+      const raw = (await podmanEvents(pm.socketPath, sec(t0) - 0.001)).filter((e) => inWindow(e.timeNano, t0, t1));
+      await waitFor(() => events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1)).length >= raw.length, 20_000, 'every event of the window');
+      await a.stop();
+
+      const got = events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1));
+      expect(got.map((e) => e.time_nano).sort()).toEqual(raw.map((e) => e.timeNano).sort()); // each exactly once
+      expect(got.filter((e) => e.type === 'volume').map((e) => `${e.action}:${e.actor.id}`)).toEqual(['create:pm-rc-1', 'create:pm-rc-2', 'create:pm-rc-3']);
+      expect(a.logs.some((l) => l.msg === 'docker events stream lost; reconnecting' || l.msg === 'docker events stream ended; reconnecting')).toBe(true);
+      expect(inventories(a.records()).map((i) => i.reason)).toEqual(['start', 'reconnect']);
+      // Podman's /info ID changed (it changes on every call), and that is not a restart to report.
+      const ids = inventories(a.records()).map((i) => i.host.daemon_id);
+      expect(ids[0]).not.toBe(ids[1]);
+      expect(gaps(a.records())).toEqual([]);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
+      await pm.podman(['volume', 'rm', '-f', 'pm-rc-1', 'pm-rc-2', 'pm-rc-3']);
+    }
+  });
+
+  it('`once --source events --since 1m` returns every event Podman holds for the window (no `until`: a deadline there)', async () => {
+    const t0 = nowNano();
+    await pm.podmanOk(['volume', 'create', 'pm-once']);
+    const id = await pm.podmanOk(['create', '--name', 'pm-once-c', '--network', 'none', BUSYBOX_IMAGE, 'true']);
+    await pm.podmanOk(['rm', 'pm-once-c']);
+    await pm.podmanOk(['volume', 'rm', 'pm-once']);
+    const t1 = nowNano();
+    const raw = (await podmanEvents(pm.socketPath, sec(t0) - 0.001)).filter((e) => inWindow(e.timeNano, t0, t1));
+    const before = nowNano();
+    const out = await once('events', { sinceMs: 60_000 });
+    const got = events(out).filter((e) => inWindow(e.time_nano, t0, t1));
+    expect(raw.length).toBeGreaterThanOrEqual(4);
+    expect(got.map((e) => e.time_nano).sort()).toEqual(raw.map((e) => e.timeNano).sort());
+    expect(got.filter((e) => e.actor.id === id.trim()).map((e) => e.action)).toEqual(['create', 'destroy']);
+    expect(got.filter((e) => e.type === 'volume').map((e) => `${e.action}:${e.actor.id}`)).toEqual(['create:pm-once', 'destroy:pm-once']);
+    // Nothing from before the minute (the daemon's clock is this machine's).
+    expect(events(out).every((e) => BigInt(e.time_nano) >= before - 61_000_000_000n)).toBe(true);
+  });
+
+  it('filters in Docker vocabulary match on Podman, and nothing beyond them comes through', async () => {
+    const t0 = nowNano();
+    const id = await pm.runContainer(['--name', 'pm-flt', BUSYBOX_IMAGE, 'sleep', '1000']);
+    await pm.podmanOk(['stop', '-t', '0', 'pm-flt']);
+    await pm.podmanOk(['rm', 'pm-flt']);
+    await pm.podmanOk(['volume', 'create', 'pm-flt-v']);
+    await pm.podmanOk(['volume', 'rm', 'pm-flt-v']);
+    await pm.podmanOk(['tag', BUSYBOX_IMAGE, 'local/flt:1']);
+    await pm.podmanOk(['rmi', 'local/flt:1']);
+    const t1 = nowNano();
+    // Podman's own answer to its name for destroy: the image's removal comes too (as `delete`).
+    const rawRemove = (await podmanEvents(pm.socketPath, sec(t0) - 0.001, '{"event":{"remove":true}}')).filter((e) => inWindow(e.timeNano, t0, t1));
+    expect(rawRemove.map((e) => `${e.Type}:${e.Action}`).sort()).toEqual(['container:remove', 'image:delete', 'volume:remove']);
+
+    const out = await once('events', { sinceMs: 60_000, filters: '{ event: [die, destroy] }' });
+    const got = events(out).filter((e) => inWindow(e.time_nano, t0, t1));
+    expect(got.map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual([`container:die:${id}`, `container:destroy:${id}`, 'volume:destroy:pm-flt-v']);
+  });
+
+  it('refuses filters Podman cannot serve with CONFIG_INVALID instead of reconnecting in a loop', async () => {
+    const err = await once('events', { sinceMs: 60_000, filters: '{ type: [network], network: [n1] }' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DsError);
+    expect((err as DsError).code).toBe('CONFIG_INVALID');
+    expect((err as DsError).message).toBe('Podman cannot filter events by network: remove this key from sources.events.filters');
+
+    const a = startAgent(agentConfig(pm.host, 'filters: { network: [n1] }'));
+    try {
+      const failed = await waitFor(() => a.logs.find((l) => l.msg === 'source failed'), 20_000, 'the source to stop');
+      expect(failed).toMatchObject({ source: 'events', err: 'Podman cannot filter events by network: remove this key from sources.events.filters' });
+      expect(a.logs.filter((l) => /retrying|reconnecting|backing off|stream open/.test(l.msg))).toEqual([]);
+      expect(a.records().filter((r) => r.kind === 'inventory' || r.kind === 'gap')).toEqual([]);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
+    }
+  });
+
+  /** One `dockstream once --source … [--since …]` round against the podman socket, in-process. */
+  async function once(source: 'events' | 'stats' | 'df', opts: { sinceMs?: number; filters?: string } = {}): Promise<DsRecord[]> {
+    const events = `{ type: docker_events${opts.filters ? `, filters: ${opts.filters}` : ''} }`;
+    const config = parseConfig(`sources:\n  events: ${events}\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'once.yaml', {});
     let text = '';
-    await runOnce(config, memoryLogger('warn').log, { source, dockerHost: pm.host }, async (t) => {
+    const sinceMs = opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {};
+    await runOnce(config, memoryLogger('warn').log, { source, dockerHost: pm.host, ...sinceMs }, async (t) => {
       text += t;
     });
     return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DsRecord);

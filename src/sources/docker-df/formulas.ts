@@ -47,6 +47,33 @@ export function imagesEntry(layersSize: number, images: readonly RawImage[]): Di
   return entry(images.length, active, layersSize, layersSize - used);
 }
 
+/**
+ * Images when the daemon reports no `LayersSize` but sized images: Podman's
+ * compat `/system/df` always sends `LayersSize: 0`, which turns the formula
+ * above negative. Then `podman system df`'s own figures: size = Σ Size,
+ * reclaimable = Σ Size of images no container uses (Containers < 1), skipping
+ * unknown (−1) sizes. Active counts Containers > 0, as above.
+ */
+export function imagesEntryWithoutLayersSize(images: readonly RawImage[]): DiskUsageEntry {
+  let active = 0;
+  let size = 0;
+  let reclaimable = 0;
+  for (const image of images) {
+    const containers = num(image.Containers);
+    if (containers > 0) active++;
+    const bytes = num(image.Size ?? image.VirtualSize);
+    if (bytes === -1) continue;
+    size += bytes;
+    if (containers < 1) reclaimable += bytes;
+  }
+  return entry(images.length, active, size, reclaimable);
+}
+
+/** LayersSize 0 (or missing) while some image has a size: no daemon figure for the layers (Podman). */
+export function lacksLayersSize(raw: RawDiskUsage): boolean {
+  return num(raw.LayersSize) <= 0 && (raw.Images ?? []).some((image) => num(image.Size ?? image.VirtualSize) > 0);
+}
+
 /** `running`, `paused` and `restarting` containers are active (the CLI's isActive). */
 export function isActiveContainer(container: RawContainer): boolean {
   const state = (container.State ?? '').toLowerCase();
@@ -123,7 +150,7 @@ function summaryOf(raw: RawDiskUsage, type: DiskObjectType): RawUsageSummary<unk
 function formulaEntry(raw: RawDiskUsage, type: DiskObjectType): DiskUsageEntry {
   switch (type) {
     case 'images':
-      return imagesEntry(num(raw.LayersSize), raw.Images ?? []);
+      return lacksLayersSize(raw) ? imagesEntryWithoutLayersSize(raw.Images ?? []) : imagesEntry(num(raw.LayersSize), raw.Images ?? []);
     case 'containers':
       return containersEntry(raw.Containers ?? []);
     case 'volumes':

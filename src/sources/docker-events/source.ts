@@ -1,10 +1,11 @@
 import pRetry from 'p-retry';
-import { describeError, isAbortError } from '../../errors.js';
+import { describeError, DsError, isAbortError } from '../../errors.js';
 import type { Source, SourceContext, SourceOnceOptions } from '../../pipeline/types.js';
-import type { GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
+import type { EventRecord, GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
 import { msToRfc3339, nanosToRfc3339, nanosToSinceParam } from '../../util/units.js';
 import { EventBoundary } from './boundary.js';
+import { boundedEventsQuery, eventActionFilter, eventFiltersParam } from './engine-query.js';
 import { MalformedEventError, normalizeEvent, parseEventLine } from './normalize.js';
 import type { DockerEventsOptions } from './plugin.js';
 
@@ -13,12 +14,34 @@ const RING_SIZE = 256;
 
 interface OpenStream {
   readonly lines: AsyncGenerator<string>;
+  /** Only the records this keeps are emitted (null: all). */
+  readonly keep: ((record: EventRecord) => boolean) | null;
 }
+
+/** Where the reconnect loop stands between two connects. */
+interface LoopState {
+  connects: number;
+  lostAtMs: number | null;
+  /** A connect failed since the last stream opened (the daemon was unreachable). */
+  connectFailed: boolean;
+}
+
+/** A stream that ended (or broke) without one new event, soon after opening: reconnect with backoff, not at once. */
+class StreamEndedEarly extends Error {
+  constructor(readonly openMs: number) {
+    super('docker events stream ended without a new event');
+    this.name = 'StreamEndedEarly';
+  }
+}
+
+/** Errors retrying cannot fix (a filter the engine cannot serve): the source stops. */
+const isRefusal = (err: unknown): boolean => err instanceof DsError && err.code === 'CONFIG_INVALID';
 
 /**
  * Tails `/events`: reconnects forever with backoff, resumes from the last
  * emitted event (inclusive `since`, boundary de-duplicated), and says so with
- * `gap` + `inventory` records when the daemon restarted or its ring overflowed.
+ * `gap` + `inventory` records when the daemon restarted or its ring overflowed
+ * (dockerd; Podman replays its whole history, so it only gets the inventory).
  * The reader never waits for a sink: `ctx.emit` does not block.
  */
 export class DockerEventsSource implements Source {
@@ -51,60 +74,88 @@ export class DockerEventsSource implements Source {
       this.resumedDaemonId = cursor.daemon_id;
       ctx.log.info({ source: this.name, since: nanosToRfc3339(cursor.time_nano) }, 'resuming from events cursor');
     }
-    let connects = 0;
-    let lostAtMs: number | null = null;
+    const state: LoopState = { connects: 0, lostAtMs: null, connectFailed: false };
     while (!ctx.signal.aborted) {
-      let failedAttempts = 0;
-      let stream: OpenStream;
       try {
-        stream = await pRetry(() => this.connect(ctx, connects, lostAtMs, failedAttempts > 0), {
+        // One exponential backoff for a failing connect and for a stream that ends at once
+        // without an event (a filter the daemon chokes on): either would otherwise loop as
+        // fast as the daemon answers, each time with /info, /version and an inventory.
+        // A stream that delivered resolves, and the next one starts a fresh backoff.
+        await pRetry(() => this.session(ctx, state), {
           retries: Number.POSITIVE_INFINITY,
           minTimeout: this.options.reconnect.initial,
           maxTimeout: this.options.reconnect.max,
           factor: 2,
           randomize: true,
           signal: ctx.signal,
-          shouldRetry: ({ error }) => !isAbortError(error),
+          shouldRetry: ({ error }) => !isAbortError(error) && !isRefusal(error),
           onFailedAttempt: ({ error, attemptNumber }) => {
-            failedAttempts = attemptNumber;
-            if (ctx.signal.aborted) return;
-            ctx.log.warn({ source: this.name, attempt: attemptNumber, err: describeError(error) }, 'cannot connect to docker events; retrying');
+            if (ctx.signal.aborted || isRefusal(error)) return;
+            if (error instanceof StreamEndedEarly) {
+              ctx.log.warn({ source: this.name, attempt: attemptNumber, openMs: error.openMs }, 'docker events stream ended without events; backing off');
+            } else {
+              ctx.log.warn({ source: this.name, attempt: attemptNumber, err: describeError(error) }, 'cannot connect to docker events; retrying');
+            }
           },
         });
       } catch (err) {
         if (ctx.signal.aborted || isAbortError(err)) return;
         throw err;
       }
-      connects++;
-      try {
-        await this.consume(ctx, stream.lines);
-        if (ctx.signal.aborted) return;
-        ctx.log.info({ source: this.name }, 'docker events stream ended; reconnecting');
-      } catch (err) {
-        if (ctx.signal.aborted || isAbortError(err)) return;
-        ctx.log.warn({ source: this.name, err: describeError(err) }, 'docker events stream lost; reconnecting');
-      }
-      lostAtMs = Date.now();
-      ctx.metrics.reconnects.inc({ source: this.name });
     }
+  }
+
+  /**
+   * Connect, then read the stream until it ends. Throws (so the caller backs
+   * off) when connecting failed or when the stream ended without a new event
+   * sooner than `reconnect.max` after it opened.
+   */
+  private async session(ctx: SourceContext, state: LoopState): Promise<void> {
+    let stream: OpenStream;
+    try {
+      stream = await this.connect(ctx, state.connects, state.lostAtMs, state.connectFailed);
+    } catch (err) {
+      if (!isAbortError(err)) state.connectFailed = true;
+      throw err;
+    }
+    state.connectFailed = false;
+    state.connects++;
+    const openedAt = Date.now();
+    const tally = { fresh: 0 };
+    try {
+      await this.consume(ctx, stream.lines, stream.keep, null, tally);
+      if (ctx.signal.aborted) return;
+      ctx.log.info({ source: this.name }, 'docker events stream ended; reconnecting');
+    } catch (err) {
+      if (ctx.signal.aborted || isAbortError(err)) return;
+      ctx.log.warn({ source: this.name, err: describeError(err) }, 'docker events stream lost; reconnecting');
+    }
+    state.lostAtMs = Date.now();
+    ctx.metrics.reconnects.inc({ source: this.name });
+    const openMs = Date.now() - openedAt;
+    if (tally.fresh === 0 && openMs < this.options.reconnect.max) throw new StreamEndedEarly(openMs);
   }
 
   /** Negotiate, identify, check what the ring still holds, open the stream, take inventory. */
   private async connect(ctx: SourceContext, connects: number, lostAtMs: number | null, daemonWasDown: boolean): Promise<OpenStream> {
     const { docker, signal } = ctx;
     await docker.negotiate(signal);
+    const podman = docker.engine === 'podman';
+    // Before /info and /version (slow on Podman): a filter the engine cannot serve stops the source here.
+    const filters = eventFiltersParam(this.options.filters, docker.engine, this.name);
     const previousDaemonId = connects > 0 ? ctx.host().daemon_id : this.resumedDaemonId;
     const { host, systemTimeNano } = await docker.describe(signal);
     ctx.setHost(host);
     const nowNano = systemTimeNano ?? (BigInt(Date.now()) * 1_000_000n).toString();
-    const filters = this.filtersParam();
     if (connects === 0 && this.boundary.timeNano === null && this.options.start_from.mode === 'back') {
       this.connectedAtNano = (BigInt(nowNano) - BigInt(this.options.start_from.ms) * 1_000_000n).toString();
     }
 
     let gap: { reason: GapReason; from: string | null; detail: string } | null = null;
     // After a reconnect, or at start when resuming from a persisted cursor: can the daemon still replay?
-    if (connects > 0 || this.boundary.timeNano !== null) {
+    // Not asked of Podman: it replays its whole events log (nothing is lost across a reconnect or a
+    // service restart), and its /info ID is a new random one on every call, not an identity.
+    if (!podman && (connects > 0 || this.boundary.timeNano !== null)) {
       const sinceNano = this.boundary.timeNano ?? this.connectedAtNano;
       const ring = this.boundary.timeNano === null ? null : await this.ringCheck(ctx, nowNano);
       const daemonChanged = previousDaemonId !== null && previousDaemonId !== '' && previousDaemonId !== host.daemon_id;
@@ -122,9 +173,16 @@ export class DockerEventsSource implements Source {
     }
 
     const since = this.boundary.timeNano ?? this.connectedAtNano ?? nowNano;
+    const reason = connects === 0 ? 'start' : 'reconnect';
+    // Podman sends the response headers only with the first event: take the inventory before
+    // waiting for them (`since` replays what happens meanwhile) and wait without a timeout.
+    // Listed before the stream opens, so a failing list leaves no stream connection behind.
+    const inventory = await this.inventory(ctx, nowNano, reason);
+    if (podman) ctx.emit(inventory);
     const { lines } = await docker.streamLines('/events', {
       query: { since: nanosToSinceParam(since), filters },
       signal,
+      ...(podman ? { timeoutMs: 0 } : {}),
       onTruncated: () => ctx.metrics.malformed.inc({ source: this.name, reason: 'truncated' }),
     });
     if (this.connectedAtNano === null || this.boundary.timeNano === null) this.connectedAtNano = since;
@@ -142,14 +200,15 @@ export class DockerEventsSource implements Source {
         detail: gap.detail,
       });
     }
-    ctx.emit(await this.inventory(ctx, nowNano, connects === 0 ? 'start' : 'reconnect'));
+    if (!podman) ctx.emit(inventory);
     ctx.log.info({ source: this.name, host: docker.connection.display, apiVersion: docker.apiVersion, engine: host.engine, reconnect: connects > 0 }, 'docker events stream open');
-    return { lines };
+    return { lines, keep: eventActionFilter(this.options.filters, docker.engine) };
   }
 
   /**
    * Does the daemon still hold our last emitted event, and how full is its ring?
-   * A bounded, unfiltered `since…until` query answers both.
+   * A bounded, unfiltered `since…until` query answers both. dockerd only: Podman
+   * has no ring, and takes `until` as a wall-clock deadline (engine-query.ts).
    */
   private async ringCheck(ctx: SourceContext, untilNano: string): Promise<{ held: boolean; count: number }> {
     const since = this.boundary.timeNano as string;
@@ -172,7 +231,18 @@ export class DockerEventsSource implements Source {
     return { held, count };
   }
 
-  private async consume(ctx: SourceContext, lines: AsyncIterable<string>): Promise<void> {
+  /**
+   * Emit the stream's events: malformed lines counted and skipped, replays of
+   * the boundary dropped, then those `keep` refuses and those after `untilNano`.
+   * `tally.fresh` counts the events that were not replays.
+   */
+  private async consume(
+    ctx: SourceContext,
+    lines: AsyncIterable<string>,
+    keep: ((record: EventRecord) => boolean) | null,
+    untilNano: bigint | null,
+    tally: { fresh: number } = { fresh: 0 },
+  ): Promise<void> {
     for await (const line of lines) {
       let record;
       try {
@@ -184,7 +254,13 @@ export class DockerEventsSource implements Source {
         ctx.log.debug({ source: this.name, reason, line: line.slice(0, 200) }, 'skipping malformed event');
         continue;
       }
+      if (untilNano !== null && BigInt(record.time_nano) > untilNano) continue; // after a `once` window
+      if (keep && !keep(record)) {
+        tally.fresh++;
+        continue;
+      }
       if (!this.boundary.admit(record)) continue; // replayed boundary event, already emitted
+      tally.fresh++;
       ctx.metrics.lastEventTime.set({ source: this.name }, Number(BigInt(record.time_nano) / 1_000_000n) / 1000);
       ctx.emit(record);
     }
@@ -212,19 +288,11 @@ export class DockerEventsSource implements Source {
     ctx.setHost(host);
     const until = systemTimeNano ?? (BigInt(Date.now()) * 1_000_000n).toString();
     const since = once.sinceMs !== undefined ? (BigInt(until) - BigInt(once.sinceMs) * 1_000_000n).toString() : '1000000000';
-    const { lines } = await ctx.docker.streamLines('/events', {
-      query: { since: nanosToSinceParam(since), until: nanosToSinceParam(until), filters: this.filtersParam() },
-      signal: ctx.signal,
-    });
-    await this.consume(ctx, lines);
-  }
-
-  private filtersParam(): string | undefined {
-    const f = this.options.filters;
-    if (!f) return undefined;
-    const entries = Object.entries(f).filter(([, v]) => v !== undefined && v.length > 0);
-    if (entries.length === 0) return undefined;
-    // The daemon's filter JSON maps each key to a set: {"type":{"container":true}}.
-    return JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, Object.fromEntries((v as string[]).map((x) => [x, true]))])));
+    const engine = ctx.docker.engine;
+    const filters = eventFiltersParam(this.options.filters, engine, this.name);
+    // Podman: no `until` (a wall-clock deadline there), events after the window dropped here.
+    const { query, keepUntilNano } = boundedEventsQuery(engine, since, until);
+    const { lines } = await ctx.docker.streamLines('/events', { query: { ...query, filters }, signal: ctx.signal });
+    await this.consume(ctx, lines, eventActionFilter(this.options.filters, engine), keepUntilNano);
   }
 }

@@ -38,6 +38,54 @@ describe('recorded answer of dockerd 20.10 (API 1.41) vs what docker CLI 28.2 pr
   });
 });
 
+// `podman system df --format '{{json .}}'` (Podman 4.3.1) printed the .cli.jsonl
+// for the state whose compat /system/df answer is the .json: LayersSize 0, two
+// images committed from containers sharing busybox's layer, one image in use.
+describe('recorded answer of podman 4.3 (compat API 1.41) vs what `podman system df` printed for it', () => {
+  const raw = rawFixture('df-1.41-podman-4.3.json');
+  const podmanRows = fixture('df-1.41-podman-4.3.cli.jsonl')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { Type: string; Total: number; Active: number; Size: number; Reclaimable: number });
+  const row = (type: string) => podmanRows.find((r) => r.Type === type);
+
+  it('images: with LayersSize 0, Podman’s own figures (Σ Size; Σ Size of unused images), never negative', () => {
+    expect(raw.LayersSize).toBe(0);
+    const s = summarizeDiskUsage(raw, ALL);
+    const images = row('Images');
+    expect(s.types.images).toEqual({
+      total: images?.Total,
+      active: images?.Active,
+      size_bytes: images?.Size,
+      reclaimable_bytes: images?.Reclaimable,
+      reclaimable_percent: 75, // the CLI prints 76 %: it rounds, Docker's CLI truncates
+    });
+    expect(s.types.images).toMatchObject({ size_bytes: 8344433, reclaimable_bytes: 6336286 });
+  });
+
+  it('containers and volumes: the same formulas give Podman’s numbers', () => {
+    const s = summarizeDiskUsage(raw, ALL);
+    for (const [type, name] of [['containers', 'Containers'], ['volumes', 'Local Volumes']] as const) {
+      const r = row(name);
+      expect(s.types[type], name).toMatchObject({ total: r?.Total, active: r?.Active, size_bytes: r?.Size, reclaimable_bytes: r?.Reclaimable });
+    }
+    expect(s.types.build_cache).toEqual({ total: 0, active: 0, size_bytes: 0, reclaimable_bytes: 0, reclaimable_percent: 0 });
+    expect(s.reclaimable_source).toBe('cli_formula');
+  });
+
+  it('one image in use: 0 reclaimable where the Docker formula gave −Size (docs/podman.md)', () => {
+    const only = { ...raw, Images: [{ ...raw.Images?.[0], SharedSize: 0 }] };
+    expect(summarizeDiskUsage(only, ['images']).types.images).toEqual({ total: 1, active: 1, size_bytes: 2008147, reclaimable_bytes: 0, reclaimable_percent: 0 });
+  });
+
+  it('a daemon that reports LayersSize keeps the Docker CLI formula, negative figure included', () => {
+    expect(summarizeDiskUsage({ ...raw, LayersSize: 1000 }, ['images']).types.images?.reclaimable_bytes).toBe(1000);
+    expect(summarizeDiskUsage(rawFixture('df-negative-and-large.json'), ['images']).types.images?.reclaimable_bytes).toBe(-4000);
+    // LayersSize 0 with nothing sized (no images) is simply empty.
+    expect(summarizeDiskUsage({ LayersSize: 0, Images: [] }, ['images']).types.images).toEqual({ total: 0, active: 0, size_bytes: 0, reclaimable_bytes: 0, reclaimable_percent: 0 });
+  });
+});
+
 describe('edge cases: exact bytes', () => {
   const summary = summarizeDiskUsage(rawFixture('df-edge-cases.json'), ALL);
 
