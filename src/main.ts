@@ -118,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`ok    config                 ${values.config}\n`);
       const lines = await runCheck(config, log, values.host);
       for (const line of lines) process.stdout.write(formatCheckLine(line) + '\n');
+      if (lines.some((l) => !l.ok && l.configProblem)) return EXIT.CONFIG;
       return lines.every((l) => l.ok) ? EXIT.OK : EXIT.UNAVAILABLE;
     }
     case 'once': {

@@ -1,6 +1,7 @@
 import { createDockerClient, createSink } from '../agent.js';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
+import { eventFiltersParam, type EventFilters } from '../sources/docker-events/engine-query.js';
 import type { Logger } from '../log.js';
 import type { HostInfo } from '../records.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
@@ -9,6 +10,8 @@ export interface CheckLine {
   readonly component: string;
   readonly ok: boolean;
   readonly detail: string;
+  /** A configuration the daemon cannot serve (exit 78 rather than 69). */
+  readonly configProblem?: boolean;
 }
 
 /** Validate connectivity: the daemon and every sink, one line each. Fails fast (no retry loops). */
@@ -27,7 +30,13 @@ export async function runCheck(config: Config, log: Logger, dockerHost: string |
     await docker.close();
   }
   for (const [name, sc] of Object.entries(config.sources)) {
-    lines.push({ component: `source ${name}`, ok: true, detail: sc.type });
+    try {
+      // What the engine cannot do shows up here rather than as a source failing at run time.
+      if (sc.type === 'docker_events') eventFiltersParam((sc as { filters?: EventFilters }).filters, host.engine, name);
+      lines.push({ component: `source ${name}`, ok: true, detail: sc.type });
+    } catch (err) {
+      lines.push({ component: `source ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
+    }
   }
   const metrics = new SelfMetrics();
   await Promise.all(

@@ -2,6 +2,7 @@
 // on a private unix socket. Differences found are in docs/podman.md.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/commands/check.js';
 import { runOnce } from '../../src/commands/once.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DsError } from '../../src/errors.js';
@@ -314,6 +315,17 @@ describe.skipIf(unavailable !== null)('the agent against podman system service',
     expect(err).toBeInstanceOf(DsError);
     expect((err as DsError).code).toBe('CONFIG_INVALID');
     expect((err as DsError).message).toBe('Podman cannot filter events by network: remove this key from sources.events.filters');
+
+    // `dockstream check` says so up front, as a configuration problem.
+    const checkConfig = parseConfig(`sources:\n  events: { type: docker_events, filters: { network: [n1] } }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'check.yaml', {});
+    const lines = await runCheck(checkConfig, memoryLogger().log, pm.host);
+    expect(lines.find((l) => l.component === 'source events')).toEqual({
+      component: 'source events',
+      ok: false,
+      detail: 'docker_events: Podman cannot filter events by network: remove this key from sources.events.filters',
+      configProblem: true,
+    });
+    expect(lines.find((l) => l.component === 'docker')?.ok).toBe(true);
 
     const a = startAgent(agentConfig(pm.host, 'filters: { network: [n1] }'));
     try {
