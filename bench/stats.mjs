@@ -109,7 +109,11 @@ const AGENT_INTERVAL_S = 2;
 /** The report as a BENCHMARKS.md section: tables stay, notes become bullets, raw rows a code block. */
 function toMarkdown(report) {
   const raw = report.indexOf('raw rows');
-  const body = (raw < 0 ? report : report.slice(0, raw)).map((l) => (l.startsWith('# ') ? '' : l === '' || l.startsWith('|') ? l : `- ${l}`));
+  const body = (raw < 0 ? report : report.slice(0, raw)).flatMap((l, i, all) => {
+    if (l.startsWith('# ')) return [];
+    if (l === '' || l.startsWith('|')) return !l.startsWith('|') || all[i - 1]?.startsWith('|') ? [l] : ['', l]; // a table starts its own block
+    return [`- ${l}`];
+  });
   const title = report[0]?.replace(/^# /, '') ?? '';
   return [
     '## Container stats: one round with idle containers, against `docker stats --no-stream`',
