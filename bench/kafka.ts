@@ -45,8 +45,9 @@ const total = Number(process.argv[2] ?? 200_000);
 const containers = Array.from({ length: 50 }, (_, i) => containerRef(i));
 /**
  * How fast this machine is right now, in µs: JSON.stringify of one event
- * record, and Buffer.alloc(512), which KafkaJS's encoder does ~5 times per
- * message (slow on VMs where fresh allocations fault pages expensively).
+ * record, and Buffer.alloc(512), which KafkaJS's own record encoder did ~5
+ * times per message (the sink replaces that encoder since; see
+ * src/sinks/kafka/record-encoder.ts).
  */
 function calibrate(): { stringifyUs: number; allocUs: number } {
   const records = pool('event');

@@ -21,6 +21,8 @@ const binary = join(buildDir, 'kafka-mock');
 export interface KafkaMock {
   /** `127.0.0.1:port` per broker, broker ids 1..n in order. */
   readonly brokers: string[];
+  /** The helper process (benchmarks read its CPU time from /proc). */
+  readonly pid: number;
   /** Disconnect one broker and refuse new connections (no leader change). */
   down(brokerId: number): Promise<void>;
   up(brokerId: number): Promise<void>;
@@ -124,6 +126,7 @@ export async function startKafkaMock(options: { brokers?: number } = {}): Promis
 
   return {
     brokers,
+    pid: child.pid as number,
     down: (id) => command(`down ${id}`),
     up: (id) => command(`up ${id}`),
     allDown: () => command('down-all'),

@@ -3,7 +3,8 @@
  * timestamp, and the size guard. No I/O here.
  */
 import type { Message, TopicMessages } from 'kafkajs';
-import { containerOf, RECORD_KINDS, type DsRecord, type RecordKind } from '../../records.js';
+import { recordJson } from '../../pipeline/serialize.js';
+import { containerOf, RECORD_KINDS, type DsRecord, type HostInfo, type RecordKind } from '../../records.js';
 import type { KafkaOptions } from './options.js';
 
 /** Fixed header of a v2 record batch (what the broker's size limit also counts). */
@@ -15,7 +16,12 @@ const HEADER_OVERHEAD = 10;
 
 export interface MappedMessage {
   readonly topic: string;
-  readonly message: Message & { key: string; value: Buffer; headers: Record<string, string>; timestamp: string };
+  /**
+   * The value is the record's cached JSON string (`recordJson`, computed once
+   * for the queue's size accounting): KafkaJS writes strings straight into its
+   * encode buffer, so no second serialization and no intermediate Buffer.
+   */
+  readonly message: Message & { key: string; value: string; headers: Readonly<Record<string, string>>; timestamp: string };
   /** Upper bound of the message's size inside a record batch (uncompressed). */
   readonly bytes: number;
 }
@@ -35,40 +41,92 @@ export function messageKey(record: DsRecord): string {
   return containerOf(record)?.id ?? record.host.name;
 }
 
-export function messageHeaders(record: DsRecord): Record<string, string> {
-  return { kind: record.kind, schema: String(record.schema), host: record.host.name };
+interface HeaderEntry {
+  /** Frozen and shared by every message of that host, kind and schema (the record encoder caches their bytes). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Their share of messageSize(). */
+  readonly bytes: number;
 }
 
-/** Kafka timestamps are milliseconds; the record's nanoseconds are kept in the value. */
+/** Host object (stable between daemon reconnects) → `kind:schema` → headers. */
+const headerCache = new WeakMap<HostInfo, Map<string, HeaderEntry>>();
+
+function headerEntry(record: DsRecord): HeaderEntry {
+  let byKind = headerCache.get(record.host);
+  if (byKind === undefined) {
+    byKind = new Map();
+    headerCache.set(record.host, byKind);
+  }
+  const id = `${record.kind}:${record.schema}`;
+  let entry = byKind.get(id);
+  if (entry === undefined) {
+    const headers = Object.freeze({ kind: record.kind, schema: String(record.schema), host: record.host.name });
+    entry = { headers, bytes: headersSize(headers) };
+    byKind.set(id, entry);
+  }
+  return entry;
+}
+
+export function messageHeaders(record: DsRecord): Readonly<Record<string, string>> {
+  return headerEntry(record).headers;
+}
+
+/** Last whole second parsed: records arrive in time order, so most share it. */
+let lastSecond = '';
+let lastSecondMs = NaN;
+
+/**
+ * Kafka timestamps are milliseconds; the record's nanoseconds are kept in the
+ * value. The usual `YYYY-MM-DDTHH:MM:SS.fffffffffZ` is split into its second
+ * (parsed once per second) and milliseconds; anything else goes to Date.parse.
+ */
 export function messageTimestamp(record: DsRecord, now: () => number = Date.now): string {
-  const ms = Date.parse(record.time);
+  const t = record.time;
+  if (t.length >= 24 && t.charCodeAt(19) === 46 /* . */ && t.endsWith('Z')) {
+    const second = t.slice(0, 19);
+    if (second !== lastSecond) {
+      lastSecondMs = Date.parse(`${second}Z`);
+      lastSecond = second;
+    }
+    const fraction = t.slice(20, 23);
+    if (Number.isFinite(lastSecondMs) && /^\d{3}$/.test(fraction)) return String(lastSecondMs + Number(fraction));
+  }
+  const ms = Date.parse(t);
   return String(Number.isFinite(ms) ? ms : now());
 }
 
-export function messageSize(key: string, value: Buffer, headers: Record<string, string>): number {
-  let bytes = RECORD_OVERHEAD + Buffer.byteLength(key) + value.length;
+function headersSize(headers: Readonly<Record<string, string>>): number {
+  let bytes = 0;
   for (const name in headers) {
     bytes += HEADER_OVERHEAD + Buffer.byteLength(name) + Buffer.byteLength(headers[name] as string);
   }
   return bytes;
 }
 
+export function messageSize(key: string, value: string, headers: Readonly<Record<string, string>>): number {
+  return RECORD_OVERHEAD + Buffer.byteLength(key) + Buffer.byteLength(value) + headersSize(headers);
+}
+
 export function toMessage(record: DsRecord, topicFor: (kind: RecordKind) => string): MappedMessage {
   const key = messageKey(record);
-  const value = Buffer.from(JSON.stringify(record));
-  const headers = messageHeaders(record);
+  const value = recordJson(record);
+  const { headers, bytes } = headerEntry(record);
   return {
     topic: topicFor(record.kind),
     message: { key, value, headers, timestamp: messageTimestamp(record) },
-    bytes: messageSize(key, value, headers),
+    bytes: RECORD_OVERHEAD + Buffer.byteLength(key) + Buffer.byteLength(value) + bytes,
   };
 }
 
-/** A reason when the record alone would exceed the limit, else null. */
+/**
+ * A reason when the record alone would exceed the limit, else null. The text
+ * before the colon is fixed: it becomes the dead-letter metric's `reason`
+ * label, which must not vary with the size.
+ */
 export function oversizeReason(mapped: MappedMessage, maxMessageBytes: number): string | null {
   const size = mapped.bytes + RECORD_BATCH_OVERHEAD;
   return size > maxMessageBytes
-    ? `message of ${size} bytes exceeds max_message_bytes ${maxMessageBytes} (topic ${mapped.topic})`
+    ? `message too large: ${size} bytes exceed max_message_bytes ${maxMessageBytes} (topic ${mapped.topic})`
     : null;
 }
 

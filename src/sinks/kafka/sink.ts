@@ -12,6 +12,10 @@ import { toSinkError } from './errors.js';
 import { oversizeReason, planRequests, toMessage, topicResolver, type MappedMessage } from './mapping.js';
 import type { KafkaOptions } from './options.js';
 import { memoizedDefaultPartitioner } from './partitioner.js';
+import { installRecordEncoder } from './record-encoder.js';
+
+// Before any produce: KafkaJS loads its produce encoder (and with it the record encoder) on first use.
+const recordEncoder = installRecordEncoder();
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
@@ -56,6 +60,7 @@ export class KafkaSink implements Sink {
     ctx: SinkContext,
   ) {
     this.log = ctx.log.child({ sink: name });
+    this.log.debug({ record_encoder: recordEncoder }, 'kafka record encoder');
     this.kafka = new Kafka(kafkaConfig(options, this.log));
     this.topicFor = topicResolver(options);
   }

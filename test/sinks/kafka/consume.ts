@@ -16,17 +16,30 @@ export interface Consumed {
  * Consumes `topics` from the beginning until `count` messages arrived, then
  * keeps listening for `settleMs` more so that extra (duplicate) messages show.
  */
-export async function consumeAll(
+export function consumeAll(
   brokers: readonly string[],
   topics: readonly string[],
   count: number,
+  options: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<Consumed[]> {
+  return consumeUntil(brokers, topics, (got) => got.length >= count, options);
+}
+
+/**
+ * Consumes `topics` from the beginning until `enough(got)` holds (checked
+ * after each message) or `timeoutMs` passed, then listens `settleMs` more.
+ */
+export async function consumeUntil(
+  brokers: readonly string[],
+  topics: readonly string[],
+  enough: (got: readonly Consumed[]) => boolean,
   { timeoutMs = 30_000, settleMs = 1_000 } = {},
 ): Promise<Consumed[]> {
   const kafka = new Kafka({ brokers: [...brokers], clientId: 'test-consumer', logLevel: logLevel.ERROR });
   const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const got: Consumed[] = [];
   let reached: () => void = () => undefined;
-  const enough = new Promise<void>((resolve) => (reached = resolve));
+  const done = new Promise<void>((resolve) => (reached = resolve));
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
@@ -43,12 +56,12 @@ export async function consumeAll(
           timestamp: message.timestamp,
           value: JSON.parse(String(message.value)),
         });
-        if (got.length >= count) reached();
+        if (enough(got)) reached();
       },
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([enough, timeout]);
+    await Promise.race([done, timeout]);
     clearTimeout(timer);
     await new Promise((resolve) => setTimeout(resolve, settleMs));
     return got;

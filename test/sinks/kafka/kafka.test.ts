@@ -10,6 +10,7 @@ import type { Sink } from '../../../src/pipeline/types.js';
 import type { DsRecord, EventRecord } from '../../../src/records.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
+import { installRecordEncoder } from '../../../src/sinks/kafka/record-encoder.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
 import { consumeAll, type Consumed } from './consume.js';
@@ -79,6 +80,8 @@ describe('kafka sink on a 3-broker mock cluster', () => {
       if (seq % 10 === 0) records.push(diskUsageRecord(seq), volumeEvent(seq));
     }
     await sendInBatches(sink, records, 25);
+    // These messages went through the sink's record encoder, not KafkaJS's.
+    expect(installRecordEncoder()).toBe('installed');
 
     const got = await consumeAll(mock.brokers, topics, records.length);
     expect(got).toHaveLength(records.length);
@@ -132,7 +135,7 @@ describe('kafka sink on a 3-broker mock cluster', () => {
     const c = containerRef(7);
     const big = { ...eventRecord(1, c), actor: { id: c.id, attributes: { blob: 'x'.repeat(20_000) } } };
     const reason = sink.reject!(big);
-    expect(reason).toMatch(/^message of \d+ bytes exceeds max_message_bytes 16384 \(topic size\.event\)$/);
+    expect(reason).toMatch(/^message too large: \d+ bytes exceed max_message_bytes 16384 \(topic size\.event\)$/);
     expect(sink.reject!(eventRecord(2, c))).toBeNull();
 
     // A caller that skipped reject() gets a permanent error and nothing is produced.

@@ -21,6 +21,7 @@ import {
   topicResolver,
 } from '../../../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
+import { recordJson } from '../../../src/pipeline/serialize.js';
 import { containerRef, diskUsageRecord, eventRecord, HOST, statsRecord, volumeEvent } from './fixtures.js';
 
 const defaults = kafkaOptionsSchema.parse({ brokers: ['127.0.0.1:9092'] });
@@ -93,6 +94,14 @@ describe('kafka mapping', () => {
     expect(r.time).toBe('2024-05-01T10:00:00.123456789Z');
     expect(messageTimestamp(r)).toBe('1714557600123');
     expect(messageTimestamp({ ...r, time: 'garbage' }, () => 42)).toBe('42');
+    // Other RFC 3339 shapes agree with Date.parse (the fast path only takes ...SS.fffZ).
+    for (const time of ['2024-05-01T10:00:01.999999999Z', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.5Z', '2024-05-01T12:00:00.250+02:00', '2024-05-01T10:00:00.123456789Z']) {
+      expect(messageTimestamp({ ...r, time })).toBe(String(Date.parse(time)));
+    }
+    // One shared object per host, kind and schema (the record encoder caches its bytes).
+    expect(messageHeaders(statsRecord(1, c))).toBe(messageHeaders(r));
+    expect(Object.isFrozen(messageHeaders(r))).toBe(true);
+    expect(messageHeaders({ ...r, schema: 2 })).toEqual({ kind: 'stats', schema: '2', host: 'node-7.example.internal' });
   });
 
   it('builds the whole message with the record JSON as value', () => {
@@ -100,9 +109,10 @@ describe('kafka mapping', () => {
     const m = toMessage(r, topicResolver(defaults));
     expect(m.topic).toBe('dockstream.event');
     expect(m.message.key).toBe(c.id);
-    expect(JSON.parse(m.message.value.toString('utf8'))).toEqual(r);
+    expect(JSON.parse(m.message.value)).toEqual(r);
+    expect(m.message.value).toBe(recordJson(r)); // the queue's cached JSON, not a second serialization
     const headerBytes = 'kind'.length + 'event'.length + 'schema'.length + 1 + 'host'.length + HOST.name.length;
-    expect(m.bytes).toBe(40 + c.id.length + m.message.value.length + headerBytes + 3 * 10);
+    expect(m.bytes).toBe(40 + c.id.length + Buffer.byteLength(m.message.value) + headerBytes + 3 * 10);
   });
 
   it('flags a record whose message cannot fit the limit', () => {
@@ -110,7 +120,7 @@ describe('kafka mapping', () => {
     const exact = m.bytes + RECORD_BATCH_OVERHEAD;
     expect(oversizeReason(m, exact)).toBeNull();
     expect(oversizeReason(m, exact - 1)).toBe(
-      `message of ${exact} bytes exceeds max_message_bytes ${exact - 1} (topic dockstream.disk_usage)`,
+      `message too large: ${exact} bytes exceed max_message_bytes ${exact - 1} (topic dockstream.disk_usage)`,
     );
   });
 

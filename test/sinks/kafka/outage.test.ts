@@ -4,6 +4,7 @@
  * stay within the failed batch (the at-least-once boundary).
  */
 import { createServer, type Socket } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DsError, SinkError } from '../../../src/errors.js';
 import { nullLogger } from '../../../src/log.js';
@@ -41,6 +42,20 @@ async function failure(promise: Promise<unknown>): Promise<{ err: unknown; ms: n
     return { err, ms: Date.now() - t0 };
   }
   throw new Error('expected a rejection');
+}
+
+/** The broker leading one partition, from the cluster metadata (no controller needed). */
+async function leaderOf(topic: string, partition: number): Promise<number> {
+  const admin = new Kafka({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const leader = topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
+    if (leader === undefined) throw new Error(`no leader for ${topic}/${partition}`);
+    return leader;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 const nanos = (got: { value: unknown }[]) => got.map((m) => (m.value as EventRecord).time_nano);
@@ -89,18 +104,20 @@ describe('kafka sink during broker outages', () => {
 
   it('one broker down: the batch fails retryably; after the resend nothing is lost and nothing outside that batch repeats', async () => {
     await mock.createTopic('partial.event', 6, 1);
+    // The mock picks each partition's leader at random: some topics have none on a given broker.
+    const down = await leaderOf('partial.event', 0);
     const sink = makeSink('partial.{kind}');
     const first = events(0, 60);
     await sink.send(first, signal);
 
-    await mock.down(2);
+    await mock.down(down);
     const batch = events(2000, 60);
     try {
       const { err, ms } = await failure(sink.send(batch, signal));
       expect((err as SinkError).retryable).toBe(true);
       expect(ms).toBeLessThan(FAIL_WITHIN_MS);
     } finally {
-      await mock.up(2);
+      await mock.up(down);
     }
     await sink.send(batch, signal);
     const after = events(3000, 60);
