@@ -36,10 +36,8 @@ describe('OTLP sink through the pipeline', () => {
     retry: { initial: 200ms, max: 1s }
     batch: { linger: 20ms }`;
 
-  it('loses nothing while the receiver answers 503 for 10 s (http/protobuf, http/json, grpc)', async () => {
-    const sinks = PROTOCOLS.map((p, i) => sinkYaml(`otel${i}`, p, receivers.get(p) as OtlpReceiver)).join('\n');
-    for (const r of receivers.values()) r.failFor(10_000, { http: 503, grpc: 14 });
-    const a = startAgent(`
+  /** The agent with volume events only, into `sinks` (YAML under `sinks:`). */
+  const volumeEventsTo = (sinks: string) => `
 docker: { host: "${host}" }
 state_dir: \${DIR}/state
 sources:
@@ -47,7 +45,12 @@ sources:
     type: docker_events
     filters: { type: [volume] }
 sinks:${sinks}
-`);
+`;
+
+  it('loses nothing while the receiver answers 503 for 10 s (http/protobuf, http/json, grpc)', async () => {
+    const sinks = PROTOCOLS.map((p, i) => sinkYaml(`otel${i}`, p, receivers.get(p) as OtlpReceiver)).join('\n');
+    for (const r of receivers.values()) r.failFor(10_000, { http: 503, grpc: 14 });
+    const a = startAgent(volumeEventsTo(sinks));
     try {
       await waitFor(() => a.logs.some((l) => l.msg === 'docker events stream open'), 20_000, 'stream open');
       const churn = startChurn(dockerCli(host), 'p503-', { maxSteps: 20 });
@@ -72,15 +75,7 @@ sinks:${sinks}
   it('counts a 400 as dead-lettered and does not retry it', async () => {
     const r = receivers.get('http/protobuf') as OtlpReceiver;
     r.reset();
-    const a = startAgent(`
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events:
-    type: docker_events
-    filters: { type: [volume] }
-sinks:${sinkYaml('otel', 'http/protobuf', r)}
-`);
+    const a = startAgent(volumeEventsTo(sinkYaml('otel', 'http/protobuf', r)));
     try {
       await waitFor(() => r.logs().some((l) => l.attributes['event.name'] === 'dockstream.inventory'), 20_000, 'inventory delivered');
       r.failNext(1, 400);
