@@ -236,7 +236,7 @@ export class SinkRunner {
       if (sendable.length > 0) {
         try {
           await this.withRetry(() => this.sink.send(sendable, signal), 'send');
-          for (const r of sendable) this.deps.metrics.recordsOut.inc({ sink: this.name, kind: r.kind });
+          for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
           this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
         } catch (err) {
           if (!(err instanceof SinkError) || err.retryable) throw err;
@@ -354,4 +354,11 @@ export class SinkRunner {
     r.set({ sink: this.name }, records);
     b.set({ sink: this.name }, bytes);
   }
+}
+
+/** Records per kind: one counter update per kind and batch, not one per record. */
+function countByKind(records: readonly DsRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
+  return counts;
 }
