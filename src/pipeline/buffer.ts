@@ -23,8 +23,10 @@ export interface SinkBuffer {
   /**
    * Drop the oldest records not in flight (for `when_full: drop_oldest`);
    * returns how many went, by kind (a disk spool drops a whole segment).
+   * `onDropped` sees each record dropped from memory (spooled records were
+   * settled when they became durable).
    */
-  dropOldest(inFlight: number): Record<string, number>;
+  dropOldest(inFlight: number, onDropped?: (record: DsRecord) => void): Record<string, number>;
   /** Resolves when what was offered so far is durable (disk) — immediately for memory. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -63,8 +65,9 @@ export class MemoryBuffer implements SinkBuffer {
     // peek leaves records in place: nothing to undo
   }
 
-  dropOldest(inFlight: number): Record<string, number> {
+  dropOldest(inFlight: number, onDropped?: (record: DsRecord) => void): Record<string, number> {
     const r = this.queue.removeAt(inFlight);
+    if (r) onDropped?.(r);
     return r ? { [r.kind]: 1 } : {};
   }
 

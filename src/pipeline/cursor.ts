@@ -129,6 +129,11 @@ export class EventsCursor {
     await this.save();
   }
 
+  /** Events emitted and not yet settled by every sink (held in memory until then). */
+  get unsettled(): number {
+    return this.pending.length - this.pendingHead;
+  }
+
   get current(): CursorState | null {
     return this.state ? { time_nano: this.state.timeText, keys: [...this.state.keys], daemon_id: this.state.daemonId, saved_at: '' } : null;
   }

@@ -130,6 +130,7 @@ export class SinkRunner {
           this.gapRetryAt = Date.now() + 1000;
         } else {
           this.countDrop(r.kind, 1);
+          this.settleDropped(r);
         }
       }
       this.maybeWake();
@@ -148,11 +149,12 @@ export class SinkRunner {
   enqueue(record: DsRecord): void {
     if (!this.buffer.offer(record)) {
       if (this.config.buffer.when_full === 'drop_oldest') {
-        const dropped = this.buffer.dropOldest(this.delivering ? this.inFlight : 0);
+        const dropped = this.buffer.dropOldest(this.delivering ? this.inFlight : 0, this.settleDropped);
         for (const [kind, n] of Object.entries(dropped)) this.countDrop(kind, n);
       }
       if (!this.buffer.offer(record)) {
         this.countDrop(record.kind, 1);
+        this.settleDropped(record);
         return;
       }
     }
@@ -314,6 +316,15 @@ export class SinkRunner {
       wake();
     }, this.lingerMs);
   }
+
+  /**
+   * A dropped record is done with for this sink (a `gap` announces it): the
+   * events cursor must not wait for it, nor keep it in memory while the sink
+   * stays blocked.
+   */
+  private readonly settleDropped = (record: DsRecord): void => {
+    this.deps.onSettled?.(this.name, [record]);
+  };
 
   private countDrop(kind: string, n: number): void {
     const reason = this.buffer.kind === 'disk' ? 'spool_full' : 'queue_full';

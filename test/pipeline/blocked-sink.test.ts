@@ -1,0 +1,85 @@
+// A sink that never acknowledges: its queue fills, records are dropped and
+// counted, and the events cursor neither waits for nor holds on to them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { nullLogger } from '../../src/log.js';
+import { EventsCursor } from '../../src/pipeline/cursor.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import type { Sink } from '../../src/pipeline/types.js';
+import type { DsRecord } from '../../src/records.js';
+import { SelfMetrics } from '../../src/telemetry/metrics.js';
+import { event, HOST } from './fixtures.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Takes one batch and never acknowledges it (until aborted); a second sink that delivers at once. */
+function sinks(delivered: DsRecord[]): Sink[] {
+  const base = { check: async () => 'ok', start: async () => undefined, close: async () => undefined };
+  return [
+    { ...base, name: 'stuck', type: 'test', send: (_b, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))) },
+    { ...base, name: 'ok', type: 'test', send: async (b) => void delivered.push(...b) },
+  ];
+}
+
+describe.each(['block', 'drop_oldest'])('a sink that never acknowledges (when_full: %s)', (whenFull) => {
+  it('drops and counts beyond its bound, and the events cursor moves on and stays small', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-blocked-'));
+    dirs.push(dir);
+    const config = parseConfig(
+      `
+state_dir: ${dir}
+telemetry: { listen: false }
+sources:
+  events: { type: docker_events }
+sinks:
+  stuck: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, buffer: { max_records: 100, when_full: ${whenFull} } }
+  ok: { type: stdout, inputs: [events], batch: { max_records: 500, linger: 1ms } }
+`,
+      'blocked.yaml',
+      {},
+    );
+    const metrics = new SelfMetrics();
+    const cursor = new EventsCursor(join(dir, 'cursor', 'events.json'), ['stuck', 'ok'], 60_000, nullLogger(), null);
+    const delivered: DsRecord[] = [];
+    const pipeline = new Pipeline(config, sinks(delivered).map((sink) => ({ sink, defaults: { maxRecords: 10, lingerMs: 1 } })), {
+      log: nullLogger(),
+      metrics,
+      host: () => HOST,
+      onSettled: (sink, records) => cursor.settled(sink, records),
+    });
+    await pipeline.open();
+    pipeline.start();
+    const N = 5000;
+    const evs = Array.from({ length: N }, (_, i) => event(i + 1));
+    for (const [i, e] of evs.entries()) {
+      cursor.track(e);
+      pipeline.emit('events', e);
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r)); // let deliveries run
+    }
+    await new Promise((r) => setTimeout(r, 50));
+
+    // The stuck sink holds its bound (one batch in flight among them); everything else was dropped and counted.
+    const stuck = pipeline.runners.find((r) => r.name === 'stuck');
+    expect(stuck?.depth.records).toBe(100);
+    const dropped = (await metrics.dropped.get()).values.find((v) => v.labels.component === 'sink:stuck');
+    expect(dropped?.value).toBe(N - 100);
+    expect(delivered.filter((r) => r.kind === 'event')).toHaveLength(N);
+
+    // The cursor is not pinned by records the stuck sink will never deliver, and holds only what it still has queued.
+    expect(cursor.unsettled).toBeLessThanOrEqual(100);
+    if (whenFull === 'block') {
+      // Kept: the first 100; dropped: the rest, the newest of which settles the cursor.
+      expect(cursor.current?.time_nano).toBe(evs[N - 1]?.time_nano);
+    } else {
+      // Kept: the batch in flight and the newest; the oldest queued went.
+      expect(BigInt(cursor.current?.time_nano ?? 0)).toBeGreaterThanOrEqual(BigInt(evs[N - 101]!.time_nano));
+    }
+    await pipeline.drain(AbortSignal.timeout(100));
+  });
+});
