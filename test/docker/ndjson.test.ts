@@ -36,6 +36,13 @@ describe('NDJSON framing', () => {
     expect(truncated).toEqual(['{"a":2']);
   });
 
+  it('carries a partial line over several reads, up to a read of just its newline', async () => {
+    const { out } = await collect(['{"a":', '1', '}', '\n', '{"b":2}\n{"c"', ':3}\n\n{"d":4}\n']);
+    expect(out).toEqual(['{"a":1}', '{"b":2}', '{"c":3}', '{"d":4}']);
+    const crlf = await collect(['{"a":1}\r', '\n\r', '\n']);
+    expect(crlf.out).toEqual(['{"a":1}\r']);
+  });
+
   it('skips empty lines and CRLF remnants', async () => {
     const { out } = await collect(['\n{"a":1}\r\n\n']);
     expect(out).toEqual(['{"a":1}\r']);

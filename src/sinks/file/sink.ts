@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink } from '../../pipeline/types.js';
+import { ndjsonBytes, recordJson } from '../../pipeline/serialize.js';
 import type { DsRecord } from '../../records.js';
 import { ActiveFile } from './active-file.js';
 import { checkWritable } from './check.js';
@@ -106,8 +107,9 @@ export class FileSink implements Sink {
       // Sends queued before close() still complete; only later ones fail.
       if (this.ended) throw new SinkError('file sink is closed', { retryable: false, details: { sink: this.name } });
       const done = this.progress.get(batch) ?? 0;
+      // The queue already serialised each record for its byte bound: reuse that text.
       const lines: string[] = [];
-      for (let i = done; i < batch.length; i++) lines.push(JSON.stringify(batch[i]) + '\n');
+      for (let i = done; i < batch.length; i++) lines.push(recordJson(batch[i] as DsRecord));
       await this.writeLines(batch, lines, done);
       if (this.settings.fsync === 'batch') await this.file?.sync();
       this.progress.delete(batch);
@@ -140,17 +142,17 @@ export class FileSink implements Sink {
     }
   }
 
-  /** Writes `lines` (batch[done...]), rotating by age before and by size between lines. */
+  /** Writes `lines` (batch[done...], JSON without the newline), rotating by age before and by size between lines. */
   private async writeLines(batch: readonly DsRecord[], lines: readonly string[], done: number): Promise<void> {
     const { maxSize, now } = this.settings;
     let file = await this.ensureOpen();
     if (lines.length > 0 && this.isAged(file)) file = await this.rotate();
-    const sizes = maxSize > 0 ? lines.map((l) => Buffer.byteLength(l)) : [];
+    const sizes = maxSize > 0 ? lines.map((l) => Buffer.byteLength(l) + 1) : [];
     const segments =
       maxSize > 0 || lines.length === 0 ? planSegments(sizes, file.bytes, maxSize) : [{ from: 0, to: lines.length, rotateBefore: false }];
     for (const seg of segments) {
       if (seg.rotateBefore) file = await this.rotate();
-      await file.append(Buffer.from(lines.slice(seg.from, seg.to).join('')), now());
+      await file.append(ndjsonBytes(lines, seg.from, seg.to), now());
       done += seg.to - seg.from;
       this.progress.set(batch, done);
       this.scheduleAgeRotation();

@@ -10,7 +10,7 @@ export interface StdoutSinkSettings {
 }
 
 /**
- * Writes each batch as one string of NDJSON lines to a writable stream
+ * Writes each batch as one buffer of NDJSON lines to a writable stream
  * (process.stdout in production; tests inject their own stream).
  *
  * A closed reader (EPIPE, e.g. `dockstream once | head`) is permanent: the
@@ -55,14 +55,14 @@ export class StdoutSink implements Sink {
     this.assertUsable();
     signal.throwIfAborted();
     if (batch.length === 0) return;
-    const text = formatLines(batch, this.settings.pretty);
+    const bytes = formatLines(batch, this.settings.pretty);
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
       // The callback fires once this chunk left the stream's buffer: that is
       // both "written" and backpressure (a slow reader delays it).
       this.pending++;
-      this.stream.write(text, (err) => {
+      this.stream.write(bytes, (err) => {
         this.pending--;
         if (this.closed && this.pending === 0) this.detach();
         signal.removeEventListener('abort', onAbort);

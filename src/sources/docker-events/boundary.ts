@@ -2,13 +2,28 @@ import type { EventRecord } from '../../records.js';
 import { eventKey } from './normalize.js';
 
 /**
+ * Orders two `timeNano` decimal strings without BigInt (this runs for every
+ * event). Both are canonical (no leading zeros: JSON numbers, or normalised
+ * on `restore`), so a longer string is a larger number.
+ */
+function compareNanos(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
  * The newest emitted timeNano and the events emitted at exactly that instant.
  * `since` is inclusive, so a resume replays them: `admit` drops those repeats
  * and records what it lets through.
+ *
+ * Keys are built only when a second event shares the newest instant (or on
+ * `snapshot`/`has`): nearly every live event has a new timeNano, and building
+ * a key string for each was a measurable part of the per-event cost.
  */
 export class EventBoundary {
-  private newest: bigint | null = null;
   private newestText: string | null = null;
+  /** Events admitted at `newestText` whose keys were not built yet. */
+  private unkeyed: EventRecord[] = [];
   private readonly keys = new Set<string>();
 
   get timeNano(): string | null {
@@ -17,18 +32,22 @@ export class EventBoundary {
 
   /** Restore from a persisted cursor. */
   restore(timeNano: string, keys: readonly string[]): void {
-    this.newest = BigInt(timeNano);
-    this.newestText = timeNano;
+    this.newestText = BigInt(timeNano).toString();
+    this.unkeyed = [];
     this.keys.clear();
     for (const k of keys) this.keys.add(k);
   }
 
   snapshot(): { timeNano: string; keys: string[] } | null {
-    return this.newestText === null ? null : { timeNano: this.newestText, keys: [...this.keys] };
+    if (this.newestText === null) return null;
+    this.buildKeys();
+    return { timeNano: this.newestText, keys: [...this.keys] };
   }
 
   has(record: EventRecord): boolean {
-    return record.time_nano === this.newestText && this.keys.has(eventKey(record));
+    if (record.time_nano !== this.newestText) return false;
+    this.buildKeys();
+    return this.keys.has(eventKey(record));
   }
 
   /**
@@ -38,20 +57,26 @@ export class EventBoundary {
    * a resume never replays anything older than the boundary anyway.
    */
   admit(record: EventRecord): boolean {
-    const t = BigInt(record.time_nano);
-    if (this.newest !== null) {
-      if (t < this.newest) return true;
-      if (t === this.newest) {
+    if (this.newestText !== null) {
+      const order = compareNanos(record.time_nano, this.newestText);
+      if (order < 0) return true;
+      if (order === 0) {
+        this.buildKeys();
         const key = eventKey(record);
         if (this.keys.has(key)) return false;
         this.keys.add(key);
         return true;
       }
     }
-    this.newest = t;
     this.newestText = record.time_nano;
     this.keys.clear();
-    this.keys.add(eventKey(record));
+    this.unkeyed.length = 0;
+    this.unkeyed.push(record);
     return true;
+  }
+
+  private buildKeys(): void {
+    for (const r of this.unkeyed) this.keys.add(eventKey(r));
+    this.unkeyed.length = 0;
   }
 }

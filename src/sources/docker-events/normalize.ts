@@ -37,19 +37,40 @@ function podmanAction(type: string, action: string): string | undefined {
   return type === 'image' && action === 'remove' ? 'delete' : PODMAN_ACTIONS[action];
 }
 
-const TIME_NANO = /"timeNano":\s*(\d+)/g;
+const TIME_NANO_KEY = '"timeNano":';
 
 /**
  * The exact decimal digits of the top-level `timeNano` (DESIGN gotcha 3:
- * JSON.parse rounds ~1.8e18). Attribute values are JSON strings, so an
- * unescaped `"timeNano":<digits>` can only be a key; the last one is the
- * envelope's (dockerd writes it last).
+ * JSON.parse rounds ~1.8e18). Attribute values are JSON strings, in which a
+ * quote is always escaped, so an unescaped `"timeNano":<digits>` can only be
+ * a key; the last one is the envelope's (dockerd writes it last). Searched
+ * from the end of the line: one short scan instead of a regex over the whole
+ * line (this runs for every event).
  */
 export function extractTimeNano(line: string): string | null {
-  let last: string | null = null;
-  TIME_NANO.lastIndex = 0;
-  for (let m = TIME_NANO.exec(line); m !== null; m = TIME_NANO.exec(line)) last = m[1] ?? null;
-  return last;
+  for (let at = line.lastIndexOf(TIME_NANO_KEY); at !== -1; at = at === 0 ? -1 : line.lastIndexOf(TIME_NANO_KEY, at - 1)) {
+    let i = at + TIME_NANO_KEY.length;
+    let c = line.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = line.charCodeAt(++i);
+    let j = i;
+    while (c >= 48 && c <= 57) c = line.charCodeAt(++j);
+    if (j > i) return detachedSlice(line, i, j);
+  }
+  return null;
+}
+
+/**
+ * `line.slice(i, j)` as a string of its own. V8 makes a slice of 13 or more
+ * characters a view that keeps its parent alive: here the 64 KiB chunk the
+ * line was cut from, held by the record's `time_nano` for as long as the
+ * record waits in a sink queue. Shorter slices are copies, so this joins
+ * copies of at most 12 characters.
+ */
+function detachedSlice(line: string, i: number, j: number): string {
+  if (j - i < 13) return line.slice(i, j);
+  let s = '';
+  for (let k = i; k < j; k += 12) s += line.slice(k, Math.min(j, k + 12));
+  return s;
 }
 
 /** Parse one NDJSON line into a raw event plus its exact nanosecond time. Throws MalformedEventError. */
@@ -70,13 +91,43 @@ export function parseEventLine(line: string): { raw: RawEvent; timeNano: string 
   return { raw: ev, timeNano };
 }
 
+/**
+ * The actor's attributes as a string map. Docker sends map[string]string, so
+ * the parsed object is used as it is (it belongs to this event alone); only
+ * other shapes are copied, with non-string values as their JSON text.
+ */
 function stringAttrs(value: unknown): Record<string, string> {
   if (value === null || typeof value !== 'object') return {};
+  if (!Array.isArray(value)) {
+    let allStrings = true;
+    for (const k in value) {
+      if (typeof (value as Record<string, unknown>)[k] !== 'string') {
+        allStrings = false;
+        break;
+      }
+    }
+    if (allStrings) return value as Record<string, string>;
+  }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     out[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
+}
+
+/** RFC 3339 of the last second seen: events come in bursts within the same second. */
+let lastSecond = '';
+let lastSecondText = '';
+
+/** `nanosToRfc3339` without BigInt or Date for all but the first event of each second. */
+function eventTime(timeNano: string): string {
+  if (timeNano.length <= 9) return nanosToRfc3339(timeNano);
+  const sec = timeNano.slice(0, -9);
+  if (sec !== lastSecond) {
+    lastSecondText = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
+    lastSecond = sec;
+  }
+  return `${lastSecondText}.${timeNano.slice(-9)}Z`;
 }
 
 /** Split `exec_start: sh -c …` / `health_status: healthy` into base action and detail. */
@@ -125,7 +176,7 @@ export function normalizeEvent(raw: RawEvent, timeNano: string, host: HostInfo, 
   return {
     kind: 'event',
     schema: RECORD_SCHEMA_VERSION,
-    time: nanosToRfc3339(timeNano),
+    time: eventTime(timeNano),
     host,
     type,
     action,

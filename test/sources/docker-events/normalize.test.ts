@@ -40,6 +40,17 @@ describe('event normalisation', () => {
     expect(extractTimeNano(line)).toBe('1000000001000000002');
   });
 
+  it('finds timeNano whatever the spacing and whatever follows it, and keeps time in step with it', () => {
+    expect(extractTimeNano('{"time":1,"timeNano": 1000000001000000002 }')).toBe('1000000001000000002');
+    expect(extractTimeNano('{"timeNano":1000000001000000003,"Actor":{"Attributes":{"timeNano":"9"}}}')).toBe('1000000001000000003');
+    expect(extractTimeNano('{"time":1}')).toBeNull();
+    const at = (t: string) => normalizeEvent({ Type: 'container', Action: 'start', Actor: { ID: 'x', Attributes: {} } }, t, host).time;
+    expect(at('1795424608999999999')).toBe('2026-11-23T09:03:28.999999999Z');
+    expect(at('1795424609000000001')).toBe('2026-11-23T09:03:29.000000001Z');
+    expect(at('1795424608000000000')).toBe('2026-11-23T09:03:28.000000000Z');
+    expect(at('5000000000')).toBe('1970-01-01T00:00:05.000000000Z');
+  });
+
   it('splits exec_start and health_status suffixes', () => {
     expect(splitAction('exec_start: sh -c echo a: b')).toEqual({ action: 'exec_start', detail: 'sh -c echo a: b' });
     expect(splitAction('health_status: healthy')).toEqual({ action: 'health_status', detail: 'healthy' });
