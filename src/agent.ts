@@ -61,6 +61,8 @@ export class Agent {
   readonly pipeline: Pipeline;
   /** /metrics, /healthz, /readyz once `run()` started them; null when off or the address could not be bound. */
   telemetry: AgentTelemetry | null = null;
+  /** Sources that stopped on an error, with why (/readyz); a reload that restarts one clears it. */
+  readonly failedSources = new Map<string, string>();
   /** One at-least-once cursor per events source. */
   readonly cursors = new Map<string, EventsCursor>();
   private currentConfig: Config;
@@ -248,8 +250,11 @@ export class Agent {
   private startSource(source: Source, resumeFrom?: CursorState): void {
     const stop = new AbortController();
     const signal = AbortSignal.any([this.sourcesStop.signal, stop.signal]);
+    this.failedSources.delete(source.name);
     const done = source.run(this.sourceContext(source, signal, resumeFrom)).catch((err: unknown) => {
-      if (!isAbortError(err)) this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
+      if (isAbortError(err)) return;
+      this.failedSources.set(source.name, describeError(err));
+      this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
     });
     this.running.set(source.name, { source, stop, done });
   }
@@ -260,6 +265,7 @@ export class Agent {
     r.stop.abort();
     await r.done;
     this.running.delete(name);
+    this.failedSources.delete(name);
   }
 
   /** A systemd service must survive dockerd starting after it: retry with backoff, log it. */

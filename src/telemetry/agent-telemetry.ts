@@ -15,6 +15,8 @@ export interface TelemetrySubject {
   readonly metrics: SelfMetrics;
   readonly docker: DockerClient;
   readonly pipeline: { readonly runners: readonly SinkHealth[] };
+  /** Sources that stopped on an error (until a reload restarts them), with why. */
+  readonly failedSources: ReadonlyMap<string, string>;
 }
 
 /** The running endpoint and the daemon probe behind /readyz. */
@@ -49,7 +51,7 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
       parseListen(listen),
       {
         registry: () => agent.metrics.registry,
-        readiness: () => readiness(probe.state, agent.pipeline.runners, stopping.aborted),
+        readiness: () => readiness(probe.state, agent.pipeline.runners, stopping.aborted, agent.failedSources),
       },
       log,
     );

@@ -13,13 +13,15 @@ export interface Readiness {
 }
 
 /**
- * Ready = the daemon answers, every sink delivers (started, and its last
- * delivery attempt did not fail), and the agent is not shutting down.
+ * Ready = the daemon answers, no source has stopped on an error, every sink
+ * delivers (started, and its last delivery attempt did not fail), and the
+ * agent is not shutting down.
  */
-export function readiness(daemon: DaemonState, sinks: readonly SinkHealth[], stopping: boolean): Readiness {
+export function readiness(daemon: DaemonState, sinks: readonly SinkHealth[], stopping: boolean, failedSources: ReadonlyMap<string, string> = new Map()): Readiness {
   const reasons: string[] = [];
   if (stopping) reasons.push('agent: shutting down');
   if (daemon.reachable !== true) reasons.push(`docker: ${daemon.reason ?? 'unreachable'}`);
+  for (const [name, reason] of failedSources) reasons.push(`source ${name}: stopped: ${reason}`);
   for (const sink of sinks) {
     if (!sink.status.ok) reasons.push(`sink ${sink.name}: ${sink.status.reason ?? 'not delivering'}`);
   }

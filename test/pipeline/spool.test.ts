@@ -59,6 +59,7 @@ describe('disk spool', () => {
     await b.flush();
     expect(ids(await b.peek(10))).toEqual(['c9']);
     await b.close();
+    await a.close(); // only now: release the crashed spool's file handle (no GC warning)
   });
 
   it('rolls segments and deletes fully acknowledged ones', async () => {

@@ -331,6 +331,8 @@ describe.skipIf(unavailable !== null)('the agent against podman system service',
     try {
       const failed = await waitFor(() => a.logs.find((l) => l.msg === 'source failed'), 20_000, 'the source to stop');
       expect(failed).toMatchObject({ source: 'events', err: 'Podman cannot filter events by network: remove this key from sources.events.filters' });
+      // /readyz says why until a reload fixes it.
+      expect([...a.agent.failedSources]).toEqual([['events', 'Podman cannot filter events by network: remove this key from sources.events.filters']]);
       expect(a.logs.filter((l) => /retrying|reconnecting|backing off|stream open/.test(l.msg))).toEqual([]);
       expect(a.records().filter((r) => r.kind === 'inventory' || r.kind === 'gap')).toEqual([]);
     } finally {

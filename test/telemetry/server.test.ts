@@ -57,6 +57,10 @@ describe('readiness', () => {
       reasons: ['agent: shutting down', 'docker: cannot reach docker daemon at unix:///x.sock', 'sink kafka: broker down', 'sink otlp: not delivering'],
     });
     expect(readiness({ reachable: null, reason: 'not checked yet' }, [], false).reasons).toEqual(['docker: not checked yet']);
+    expect(readiness(up, [sink('a', true)], false, new Map([['events', 'Podman cannot filter events by network']]))).toEqual({
+      ready: false,
+      reasons: ['source events: stopped: Podman cannot filter events by network'],
+    });
   });
 });
 
