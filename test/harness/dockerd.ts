@@ -3,12 +3,12 @@
 // directory, no bridge, no iptables. Tests act on it with the docker CLI.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import { buildBusyboxTar, importBusybox } from './busybox.js';
 import { dockerCli, type DockerCli } from './docker-cli.js';
 import { isAlive, signal, sleep, startTicks } from './proc.js';
 import { reapDirSync } from './reap.js';
+import { pingSocket } from './ping.js';
 
 export { BUSYBOX_IMAGE } from './busybox.js';
 export { dockerCli, type DockerCli } from './docker-cli.js';
@@ -101,18 +101,6 @@ export function sweepLeftovers(): string[] {
   return swept;
 }
 
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
 function logTail(dir: string, lines = 20): string {
   try {
     return readFileSync(join(dir, 'dockerd.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -184,7 +172,7 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
       });
     });
     const deadline = Date.now() + PING_TIMEOUT_MS;
-    while (!(await ping(socketPath))) {
+    while (!(await pingSocket(socketPath))) {
       if (!running) {
         throw new Error(`dockerd exited (${proc.exitCode ?? proc.signalCode}) during start:\n${logTail(dir)}`);
       }
@@ -254,7 +242,7 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
       if (stopped) return;
       stopped = true;
       try {
-        if (running && (await ping(socketPath))) await removeContainers();
+        if (running && (await pingSocket(socketPath))) await removeContainers();
         await stopDaemon();
       } finally {
         reapDirSync(dir);

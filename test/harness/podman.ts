@@ -4,11 +4,11 @@
 // system podman. Tests act on it with the podman CLI on the same root.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { BUSYBOX_IMAGE, buildBusyboxTar } from './busybox.js';
 import { isAlive, run, signal, sleep, startTicks, type RunResult } from './proc.js';
 import { unmountUnder } from './reap.js';
+import { pingSocket } from './ping.js';
 
 export { BUSYBOX_IMAGE };
 
@@ -70,18 +70,6 @@ function envFor(dir: string): NodeJS.ProcessEnv {
 }
 
 const baseArgs = (dir: string) => ['--root', join(dir, 'root'), '--runroot', join(dir, 'run')];
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
 
 /** Kills what still runs of a podman dir (service, conmon, container processes), unmounts, removes it. */
 export function reapPodmanDirSync(dir: string): void {
@@ -190,7 +178,7 @@ export async function startPodman(): Promise<PrivatePodman> {
       proc.once('error', () => resolve());
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!(await ping(socketPath))) {
+    while (!(await pingSocket(socketPath))) {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`podman system service exited: ${readFileSync(logPath, 'utf8').slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`podman system service did not answer /_ping within ${READY_TIMEOUT_MS} ms`);
       await sleep(100);
