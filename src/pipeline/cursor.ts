@@ -5,6 +5,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, EventRecord } from '../records.js';
 import { eventKey } from '../sources/docker-events/normalize.js';
+import { compareNanos } from '../util/units.js';
 
 /** What is persisted: the last event every events-consuming sink settled, and its same-instant siblings. */
 export interface CursorState {
@@ -65,7 +66,7 @@ export class EventsCursor {
   private pendingHead = 0;
   private readonly frontier = new Map<string, number>();
   private nextSeq = 1;
-  private state: { timeNano: bigint; timeText: string; keys: Set<string>; daemonId: string } | null = null;
+  private state: { timeText: string; keys: Set<string>; daemonId: string } | null = null;
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
@@ -78,7 +79,8 @@ export class EventsCursor {
     mkdirSync(dirname(path), { recursive: true });
     for (const s of sinks) this.frontier.set(s, 0);
     if (initial) {
-      this.state = { timeNano: BigInt(initial.time_nano), timeText: initial.time_nano, keys: new Set(initial.keys), daemonId: initial.daemon_id };
+      // Canonical digits, so that compareNanos orders it against the daemon's.
+      this.state = { timeText: BigInt(initial.time_nano).toString(), keys: new Set(initial.keys), daemonId: initial.daemon_id };
     }
   }
 
@@ -143,11 +145,11 @@ export class EventsCursor {
     while (this.pendingHead < this.pending.length && (this.pending[this.pendingHead] as { seq: number }).seq <= seq) {
       const { record } = this.pending[this.pendingHead] as { record: EventRecord };
       this.pendingHead++;
-      const t = BigInt(record.time_nano);
-      if (this.state === null || t > this.state.timeNano) {
-        this.state = { timeNano: t, timeText: record.time_nano, keys: new Set([eventKey(record)]), daemonId: record.host.daemon_id };
+      const order = this.state === null ? 1 : compareNanos(record.time_nano, this.state.timeText);
+      if (this.state === null || order > 0) {
+        this.state = { timeText: record.time_nano, keys: new Set([eventKey(record)]), daemonId: record.host.daemon_id };
         moved = true;
-      } else if (t === this.state.timeNano) {
+      } else if (order === 0) {
         this.state.keys.add(eventKey(record));
         moved = true;
       }

@@ -64,3 +64,14 @@ export function rfc3339ToNanos(text: string): string | null {
   const frac = (m[2] ?? '').padEnd(9, '0');
   return (BigInt(secondsMs) * 1_000_000n + BigInt(frac)).toString();
 }
+
+/**
+ * Orders two `timeNano` decimal strings without BigInt (this runs for every
+ * event). Both must be canonical (no leading zeros: the daemon's JSON numbers,
+ * or normalised once with BigInt when read from elsewhere), so a longer
+ * string is a larger number.
+ */
+export function compareNanos(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

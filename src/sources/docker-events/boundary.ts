@@ -1,15 +1,6 @@
 import type { EventRecord } from '../../records.js';
+import { compareNanos } from '../../util/units.js';
 import { eventKey } from './normalize.js';
-
-/**
- * Orders two `timeNano` decimal strings without BigInt (this runs for every
- * event). Both are canonical (no leading zeros: JSON numbers, or normalised
- * on `restore`), so a longer string is a larger number.
- */
-function compareNanos(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * The newest emitted timeNano and the events emitted at exactly that instant.
