@@ -31,12 +31,23 @@ export function parseSize(text: string): number | null {
   return unit === undefined ? null : Math.round(Number(m[1]) * unit);
 }
 
-/** RFC 3339 with nanoseconds from a decimal nanosecond string (exact). */
+/** The last whole second formatted: events come in bursts within one second. */
+let lastSecond = '';
+let lastSecondText = '';
+
+/**
+ * RFC 3339 with nanoseconds from a decimal nanosecond string (exact). String
+ * slicing, with Date only for the first time of each second: this runs for
+ * every event.
+ */
 export function nanosToRfc3339(timeNano: string): string {
-  const ns = BigInt(timeNano);
-  const ms = Number(ns / 1_000_000n);
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return new Date(ms).toISOString().slice(0, 19) + '.' + frac + 'Z';
+  const digits = timeNano.padStart(10, '0');
+  const sec = digits.slice(0, -9);
+  if (sec !== lastSecond) {
+    lastSecondText = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
+    lastSecond = sec;
+  }
+  return `${lastSecondText}.${digits.slice(-9)}Z`;
 }
 
 /** RFC 3339 with nanoseconds for "now" (ms precision, zero-padded). */

@@ -115,21 +115,6 @@ function stringAttrs(value: unknown): Record<string, string> {
   return out;
 }
 
-/** RFC 3339 of the last second seen: events come in bursts within the same second. */
-let lastSecond = '';
-let lastSecondText = '';
-
-/** `nanosToRfc3339` without BigInt or Date for all but the first event of each second. */
-function eventTime(timeNano: string): string {
-  if (timeNano.length <= 9) return nanosToRfc3339(timeNano);
-  const sec = timeNano.slice(0, -9);
-  if (sec !== lastSecond) {
-    lastSecondText = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
-    lastSecond = sec;
-  }
-  return `${lastSecondText}.${timeNano.slice(-9)}Z`;
-}
-
 /** Split `exec_start: sh -c …` / `health_status: healthy` into base action and detail. */
 export function splitAction(action: string): { action: string; detail: string | null } {
   const i = action.indexOf(': ');
@@ -176,7 +161,7 @@ export function normalizeEvent(raw: RawEvent, timeNano: string, host: HostInfo, 
   return {
     kind: 'event',
     schema: RECORD_SCHEMA_VERSION,
-    time: eventTime(timeNano),
+    time: nanosToRfc3339(timeNano),
     host,
     type,
     action,
