@@ -1,10 +1,12 @@
-import { Client, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { DockerHttpError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Engine, HostInfo } from '../records.js';
 import type { ConnectionSpec } from './host.js';
+import { Http1Pool, Http1ProtocolError, Http1TimeoutError } from './http1.js';
 import { splitLines } from './ndjson.js';
 import { rfc3339ToNanos } from '../util/units.js';
+import { VERSION } from '../version.js';
 
 /** The newest API shapes this agent understands; negotiated down to the daemon's. */
 export const MAX_API_VERSION = '1.52';
@@ -27,7 +29,7 @@ export interface DockerClientOptions {
   readonly log: Logger;
   /** Max parallel requests (stats rounds fan out). */
   readonly connections?: number;
-  /** How long idle pooled connections stay open (undici's default: 4 s). Polling sources keep theirs across ticks. */
+  /** How long idle pooled connections stay open (default 4 s). Polling sources keep theirs across ticks. */
   readonly keepAliveTimeoutMs?: number;
 }
 
@@ -40,13 +42,15 @@ export function compareApiVersions(a: string, b: string): number {
 }
 
 /**
- * A read-only Docker Engine API client. Requests share a pool; every stream
- * gets its own connection (DESIGN gotcha 1) with no body timeout (gotcha 2).
+ * A read-only Docker Engine API client. Buffered requests share a pool of
+ * keep-alive connections (http1.ts: lean, because stats rounds make many);
+ * every stream gets its own undici connection (DESIGN gotcha 1) with no body
+ * timeout (gotcha 2).
  */
 export class DockerClient {
   readonly connection: ConnectionSpec;
   private readonly opts: DockerClientOptions;
-  private readonly pool: Pool;
+  private readonly pool: Http1Pool;
   private readonly streams = new Set<Client>();
   private version: string | null = null;
   private engineKind: Engine = 'docker';
@@ -55,10 +59,10 @@ export class DockerClient {
   constructor(connection: ConnectionSpec, opts: DockerClientOptions) {
     this.connection = connection;
     this.opts = opts;
-    this.pool = new Pool(this.origin(), {
-      ...this.dispatcherOptions(),
+    this.pool = new Http1Pool(connection, {
       connections: opts.connections ?? 16,
-      ...(opts.keepAliveTimeoutMs ? { keepAliveTimeout: opts.keepAliveTimeoutMs, keepAliveMaxTimeout: opts.keepAliveTimeoutMs } : {}),
+      keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 4_000,
+      userAgent: `dockstream/${VERSION}`,
     });
   }
 
@@ -186,7 +190,7 @@ export class DockerClient {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.streams].map((c) => c.destroy()));
-    await this.pool.close().catch(() => this.pool.destroy());
+    this.pool.close();
   }
 
   private async raw(
@@ -196,18 +200,11 @@ export class DockerClient {
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     this.assertReadOnly(method);
     const timeout = opts.timeoutMs ?? this.opts.timeoutMs;
-    const started = performance.now();
+    const started = this.opts.log.isLevelEnabled('debug') ? performance.now() : 0;
     try {
-      const res = await this.pool.request({
-        method: method as Dispatcher.HttpMethod,
-        path: this.url(path, opts.query, opts.versioned),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      this.logRequest(method, path, res.statusCode, performance.now() - started);
-      return { status: res.statusCode, headers: res.headers, body };
+      const res = await this.pool.request(method.toUpperCase() as 'GET' | 'HEAD', this.url(path, opts.query, opts.versioned), { timeoutMs: timeout, signal: opts.signal });
+      if (started) this.logRequest(method, path, res.status, performance.now() - started);
+      return res;
     } catch (err) {
       throw this.wrapTransportError(err, path);
     }
@@ -220,21 +217,18 @@ export class DockerClient {
   }
 
   private url(path: string, query: Query | undefined, versioned: boolean): string {
-    let url = versioned && this.version ? `/v${this.version}${path}` : path;
-    if (query) {
-      const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-      const qs = params.toString();
-      if (qs) url += `?${qs}`;
-    }
-    return url;
+    const url = versioned && this.version ? `/v${this.version}${path}` : path;
+    if (!query) return url;
+    const qs = queryString(query);
+    return qs ? `${url}?${qs}` : url;
   }
 
   private origin(): string {
     return this.connection.kind === 'unix' ? 'http://localhost' : this.connection.origin;
   }
 
-  private dispatcherOptions(): Pool.Options {
+  /** undici options for a stream's connection. */
+  private dispatcherOptions(): Client.Options {
     const c = this.connection;
     if (c.kind === 'unix') return { socketPath: c.socketPath };
     return {
@@ -257,15 +251,31 @@ export class DockerClient {
   private wrapTransportError(err: unknown, path: string): Error {
     if (err instanceof DsError) return err;
     if (err instanceof Error && err.name === 'AbortError') return err;
-    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    if (err instanceof Http1TimeoutError || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       return new DsError('DOCKER_TIMEOUT', 'docker request timed out', { cause: err, details: { path } });
     }
+    if (err instanceof Http1ProtocolError) return new DsError('DOCKER_MALFORMED', 'daemon sent a malformed HTTP response', { cause: err, details: { path } });
     return new DsError('DOCKER_UNREACHABLE', `cannot reach docker daemon at ${this.connection.display}`, { cause: err, details: { path } });
   }
 
   private logRequest(method: string, path: string, status: number, ms: number): void {
     this.opts.log.debug({ method, path, status, ms: Math.round(ms) }, 'docker request');
   }
+}
+
+/** Encoded query strings of query objects: a stats round passes the same constant one N times. */
+const queryStrings = new WeakMap<Query, string>();
+
+function queryString(query: Query): string {
+  let qs = queryStrings.get(query);
+  if (qs === undefined) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    qs = params.toString();
+    // Only frozen queries are cached: a caller may mutate its own object between calls.
+    if (Object.isFrozen(query)) queryStrings.set(query, qs);
+  }
+  return qs;
 }
 
 function daemonMessage(body: Buffer): string {

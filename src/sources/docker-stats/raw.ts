@@ -77,7 +77,7 @@ export interface CpuSample {
  * Throws SyntaxError on anything that is not a JSON object.
  */
 export function parseStatsBody(body: string): RawStats | null {
-  if (body.trim() === '') return null;
+  if (/^\s*$/.test(body)) return null;
   const parsed: unknown = JSON.parse(body);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('stats body is not a JSON object');
   return parsed as RawStats;

@@ -41,22 +41,16 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-const STATS_QUERY = { stream: false, 'one-shot': true } as const;
+const STATS_QUERY = Object.freeze({ stream: false, 'one-shot': true } as const);
 
 /**
  * `stream=false&one-shot=true`: one sample, no priming second sample (that
- * would double the daemon's work and take ~2 s). Retried once at once when
- * the connection broke (a pooled keep-alive connection the daemon closed).
+ * would double the daemon's work and take ~2 s). A kept-alive connection the
+ * daemon closed meanwhile is retried by the client's pool (http1.ts).
  */
 async function fetchStats(client: DockerClient, id: string, opts: RoundOptions): Promise<string> {
   const path = `/containers/${encodeURIComponent(id)}/stats`;
-  const get = async () => (await client.request('GET', path, { query: STATS_QUERY, signal: opts.signal, timeoutMs: opts.timeoutMs })).body.toString('utf8');
-  try {
-    return await get();
-  } catch (err) {
-    if (opts.signal.aborted || !(err instanceof DsError) || err.code !== 'DOCKER_UNREACHABLE') throw err;
-    return get();
-  }
+  return (await client.request('GET', path, { query: STATS_QUERY, signal: opts.signal, timeoutMs: opts.timeoutMs })).body.toString('utf8');
 }
 
 export function errorCode(err: unknown): string {
@@ -68,6 +62,9 @@ export async function statsRound(ctx: SourceContext, client: DockerClient, set: 
   let vanished = 0;
   let failed = 0;
   let firstError: unknown;
+  // Emitted together when the round ends: the sinks then take one batch per
+  // round, not one write per sample as the answers trickle in.
+  const records: StatsRecord[] = [];
   const sampleOne = async ([id, tracked]: [string, Tracked]): Promise<void> => {
     const gone = (msg: string): void => {
       set.remove(id);
@@ -110,9 +107,10 @@ export async function statsRound(ctx: SourceContext, client: DockerClient, set: 
     tracked.prev = cpuSampleOf(raw);
     if (opts.emit) {
       sampled++;
-      ctx.emit(record);
+      records.push(record);
     }
   };
   await forEachLimit(set.list(), opts.concurrency, sampleOne);
+  for (const record of records) ctx.emit(record);
   return { sampled, vanished, failed, firstError };
 }
