@@ -94,7 +94,7 @@ export class TelemetryServer {
       switch (route) {
         case '/metrics': {
           const registry = this.handlers.registry();
-          const body = await registry.metrics();
+          const body = specNaN(await registry.metrics());
           return this.send(req, res, 200, registry.contentType, body);
         }
         case '/healthz':
@@ -124,4 +124,12 @@ export class TelemetryServer {
 
 function json(value: unknown): string {
   return JSON.stringify(value) + '\n';
+}
+
+/**
+ * prom-client writes NaN as "Nan" (e.g. event loop lag scraped twice within
+ * one monitoring interval); the exposition format spells it "NaN".
+ */
+export function specNaN(body: string): string {
+  return body.includes(' Nan') ? body.replace(/ Nan$/gm, ' NaN') : body;
 }

@@ -104,6 +104,16 @@ describe('telemetry server', () => {
     expect(lag).toBeLessThan(120);
   });
 
+  it('writes NaN as the exposition format spells it (prom-client writes "Nan")', async () => {
+    const s = await start();
+    metrics.queueRecords.set({ sink: 'nan' }, NaN);
+    const r = await call(s.url('/metrics'));
+    expect(r.body).toContain('dockstream_queue_records{sink="nan"} NaN\n');
+    expect(r.body).not.toMatch(/ Nan$/m);
+    expect(Number.isNaN(sampleValue(parsePrometheusText(r.body), 'dockstream_queue_records', { sink: 'nan' }))).toBe(true);
+    metrics.queueRecords.remove({ sink: 'nan' });
+  });
+
   it('answers /healthz, /readyz (200 or 503 with reasons), HEAD, 404 and 405', async () => {
     const s = await start();
     expect(await call(s.url('/healthz'))).toMatchObject({ status: 200, body: '{"status":"ok"}\n' });
