@@ -17,7 +17,7 @@
  * mock brokers run in another process and are not counted.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,6 +33,7 @@ import { SelfMetrics } from '../src/telemetry/metrics.js';
 import { startKafkaMock } from '../test/harness/kafka-mock.js';
 import { containerRef, eventRecord, HOST, statsRecord } from '../test/sinks/kafka/fixtures.js';
 import { encodeCosts, type EncodeCosts } from './kafka-encode.js';
+import { writeGeneratedSection } from './lib/sections.mjs';
 
 interface Case {
   readonly label: string;
@@ -222,17 +223,6 @@ function report(results: Array<{ c: Case; runs: Run[] }>, costs: EncodeCosts, me
   return lines.join('\n');
 }
 
-const BEGIN = '<!-- bench/kafka-pipeline.ts: generated section, begin -->';
-const END = '<!-- bench/kafka-pipeline.ts: generated section, end -->';
-
-/** Replaces the generated section of the results file, keeping the notes around it. */
-function writeSection(file: string, text: string): void {
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const [start, end] = [old.indexOf(BEGIN), old.indexOf(END)];
-  const section = `${BEGIN}\n${text}\n${END}`;
-  writeFileSync(file, start >= 0 && end > start ? old.slice(0, start) + section + old.slice(end + END.length) : `${old}${section}\n`);
-}
-
 async function child(label: string, brokers: string[]): Promise<void> {
   const c = CASES.find((x) => x.label === label);
   if (c === undefined) throw new Error(`no case ${label}`);
@@ -259,7 +249,7 @@ async function main(): Promise<void> {
   }
   const text = report(results, costs, { load, seconds: (Date.now() - started) / 1000 });
   console.log(text);
-  if (WRITE) writeSection(join(dirname(fileURLToPath(import.meta.url)), 'results', 'kafka.md'), text);
+  if (WRITE) writeGeneratedSection(join(dirname(fileURLToPath(import.meta.url)), 'results', 'kafka.md'), 'bench/kafka-pipeline.ts', text);
 }
 
 if (CHILD === undefined) await main();

@@ -9,17 +9,18 @@
 // dockerd + containerd + shims (plus the reaped children of containerd and
 // the shims, cutime+cstime); for the agent its own CPU per container sample
 // (process.cpuUsage) and RSS; for the CLI its own CPU (/usr/bin/time).
-// Saves the output to bench/results/stats.txt. Removes every container and
+// Writes its section of bench/results/stats.md (notes around it are kept). Removes every container and
 // stops the daemon at the end, also on failure.
 //
 // Compiles the modules it needs (tsc, no type check) into bench/.out/stats first.
 import { execFileSync, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeGeneratedSection } from './lib/sections.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', '.out', 'stats');
@@ -150,21 +151,52 @@ async function measureAgentProcess(d, n) {
   const rss = () => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024; } catch { return 0; } };
   try {
     const until = async (cond, ms) => { const t = Date.now(); while (!cond()) { if (Date.now() - t > ms) throw new Error('agent process: timed out'); await sleep(50); } };
-    // Two warm-up rounds (the first has no CPU %, the second fills the JIT), then measure whole rounds.
-    await until(() => lines() >= 2 * n, 60_000);
+    // Warm-up: the first round has no CPU %, and for ~20 s after start V8 still compiles hot code
+    // and runs its post-start-up GCs. Measured: whole rounds after that, the steady state of an agent
+    // that runs for days (the start-up cost is reported separately).
+    const WARM_ROUNDS = 10;
+    await until(() => lines() >= WARM_ROUNDS * n, 120_000);
+    const startCpu = procCpuSplit(child.pid);
+    const wakeups0 = voluntarySwitches(child.pid);
     const rssStart = rss();
-    const ROUNDS_P = 5;
+    const ROUNDS_P = 10;
     const l0 = lines();
     const c0 = procCpuSplit(child.pid);
     let rssMax = rssStart;
-    await until(() => { rssMax = Math.max(rssMax, rss()); return lines() >= l0 + ROUNDS_P * n; }, 120_000);
+    await until(() => { rssMax = Math.max(rssMax, rss()); return lines() >= l0 + ROUNDS_P * n; }, 180_000);
     const c1 = procCpuSplit(child.pid);
+    const wakeups = voluntarySwitches(child.pid) - wakeups0;
     const samples = lines() - l0;
-    return { rounds: ROUNDS_P, samples, rssStart, rssMax, msPerSample: ((c1.user + c1.sys) - (c0.user + c0.sys)) * 1000 / samples, userMs: (c1.user - c0.user) * 1000 / samples, sysMs: (c1.sys - c0.sys) * 1000 / samples };
+    return { rounds: ROUNDS_P, warmRounds: WARM_ROUNDS, wakeupsPerSample: wakeups / samples, startCpuS: startCpu.user + startCpu.sys, samples, rssStart, rssMax, msPerSample: ((c1.user + c1.sys) - (c0.user + c0.sys)) * 1000 / samples, userMs: (c1.user - c0.user) * 1000 / samples, sysMs: (c1.sys - c0.sys) * 1000 / samples };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
   }
+}
+
+/** Times the process went to sleep and was woken (all its threads): each wake-up has a fixed CPU cost. */
+function voluntarySwitches(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // thread gone
+    }
+  }
+  return total;
+}
+
+/** CPU per wake-up of an idle Node process on this machine: timers `gapMs` apart that do nothing. */
+async function wakeupCost(gapMs) {
+  const rows = [];
+  for (let r = 0; r < 5; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < 100; i++) await sleep(gapMs);
+    const c = process.cpuUsage(c0);
+    rows.push((c.user + c.system) / 100);
+  }
+  return median(rows);
 }
 
 function procCpuSplit(pid) {
@@ -243,13 +275,28 @@ try {
   }
   // Back-to-back rounds (no idle gap): the agent's steady-state cost per sample, without the
   // cold-cache wake-up that a round every ~10 s pays on a busy shared machine.
-  // Alternated with the floor: the same requests through a bare undici Pool + JSON.parse, no agent code.
+  // Alternated with two floors: the same requests and JSON.parse through a bare undici Pool (the
+  // transport the agent used before) and through a bare Http1Pool (the one it uses), no agent code.
   const hot = [];
-  const floor = [];
+  const floors = { undici: [], http1: [] };
   const first = agents[0];
   const { Pool } = await import('undici');
-  const bare = new Pool('http://localhost', { socketPath: d.socketPath, connections: first.concurrency, keepAliveTimeout: 15_000 });
+  const { Http1Pool } = await load('src/docker/http1.js');
+  const bareUndici = new Pool('http://localhost', { socketPath: d.socketPath, connections: first.concurrency, keepAliveTimeout: 15_000 });
+  const bareHttp1 = new Http1Pool(resolveConnection({ host: d.host }), { connections: first.concurrency, keepAliveTimeoutMs: 15_000, userAgent: 'bench' });
   const apiVersion = first.client.apiVersion;
+  const statsPath = (id) => `/v${apiVersion}/containers/${id}/stats?stream=false&one-shot=true`;
+  const fetchers = {
+    undici: async (id) => {
+      const res = await bareUndici.request({ method: 'GET', path: statsPath(id) });
+      JSON.parse(Buffer.from(await res.body.arrayBuffer()).toString('utf8'));
+    },
+    http1: async (id) => {
+      const res = await bareHttp1.request('GET', statsPath(id), { timeoutMs: 30_000 });
+      JSON.parse(res.body.toString('utf8'));
+    },
+  };
+  for (const fetchOne of Object.values(fetchers)) await Promise.all(ids.map(fetchOne)); // connections, JIT
   for (let i = 0; i < ROUNDS; i++) {
     const cpu0 = process.cpuUsage();
     const emitted0 = first.emittedSoFar();
@@ -258,16 +305,17 @@ try {
     const cpu = process.cpuUsage(cpu0);
     const n = Math.max(1, first.emittedSoFar() - emitted0);
     hot.push({ wall: (performance.now() - t) / 1000, msPerSample: (cpu.user + cpu.system) / 1000 / n, userMs: cpu.user / 1000 / n, sysMs: cpu.system / 1000 / n });
-    const cpu1 = process.cpuUsage();
-    await Promise.all(ids.map(async (id) => {
-      const res = await bare.request({ method: 'GET', path: `/v${apiVersion}/containers/${id}/stats?stream=false&one-shot=true` });
-      JSON.parse(Buffer.from(await res.body.arrayBuffer()).toString('utf8'));
-    }));
-    const cpuBare = process.cpuUsage(cpu1);
-    floor.push({ ms: (cpuBare.user + cpuBare.system) / 1000 / ids.length, userMs: cpuBare.user / 1000 / ids.length, sysMs: cpuBare.system / 1000 / ids.length });
+    for (const [name, fetchOne] of Object.entries(fetchers)) {
+      const cpu1 = process.cpuUsage();
+      await Promise.all(ids.map(fetchOne));
+      const c = process.cpuUsage(cpu1);
+      floors[name].push({ ms: (c.user + c.system) / 1000 / ids.length, userMs: c.user / 1000 / ids.length, sysMs: c.system / 1000 / ids.length });
+    }
   }
-  await bare.close();
+  await bareUndici.close();
+  bareHttp1.close();
   const mem = process.memoryUsage();
+  const wakeupUs = { gap1: await wakeupCost(1), gap13: await wakeupCost(13) };
   const agentProc = await measureAgentProcess(d, ids.length);
   // The pure part: parse + normalise one recorded sample (no I/O).
   const { normalize, cpuSampleOf } = await load('src/sources/docker-stats/normalize.js');
@@ -290,11 +338,13 @@ try {
   say(`| docker stats --no-stream | ${fmt(median(cliRows.map((x) => x.wall)))} | ${median(cliRows.map((x) => x.samples))} | ${fmt(median(cliRows.map((x) => x.dockerd)), 2)} | ${fmt(median(cliRows.map((x) => x.all)), 2)} | ${fmt(median(cliRows.map((x) => x.cliCpu)), 2)} s CLI |`);
   say();
   say(`stats round code in this process, concurrency ${first.concurrency}, ${ROUNDS} rounds back to back: wall ${fmt(median(hot.map((x) => x.wall)))} s, ${fmt(median(hot.map((x) => x.msPerSample)))} ms/sample (user ${fmt(median(hot.map((x) => x.userMs)))}, sys ${fmt(median(hot.map((x) => x.sysMs)))}; median)`);
-  say(`  same requests, bare undici Pool + JSON.parse (the HTTP floor), alternated: ${fmt(median(floor.map((x) => x.ms)))} ms/sample (user ${fmt(median(floor.map((x) => x.userMs)))}, sys ${fmt(median(floor.map((x) => x.sysMs)))}; median)`);
+  const floorLine = (rows) => `${fmt(median(rows.map((x) => x.ms)))} ms/sample (user ${fmt(median(rows.map((x) => x.userMs)))}, sys ${fmt(median(rows.map((x) => x.sysMs)))}; median)`;
+  say(`  same requests + JSON.parse, no agent code, alternated: bare Http1Pool (the agent's transport) ${floorLine(floors.http1)}; bare undici Pool (the transport before) ${floorLine(floors.undici)}`);
   say(`parse + normalise alone: ${fmt((pure.user + pure.system) / 50_000, 1)} µs/sample`);
   say(`agent RSS: peak ${fmt(peakRss / 2 ** 20, 1)} MiB over the alternating rounds, ${fmt(mem.rss / 2 ** 20, 1)} MiB after the back-to-back ones (heap used ${fmt(mem.heapUsed / 2 ** 20, 1)} MiB) — this bench process, which also holds the harness`);
+  say(`this machine's CPU per wake-up of an idle Node process (a timer that does nothing, 100 in a row): ${fmt(wakeupUs.gap1, 0)} µs at 1 ms apart, ${fmt(wakeupUs.gap13, 0)} µs at 13 ms apart (a round's answers arrive ~13 ms apart)`);
   say(`load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  say(`agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; idle timers and telemetry included), ${agentProc.samples} samples, RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after start, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`);
+  say(`agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds after ${agentProc.warmRounds} warm-up rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; everything the process does in that time, idle timers included), ${agentProc.samples} samples; ${fmt(agentProc.wakeupsPerSample, 2)} wake-ups/sample (voluntary context switches, all threads); start-up and warm-up rounds ${fmt(agentProc.startCpuS, 2)} s CPU; RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after warm-up, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`);
   say();
   say('raw rows');
   for (const a of agents) for (const [i, x] of a.rows.entries()) say(`agent c=${a.concurrency} #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} samples, ${x.failed} failed, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, agent ${fmt(x.agentMsPerSample)} ms/sample`);
@@ -303,7 +353,7 @@ try {
   ac.abort();
   await Promise.all([shared.close(), ...agents.map((a) => a.client.close())]);
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'results', 'stats.md'), toMarkdown(lines));
+  writeGeneratedSection(join(root, 'bench', 'results', 'stats.md'), 'bench/stats.mjs', toMarkdown(lines));
   console.log('\nsaved bench/results/stats.md');
 } finally {
   // The harness waits on unref'd handles (made for test workers): keep the loop alive meanwhile.
