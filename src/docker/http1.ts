@@ -260,6 +260,7 @@ class Connection {
     }
     this.job = job;
     job.conn = this;
+    if (this.reused) this.socket.ref();
     this.answered = false;
     this.framing = 'head';
     this.pending = null;
@@ -268,9 +269,10 @@ class Connection {
     this.socket.write(`${job.method} ${job.path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: ${this.opts.userAgent}\r\n\r\n`, 'latin1');
   }
 
-  /** Idle in the pool until the keep-alive timeout. */
+  /** Idle in the pool until the keep-alive timeout; an idle connection does not keep the process alive. */
   park(): void {
     this.reused = true;
+    this.socket.unref();
     this.idleTimer = setTimeout(() => this.destroy(), this.opts.keepAliveTimeoutMs);
     this.idleTimer.unref();
   }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -236,6 +236,22 @@ describe('http1 client: connections', () => {
     expect(open).toBe(2);
     await sleep(400);
     expect(open).toBe(0);
+  });
+
+  it('does not keep the process alive with idle connections', async () => {
+    const srv = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK'));
+    // A process that makes one request and never closes its pool (keep-alive 60 s) still exits at once.
+    const script = `
+      import { Http1Pool } from ${JSON.stringify(join(process.cwd(), 'src/docker/http1.ts'))};
+      const p = new Http1Pool({ kind: 'unix', socketPath: ${JSON.stringify(srv.path)}, display: 'x' }, { connections: 2, keepAliveTimeoutMs: 60000, userAgent: 't' });
+      const res = await p.request('GET', '/x', { timeoutMs: 5000 });
+      console.log(res.body.toString());`;
+    const t0 = performance.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(out.trim()).toBe('OK');
+    expect(performance.now() - t0).toBeLessThan(15_000);
   });
 
   it('times out a silent daemon, aborts on the signal, and frees the connection either way', async () => {
