@@ -12,6 +12,9 @@
 // Writes its section of bench/results/stats.md (notes around it are kept). Removes every container and
 // stops the daemon at the end, also on failure.
 //
+// Then the agent process once more against a private Podman service with as
+// many containers (Podman answers at once; dockerd 20.10 from its collector).
+//
 // Compiles the modules it needs (tsc, no type check) into bench/.out/stats first.
 import { execFileSync, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -30,7 +33,7 @@ execFileSync(
     '--skipLibCheck', '--noCheck', '--sourceMap', 'false',
     ...['src/sources/docker-stats/round.ts', 'src/sources/docker-stats/source.ts', 'src/sources/docker-stats/container-set.ts', 'src/sources/docker-stats/selection.ts',
       'src/docker/client.ts', 'src/docker/host.ts', 'src/log.ts', 'src/telemetry/metrics.ts',
-      'test/harness/dockerd.ts', 'test/harness/reap.ts'].map((f) => join(root, f))],
+      'test/harness/dockerd.ts', 'test/harness/reap.ts', 'test/harness/podman.ts'].map((f) => join(root, f))],
   { stdio: 'inherit' },
 );
 const load = (p) => import(join(out, p));
@@ -171,6 +174,16 @@ async function measureAgentProcess(d, n) {
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  }
+}
+
+/** The harnesses wait on unref'd handles (made for test workers): keep the loop alive meanwhile. */
+async function keepingAlive(fn) {
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 
@@ -317,6 +330,19 @@ try {
   const mem = process.memoryUsage();
   const wakeupUs = { gap1: await wakeupCost(1), gap13: await wakeupCost(13) };
   const agentProc = await measureAgentProcess(d, ids.length);
+  // The same agent against a private Podman service, which answers each one-shot call at once
+  // (no collector tick): answers arrive close together, so one wake-up costs less.
+  const { startPodman, BUSYBOX_IMAGE: PODMAN_IMAGE } = await load('test/harness/podman.js');
+  const podman = await startPodman();
+  let podmanProc;
+  let podmanVersion;
+  try {
+    podmanVersion = await podman.podmanOk(['version', '--format', '{{.Version}}']);
+    for (let i = 0; i < N; i += 5) await Promise.all(Array.from({ length: Math.min(5, N - i) }, () => podman.runContainer([PODMAN_IMAGE, 'sleep', '36000'])));
+    podmanProc = await measureAgentProcess(podman, N);
+  } finally {
+    await keepingAlive(() => podman.stop());
+  }
   // The pure part: parse + normalise one recorded sample (no I/O).
   const { normalize, cpuSampleOf } = await load('src/sources/docker-stats/normalize.js');
   const { parseStatsBody } = await load('src/sources/docker-stats/raw.js');
@@ -345,6 +371,7 @@ try {
   say(`this machine's CPU per wake-up of an idle Node process (a timer that does nothing, 100 in a row): ${fmt(wakeupUs.gap1, 0)} µs at 1 ms apart, ${fmt(wakeupUs.gap13, 0)} µs at 13 ms apart (a round's answers arrive ~13 ms apart)`);
   say(`load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   say(`agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds after ${agentProc.warmRounds} warm-up rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; everything the process does in that time, idle timers included), ${agentProc.samples} samples; ${fmt(agentProc.wakeupsPerSample, 2)} wake-ups/sample (voluntary context switches, all threads); start-up and warm-up rounds ${fmt(agentProc.startCpuS, 2)} s CPU; RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after warm-up, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`);
+  say(`the same agent process against Podman ${podmanVersion} (its service answers each call at once), ${N} idle containers: ${fmt(podmanProc.msPerSample)} ms CPU/sample (user ${fmt(podmanProc.userMs)}, sys ${fmt(podmanProc.sysMs)}), ${fmt(podmanProc.wakeupsPerSample, 2)} wake-ups/sample (Podman sends the head and the body apart), ${podmanProc.samples} samples`);
   say();
   say('raw rows');
   for (const a of agents) for (const [i, x] of a.rows.entries()) say(`agent c=${a.concurrency} #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} samples, ${x.failed} failed, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, agent ${fmt(x.agentMsPerSample)} ms/sample`);
@@ -356,8 +383,5 @@ try {
   writeGeneratedSection(join(root, 'bench', 'results', 'stats.md'), 'bench/stats.mjs', toMarkdown(lines));
   console.log('\nsaved bench/results/stats.md');
 } finally {
-  // The harness waits on unref'd handles (made for test workers): keep the loop alive meanwhile.
-  const keepAlive = setInterval(() => undefined, 1000);
-  await d.stop(); // removes all containers, stops dockerd, removes its directory
-  clearInterval(keepAlive);
+  await keepingAlive(() => d.stop()); // removes all containers, stops dockerd, removes its directory
 }
