@@ -100,6 +100,10 @@ export class DockerStatsSource implements Source {
           const result = await statsRound(ctx, client, this.set, this.roundOptions(signal, true));
           if (signal.aborted) return;
           ctx.metrics.pollDuration.observe({ source: this.name }, (performance.now() - started) / 1000);
+          // A container that stopped may be restarting (restart policy, `docker restart`, a daemon
+          // restart), and failed calls may mean the daemon went away: list again at the next tick
+          // rather than at the next resync, which also makes a daemon outage show as a failed list.
+          if (result.failed > 0 || result.vanished > 0) this.listStale = true;
           this.report(ctx, result);
         } catch (err) {
           // A bug, not a daemon problem: say so loudly, keep polling.
