@@ -2,7 +2,7 @@ import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { DockerHttpError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Engine, HostInfo } from '../records.js';
-import type { ConnectionSpec } from './host.js';
+import { TCP_KEEPALIVE_DELAY_MS, tlsConnectOptions, type ConnectionSpec } from './host.js';
 import { Http1Pool, Http1ProtocolError, Http1TimeoutError } from './http1.js';
 import { splitLines } from './ndjson.js';
 import { rfc3339ToNanos } from '../util/units.js';
@@ -233,17 +233,9 @@ export class DockerClient {
     if (c.kind === 'unix') return { socketPath: c.socketPath };
     return {
       connect: {
-        // A silent events stream is normal: keepalive finds dead peers.
         keepAlive: true,
-        keepAliveInitialDelay: 30_000,
-        ...(c.tls
-          ? {
-              ...(c.tls.ca ? { ca: c.tls.ca } : {}),
-              ...(c.tls.cert ? { cert: c.tls.cert } : {}),
-              ...(c.tls.key ? { key: c.tls.key } : {}),
-              rejectUnauthorized: c.tls.verify,
-            }
-          : {}),
+        keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS,
+        ...(c.tls ? tlsConnectOptions(c.tls) : {}),
       },
     };
   }

@@ -12,6 +12,21 @@ export type ConnectionSpec =
       readonly tls: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly verify: boolean } | null;
     };
 
+type TlsFiles = NonNullable<Extract<ConnectionSpec, { kind: 'tcp' }>['tls']>;
+
+/** `tls.connect` options for a TLS daemon connection (undici's streams and the http1 pool both use them). */
+export function tlsConnectOptions(tls: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.verify,
+  };
+}
+
+/** TCP keepalive probes start after this idle time: a silent events stream is normal, a dead peer is not. */
+export const TCP_KEEPALIVE_DELAY_MS = 30_000;
+
 export interface HostSettings {
   /** `-H` on the command line wins over config, config over DOCKER_HOST. */
   readonly host?: string | undefined;

@@ -13,7 +13,7 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionSpec } from './host.js';
+import { TCP_KEEPALIVE_DELAY_MS, tlsConnectOptions, type ConnectionSpec } from './host.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -68,7 +68,6 @@ const CRLF = 0x0d0a;
 interface Job {
   readonly method: 'GET' | 'HEAD';
   readonly path: string;
-  readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
   readonly resolve: (res: Http1Response) => void;
   readonly reject: (err: unknown) => void;
@@ -83,29 +82,16 @@ interface Job {
 type Framing = 'head' | 'length' | 'chunked' | 'close';
 
 /** Opens a connection to the daemon: unix socket, TCP, or TLS over TCP. */
-export function socketFactory(spec: ConnectionSpec): { connect: () => Socket; hostHeader: string } {
+function socketFactory(spec: ConnectionSpec): { connect: () => Socket; hostHeader: string } {
   if (spec.kind === 'unix') return { connect: () => netConnect({ path: spec.socketPath }), hostHeader: 'localhost' };
   const url = new URL(spec.origin);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || (spec.tls ? 2376 : 2375));
   const tls = spec.tls;
-  const keepAlive = (s: Socket): Socket => s.setNoDelay(true).setKeepAlive(true, 30_000);
+  const keepAlive = (s: Socket): Socket => s.setNoDelay(true).setKeepAlive(true, TCP_KEEPALIVE_DELAY_MS);
   if (!tls) return { connect: () => keepAlive(netConnect({ host, port })), hostHeader: url.host };
-  return {
-    connect: () =>
-      keepAlive(
-        tlsConnect({
-          host,
-          port,
-          ...(isIP(host) ? {} : { servername: host }),
-          ...(tls.ca ? { ca: tls.ca } : {}),
-          ...(tls.cert ? { cert: tls.cert } : {}),
-          ...(tls.key ? { key: tls.key } : {}),
-          rejectUnauthorized: tls.verify,
-        }),
-      ),
-    hostHeader: url.host,
-  };
+  const options = { host, port, ...(isIP(host) ? {} : { servername: host }), ...tlsConnectOptions(tls) };
+  return { connect: () => keepAlive(tlsConnect(options)), hostHeader: url.host };
 }
 
 /** A bounded set of keep-alive connections; requests beyond it wait in order. */
@@ -135,7 +121,7 @@ export class Http1Pool {
         reject(new Http1ConnectionError('client closed'));
         return;
       }
-      const job: Job = { method, path, timeoutMs: opts.timeoutMs, signal: opts.signal, resolve, reject, onAbort: null, timer: null, conn: null, retried: false, done: false };
+      const job: Job = { method, path, signal: opts.signal, resolve, reject, onAbort: null, timer: null, conn: null, retried: false, done: false };
       job.timer = setTimeout(() => this.fail(job, new Http1TimeoutError()), opts.timeoutMs);
       if (opts.signal) {
         job.onAbort = () => this.fail(job, abortError());

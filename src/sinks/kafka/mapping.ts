@@ -44,7 +44,7 @@ export function messageKey(record: DsRecord): string {
 interface HeaderEntry {
   /** Frozen and shared by every message of that host, kind and schema (the record encoder caches their bytes). */
   readonly headers: Readonly<Record<string, string>>;
-  /** Their share of messageSize(). */
+  /** Their share of a message's `bytes`. */
   readonly bytes: number;
 }
 
@@ -101,10 +101,6 @@ function headersSize(headers: Readonly<Record<string, string>>): number {
     bytes += HEADER_OVERHEAD + Buffer.byteLength(name) + Buffer.byteLength(headers[name] as string);
   }
   return bytes;
-}
-
-export function messageSize(key: string, value: string, headers: Readonly<Record<string, string>>): number {
-  return RECORD_OVERHEAD + Buffer.byteLength(key) + Buffer.byteLength(value) + headersSize(headers);
 }
 
 export function toMessage(record: DsRecord, topicFor: (kind: RecordKind) => string): MappedMessage {
