@@ -17,7 +17,7 @@
  * mock brokers run in another process and are not counted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,6 +33,7 @@ import { SelfMetrics } from '../src/telemetry/metrics.js';
 import { startKafkaMock } from '../test/harness/kafka-mock.js';
 import { containerRef, eventRecord, HOST, statsRecord } from '../test/sinks/kafka/fixtures.js';
 import { encodeCosts, type EncodeCosts } from './kafka-encode.js';
+import { cpuSeconds } from './lib/proc.mjs';
 import { writeGeneratedSection } from './lib/sections.mjs';
 
 interface Case {
@@ -80,12 +81,11 @@ interface Run {
   readonly brokerCpuMsPer1000: number;
 }
 
-const CLK_TCK = 100; // Linux USER_HZ
 /** CPU seconds (user + system, all threads) of another process, from /proc. */
 function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const seconds = cpuSeconds(pid);
+  if (seconds === null) throw new Error(`process ${pid} is gone`);
+  return seconds;
 }
 
 function configYaml(brokers: readonly string[], c: Case, stateDir: string): string {

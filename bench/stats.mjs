@@ -18,11 +18,12 @@
 // Compiles the modules it needs (tsc, no type check) into bench/.out/stats first.
 import { execFileSync, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuTimes, rssMiB, voluntarySwitches } from './lib/proc.mjs';
 import { writeGeneratedSection } from './lib/sections.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,22 +52,16 @@ const { SelfMetrics } = await load('src/telemetry/metrics.js');
 const N = Number(process.argv[2] ?? 100);
 const ROUNDS = Number(process.argv[3] ?? 6);
 const CONCURRENCIES = String(process.argv[4] ?? '128,32').split(',').map(Number);
-const CLK_TCK = 100; // getconf CLK_TCK on Linux
 const lines = [];
 const say = (s = '') => {
   lines.push(s);
   console.log(s);
 };
 
-/** CPU seconds of a pid: own (utime+stime) and reaped children (cutime+cstime). */
+/** CPU seconds of a pid: own (utime+stime) and reaped children (cutime+cstime); 0 when it is gone. */
 function procCpu(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { own: (Number(f[11]) + Number(f[12])) / CLK_TCK, children: (Number(f[13]) + Number(f[14])) / CLK_TCK };
-  } catch {
-    return { own: 0, children: 0 };
-  }
+  const t = cpuTimes(pid);
+  return t === null ? { own: 0, children: 0 } : { own: t.user + t.sys, children: t.childrenUser + t.childrenSys };
 }
 
 function comm(pid) {
@@ -151,7 +146,7 @@ async function measureAgentProcess(d, n) {
   const prof = process.env.STATS_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STATS_BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, join(root, 'dist', 'src', 'main.js'), 'run', '-c', config], { stdio: ['ignore', 'ignore', 'ignore'] });
   const lines = () => { try { return readFileSync(out, 'utf8').split('\n').length - 1; } catch { return 0; } };
-  const rss = () => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024; } catch { return 0; } };
+  const rss = () => (rssMiB(child.pid) ?? 0) * 2 ** 20;
   try {
     const until = async (cond, ms) => { const t = Date.now(); while (!cond()) { if (Date.now() - t > ms) throw new Error('agent process: timed out'); await sleep(50); } };
     // Warm-up: the first round has no CPU %, and for ~20 s after start V8 still compiles hot code
@@ -159,15 +154,15 @@ async function measureAgentProcess(d, n) {
     // that runs for days (the start-up cost is reported separately).
     const WARM_ROUNDS = 10;
     await until(() => lines() >= WARM_ROUNDS * n, 120_000);
-    const startCpu = procCpuSplit(child.pid);
+    const startCpu = cpuTimes(child.pid);
     const wakeups0 = voluntarySwitches(child.pid);
     const rssStart = rss();
     const ROUNDS_P = 10;
     const l0 = lines();
-    const c0 = procCpuSplit(child.pid);
+    const c0 = cpuTimes(child.pid);
     let rssMax = rssStart;
     await until(() => { rssMax = Math.max(rssMax, rss()); return lines() >= l0 + ROUNDS_P * n; }, 180_000);
-    const c1 = procCpuSplit(child.pid);
+    const c1 = cpuTimes(child.pid);
     const wakeups = voluntarySwitches(child.pid) - wakeups0;
     const samples = lines() - l0;
     return { rounds: ROUNDS_P, warmRounds: WARM_ROUNDS, wakeupsPerSample: wakeups / samples, startCpuS: startCpu.user + startCpu.sys, samples, rssStart, rssMax, msPerSample: ((c1.user + c1.sys) - (c0.user + c0.sys)) * 1000 / samples, userMs: (c1.user - c0.user) * 1000 / samples, sysMs: (c1.sys - c0.sys) * 1000 / samples };
@@ -187,19 +182,6 @@ async function keepingAlive(fn) {
   }
 }
 
-/** Times the process went to sleep and was woken (all its threads): each wake-up has a fixed CPU cost. */
-function voluntarySwitches(pid) {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // thread gone
-    }
-  }
-  return total;
-}
-
 /** CPU per wake-up of an idle Node process on this machine: timers `gapMs` apart that do nothing. */
 async function wakeupCost(gapMs) {
   const rows = [];
@@ -210,12 +192,6 @@ async function wakeupCost(gapMs) {
     rows.push((c.user + c.system) / 100);
   }
   return median(rows);
-}
-
-function procCpuSplit(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
 }
 
 const d = await startDockerd({ name: 'stats-bench' });

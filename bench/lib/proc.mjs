@@ -1,20 +1,42 @@
 // /proc readers for a child process: CPU time (utime + stime of all its
 // threads) and resident memory. Linux only, like the benchmarks.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** CPU seconds (user + system) the process used so far, or null when it is gone. */
-export function cpuSeconds(pid) {
+/**
+ * CPU seconds of a process from /proc/<pid>/stat, or null when it is gone:
+ * its own user and system time (all threads) and that of its reaped children.
+ */
+export function cpuTimes(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the ")" of comm: state is field 3; utime 14 and stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    // Fields after the ")" of comm: state is field 3; utime 14, stime 15, cutime 16, cstime 17.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK, childrenUser: Number(f[13]) / CLK_TCK, childrenSys: Number(f[14]) / CLK_TCK };
   } catch {
     return null;
   }
+}
+
+/** CPU seconds (user + system) the process used so far, or null when it is gone. */
+export function cpuSeconds(pid) {
+  const t = cpuTimes(pid);
+  return t === null ? null : t.user + t.sys;
+}
+
+/** Times the process's threads went to sleep and were woken: each wake-up has a fixed CPU cost. */
+export function voluntarySwitches(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // thread gone
+    }
+  }
+  return total;
 }
 
 /** VmRSS in MiB, or null when the process is gone. */
