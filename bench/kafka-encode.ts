@@ -1,39 +1,29 @@
 /**
  * Per-record CPU of the steps between a record and the bytes KafkaJS writes,
  * measured in isolation (µs per record): what bounds the Kafka sink's
- * records/s on one core. KafkaJS's protocol encoders are internal modules,
- * loaded here by path (kafkajs 2.2.x layout) and driven the way its produce
- * request v3 drives them.
+ * records/s on one core. The produce request is encoded the way KafkaJS's
+ * producer asks for it (one topic, the batch spread over 6 partitions), once
+ * by KafkaJS's own encoder and once by the sink's replacement.
  */
-import { createRequire } from 'node:module';
 import { recordJson } from '../src/pipeline/serialize.js';
 import type { DsRecord } from '../src/records.js';
 import { toMessage, topicResolver } from '../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../src/sinks/kafka/options.js';
-import { createRecordEncoder, kafkajsRecordEncoder } from '../src/sinks/kafka/record-encoder.js';
+import { kafkajsOriginal, PRODUCE_MODULE } from '../src/sinks/kafka/kafkajs.js';
+import { createProduceRequest, kafkajsDeps, type ProduceArgs, type ProduceRequestFactory } from '../src/sinks/kafka/produce-encoder.js';
 
-const require = createRequire(import.meta.url);
-
-interface EncoderLike {
-  readonly buffer: Buffer;
-}
-type RecordFn = (m: { offsetDelta: number; timestampDelta: number; key: string; value: string | Buffer; headers: Record<string, string> }) => EncoderLike;
-type RecordBatchFn = (o: { compression: number; records: EncoderLike[]; firstTimestamp: number; maxTimestamp: number; lastOffsetDelta: number }) => Promise<EncoderLike>;
-
-const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
-const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: RecordBatchFn };
 const GZIP = 1;
+const PARTITIONS = 6;
 
 export interface EncodeCosts {
   readonly batch: number;
   readonly stringifyUs: number;
   readonly toMessageUs: number;
-  /** KafkaJS's record encoder, and the sink's replacement. */
-  readonly recordKafkajsUs: number;
-  readonly recordFastUs: number;
-  /** Record batch assembly + CRC32C (+ gzip), per record, records already encoded. */
-  readonly batchNoneUs: number;
-  readonly batchGzipUs: number;
+  /** Produce request encoding (records, batches, CRC32C, request), KafkaJS's and the sink's. */
+  readonly requestKafkajsUs: number;
+  readonly requestFastUs: number;
+  readonly requestKafkajsGzipUs: number;
+  readonly requestFastGzipUs: number;
 }
 
 /**
@@ -65,20 +55,25 @@ export async function encodeCosts(records: readonly DsRecord[], batch = 500): Pr
     return process.hrtime.bigint() - t0;
   });
   const messages = sample.map((r) => toMessage(r, topicFor).message);
-  const first = Number(messages[0]!.timestamp);
-  // As KafkaJS's produce request calls it: the message spread plus the two deltas.
-  const encodeWith = (encode: RecordFn) => () => messages.map((m, i) => encode({ ...m, offsetDelta: i, timestampDelta: Number(m.timestamp) - first }));
-  const kafkajs = kafkajsRecordEncoder();
-  const fast = createRecordEncoder(kafkajs, Encoder.prototype);
-  const recordKafkajsUs = await best(20, batch, encodeWith(kafkajs));
-  const recordFastUs = await best(20, batch, encodeWith(fast));
-  const batchOf = (compression: number) => async () => {
-    const encoded = encodeWith(fast)();
-    const t0 = process.hrtime.bigint();
-    await RecordBatch({ compression, records: encoded, firstTimestamp: first, maxTimestamp: first, lastOffsetDelta: batch - 1 });
-    return process.hrtime.bigint() - t0;
+  const args = (compression: number): ProduceArgs => ({
+    acks: -1,
+    timeout: 30_000,
+    compression,
+    topicData: [
+      {
+        topic: 'dockstream.event',
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, messages: messages.filter((_, i) => i % PARTITIONS === p) })),
+      },
+    ],
+  });
+  const kafkajs = kafkajsOriginal<ProduceRequestFactory>(PRODUCE_MODULE);
+  const fast = createProduceRequest(kafkajsDeps(kafkajs));
+  const encodeWith = (factory: ProduceRequestFactory, compression: number) => async () => {
+    await factory(args(compression)).encode();
   };
-  const batchNoneUs = await best(20, batch, batchOf(0));
-  const batchGzipUs = await best(10, batch, batchOf(GZIP));
-  return { batch, stringifyUs, toMessageUs, recordKafkajsUs, recordFastUs, batchNoneUs, batchGzipUs };
+  const requestKafkajsUs = await best(20, batch, encodeWith(kafkajs, 0));
+  const requestFastUs = await best(20, batch, encodeWith(fast, 0));
+  const requestKafkajsGzipUs = await best(10, batch, encodeWith(kafkajs, GZIP));
+  const requestFastGzipUs = await best(10, batch, encodeWith(fast, GZIP));
+  return { batch, stringifyUs, toMessageUs, requestKafkajsUs, requestFastUs, requestKafkajsGzipUs, requestFastGzipUs };
 }

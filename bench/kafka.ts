@@ -45,9 +45,8 @@ const total = Number(process.argv[2] ?? 200_000);
 const containers = Array.from({ length: 50 }, (_, i) => containerRef(i));
 /**
  * How fast this machine is right now, in µs: JSON.stringify of one event
- * record, and Buffer.alloc(512), which KafkaJS's own record encoder did ~5
- * times per message (the sink replaces that encoder since; see
- * src/sinks/kafka/record-encoder.ts).
+ * record, and Buffer.alloc(512), which KafkaJS's own encoders did ~5 times
+ * per message (the sink replaces them since; see src/sinks/kafka/kafkajs.ts).
  */
 function calibrate(): { stringifyUs: number; allocUs: number } {
   const records = pool('event');

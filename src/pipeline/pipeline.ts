@@ -76,7 +76,7 @@ export class Pipeline {
 
   /** A source's record: counted, fanned out to its sinks, and published to event listeners. Never blocks. */
   emit(source: string, record: DsRecord): void {
-    this.deps.metrics.recordsIn.inc({ source, kind: record.kind });
+    this.deps.metrics.countSourceRecord(source, record.kind);
     for (const runner of this.routes.get(source) ?? []) {
       if (runner.accepts(source, record)) runner.enqueue(record);
     }

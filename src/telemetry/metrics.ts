@@ -7,12 +7,37 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export class SelfMetrics {
   readonly registry = new Registry();
 
-  readonly recordsIn = new Counter({
+  /**
+   * Source records not yet added to `recordsIn`: source → kind → count. A
+   * prom-client inc() per record hashes its labels each time (~3% of the
+   * agent's CPU at 50k records/s); the counter adds these when it is read.
+   */
+  private readonly pendingIn = new Map<string, Map<string, number>>();
+
+  readonly recordsIn: Counter<'source' | 'kind'> = new Counter({
     name: 'dockstream_source_records_total',
     help: 'Records emitted by a source',
     labelNames: ['source', 'kind'] as const,
     registers: [this.registry],
+    collect: () => this.flushSourceRecords(),
   });
+
+  /** One record emitted by `source`: counted in `recordsIn` when it is next read. */
+  countSourceRecord(source: string, kind: string): void {
+    let byKind = this.pendingIn.get(source);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.pendingIn.set(source, byKind);
+    }
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+
+  private flushSourceRecords(): void {
+    for (const [source, byKind] of this.pendingIn) {
+      for (const [kind, n] of byKind) if (n > 0) this.recordsIn.inc({ source, kind }, n);
+      byKind.clear();
+    }
+  }
   readonly recordsOut = new Counter({
     name: 'dockstream_sink_records_total',
     help: 'Records acknowledged by a sink',

@@ -84,7 +84,8 @@ describe('telemetry server', () => {
     const s = await start();
     expect(s.address.host).toBe('127.0.0.1');
     expect(s.address.port).toBeGreaterThan(0);
-    metrics.recordsIn.inc({ source: 'events', kind: 'event' }, 3);
+    for (let i = 0; i < 3; i++) metrics.countSourceRecord('events', 'event'); // batched, added when read
+    metrics.countSourceRecord('stats', 'stats');
     metrics.queueRecords.set({ sink: 'out' }, 7);
     metrics.pollDuration.observe({ source: 'df' }, 0.3);
     metrics.lastEventTime.set({ source: 'events' }, Date.now() / 1000 - 90);
@@ -94,6 +95,13 @@ describe('telemetry server', () => {
     const fams = parsePrometheusText(r.body);
     expect(fams.get('dockstream_source_records_total')?.type).toBe('counter');
     expect(sampleValue(fams, 'dockstream_source_records_total', { source: 'events', kind: 'event' })).toBe(3);
+    expect(sampleValue(fams, 'dockstream_source_records_total', { source: 'stats', kind: 'stats' })).toBe(1);
+    // Read again after two more: added once each, not again.
+    metrics.countSourceRecord('events', 'event');
+    metrics.countSourceRecord('events', 'event');
+    const again = parsePrometheusText((await call(s.url('/metrics'))).body);
+    expect(sampleValue(again, 'dockstream_source_records_total', { source: 'events', kind: 'event' })).toBe(5);
+    expect(sampleValue(again, 'dockstream_source_records_total', { source: 'stats', kind: 'stats' })).toBe(1);
     expect(sampleValue(fams, 'dockstream_queue_records', { sink: 'out' })).toBe(7);
     expect(sampleValue(fams, 'dockstream_poll_duration_seconds_bucket', { source: 'df', le: '0.25' })).toBe(0);
     expect(sampleValue(fams, 'dockstream_poll_duration_seconds_bucket', { source: 'df', le: '0.5' })).toBe(1);

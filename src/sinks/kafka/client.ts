@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import { DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { logLevel as KafkaLogLevel } from './kafkajs.js';
 import type { KafkaOptions } from './options.js';
 
 /** KafkaJS's own retries per call: enough to ride out a leader move, short enough to hand back control. */

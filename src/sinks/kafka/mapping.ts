@@ -42,7 +42,7 @@ export function messageKey(record: DsRecord): string {
 }
 
 interface HeaderEntry {
-  /** Frozen and shared by every message of that host, kind and schema (the record encoder caches their bytes). */
+  /** Frozen and shared by every message of that host, kind and schema (the produce encoder caches their bytes). */
   readonly headers: Readonly<Record<string, string>>;
   /** Their share of a message's `bytes`. */
   readonly bytes: number;
@@ -71,25 +71,43 @@ export function messageHeaders(record: DsRecord): Readonly<Record<string, string
   return headerEntry(record).headers;
 }
 
-/** Last whole second parsed: records arrive in time order, so most share it. */
+/** Last whole second parsed, and the last millisecond's string: records arrive in time order, so most share them. */
 let lastSecond = '';
 let lastSecondMs = NaN;
+let lastMs = NaN;
+let lastMsString = '';
+
+/** The digit at `t[i]` as a number, or -1. */
+function digitAt(t: string, i: number): number {
+  const d = t.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
 
 /**
  * Kafka timestamps are milliseconds; the record's nanoseconds are kept in the
  * value. The usual `YYYY-MM-DDTHH:MM:SS.fffffffffZ` is split into its second
- * (parsed once per second) and milliseconds; anything else goes to Date.parse.
+ * (parsed once per second) and milliseconds (read digit by digit: slices and
+ * a regex per record were 2-3% of the sink's CPU); anything else goes to
+ * Date.parse.
  */
 export function messageTimestamp(record: DsRecord, now: () => number = Date.now): string {
   const t = record.time;
-  if (t.length >= 24 && t.charCodeAt(19) === 46 /* . */ && t.endsWith('Z')) {
-    const second = t.slice(0, 19);
-    if (second !== lastSecond) {
-      lastSecondMs = Date.parse(`${second}Z`);
-      lastSecond = second;
+  if (t.length >= 24 && t.charCodeAt(19) === 46 /* . */ && t.charCodeAt(t.length - 1) === 90 /* Z */) {
+    if (lastSecond === '' || !t.startsWith(lastSecond)) {
+      lastSecond = t.slice(0, 19);
+      lastSecondMs = Date.parse(`${lastSecond}Z`);
     }
-    const fraction = t.slice(20, 23);
-    if (Number.isFinite(lastSecondMs) && /^\d{3}$/.test(fraction)) return String(lastSecondMs + Number(fraction));
+    const d0 = digitAt(t, 20);
+    const d1 = digitAt(t, 21);
+    const d2 = digitAt(t, 22);
+    if (Number.isFinite(lastSecondMs) && d0 >= 0 && d1 >= 0 && d2 >= 0) {
+      const ms = lastSecondMs + d0 * 100 + d1 * 10 + d2;
+      if (ms !== lastMs) {
+        lastMs = ms;
+        lastMsString = String(ms);
+      }
+      return lastMsString;
+    }
   }
   const ms = Date.parse(t);
   return String(Number.isFinite(ms) ? ms : now());

@@ -6,25 +6,31 @@
  * partition count, so that pair is the cache key: same partitions as the
  * Java client and as KafkaJS without the cache.
  */
-import { Partitioners, type ICustomPartitioner } from 'kafkajs';
+import type { ICustomPartitioner } from 'kafkajs';
+import { Partitioners } from './kafkajs.js';
 
 /** Bounded: container ids churn; clearing now and then is cheaper than LRU bookkeeping. */
 const MAX_ENTRIES = 20_000;
 
 export const memoizedDefaultPartitioner: ICustomPartitioner = () => {
   const partition = Partitioners.DefaultPartitioner();
-  const cache = new Map<string, number>();
+  /** Partition count → key → partition (nested, so no key string is built per message). */
+  const caches = new Map<number, Map<string, number>>();
   return (args) => {
     const { message, partitionMetadata } = args;
     if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null)) {
       return partition(args);
     }
-    const id = `${partitionMetadata.length}:${message.key}`;
-    let chosen = cache.get(id);
+    let cache = caches.get(partitionMetadata.length);
+    if (cache === undefined) {
+      cache = new Map();
+      caches.set(partitionMetadata.length, cache);
+    }
+    let chosen = cache.get(message.key);
     if (chosen === undefined) {
       chosen = partition(args);
       if (cache.size >= MAX_ENTRIES) cache.clear();
-      cache.set(id, chosen);
+      cache.set(message.key, chosen);
     }
     return chosen;
   };

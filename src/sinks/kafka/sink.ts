@@ -2,7 +2,7 @@
  * The Kafka sink: one KafkaJS producer, batches produced with `sendBatch`,
  * resolved only when the brokers acknowledged them (per `acks`).
  */
-import { CompressionTypes, Kafka, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { DsError, SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink, SinkContext } from '../../pipeline/types.js';
@@ -12,10 +12,7 @@ import { toSinkError } from './errors.js';
 import { oversizeReason, planRequests, toMessage, topicResolver, type MappedMessage } from './mapping.js';
 import type { KafkaOptions } from './options.js';
 import { memoizedDefaultPartitioner } from './partitioner.js';
-import { installRecordEncoder } from './record-encoder.js';
-
-// Before any produce: KafkaJS loads its produce encoder (and with it the record encoder) on first use.
-const recordEncoder = installRecordEncoder();
+import { CompressionTypes, Kafka, kafkajsInternals } from './kafkajs.js';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
@@ -60,7 +57,7 @@ export class KafkaSink implements Sink {
     ctx: SinkContext,
   ) {
     this.log = ctx.log.child({ sink: name });
-    this.log.debug({ record_encoder: recordEncoder }, 'kafka record encoder');
+    this.log.debug({ replaced: kafkajsInternals }, 'kafkajs internals');
     this.kafka = new Kafka(kafkaConfig(options, this.log));
     this.topicFor = topicResolver(options);
   }

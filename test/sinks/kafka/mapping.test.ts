@@ -95,10 +95,16 @@ describe('kafka mapping', () => {
     expect(messageTimestamp(r)).toBe('1714557600123');
     expect(messageTimestamp({ ...r, time: 'garbage' }, () => 42)).toBe('42');
     // Other RFC 3339 shapes agree with Date.parse (the fast path only takes ...SS.fffZ).
-    for (const time of ['2024-05-01T10:00:01.999999999Z', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.5Z', '2024-05-01T12:00:00.250+02:00', '2024-05-01T10:00:00.123456789Z']) {
+    const times = ['2024-05-01T10:00:01.999999999Z', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.5Z', '2024-05-01T12:00:00.250+02:00', '2024-05-01T10:00:00.123456789Z'];
+    // Same millisecond twice, then a new second with the same milliseconds, then a new year.
+    times.push('2024-05-01T10:00:02.123456789Z', '2024-05-01T10:00:02.123999999Z', '2024-05-01T10:00:03.123000000Z', '2025-01-01T00:00:00.000000001Z');
+    for (const time of times) {
       expect(messageTimestamp({ ...r, time })).toBe(String(Date.parse(time)));
     }
-    // One shared object per host, kind and schema (the record encoder caches its bytes).
+    // A fraction that is not three digits is not read as milliseconds.
+    expect(messageTimestamp({ ...r, time: '2024-05-01T10:00:00.1x3456789Z' }, () => 42)).toBe('42');
+    expect(messageTimestamp({ ...r, time: '2024-05-01T10:00:00.1/3456789Z' }, () => 43)).toBe('43');
+    // One shared object per host, kind and schema (the produce encoder caches its bytes).
     expect(messageHeaders(statsRecord(1, c))).toBe(messageHeaders(r));
     expect(Object.isFrozen(messageHeaders(r))).toBe(true);
     expect(messageHeaders({ ...r, schema: 2 })).toEqual({ kind: 'stats', schema: '2', host: 'node-7.example.internal' });
