@@ -234,7 +234,7 @@ function bounds(r) {
   }
   if (r.idle && mb(r.idle.rssMiB) > 80 && r.idle.bareNodeMiB) {
     out.push(
-      `- **Idle RSS**: a bare Node ${process.version} process is ${num(mb(r.idle.bareNodeMiB), 1)} MB, with undici loaded ${num(mb(r.idle.undiciMiB), 1)} MB (its HTTP parser is WebAssembly), ` +
+      `- **Idle RSS**: a bare Node ${process.version} process is ${num(mb(r.idle.bareNodeMiB), 1)} MB (with undici loaded, which the agent no longer uses: ${num(mb(r.idle.undiciMiB), 1)} MB), ` +
         `and with the agent's modules loaded (every source and sink plugin, OTLP and Kafka included; nothing running) ${num(mb(r.idle.agentModulesMiB), 1)} MB.`,
     );
   }

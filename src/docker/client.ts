@@ -1,9 +1,9 @@
-import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
 import { DockerHttpError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Engine, HostInfo } from '../records.js';
-import { TCP_KEEPALIVE_DELAY_MS, tlsConnectOptions, type ConnectionSpec } from './host.js';
-import { Http1Pool, Http1ProtocolError, Http1TimeoutError } from './http1.js';
+import type { ConnectionSpec } from './host.js';
+import { Http1Pool, Http1ProtocolError, Http1TimeoutError, openStream, type Http1Stream } from './http1.js';
 import { splitLines } from './ndjson.js';
 import { rfc3339ToNanos } from '../util/units.js';
 import { VERSION } from '../version.js';
@@ -42,19 +42,20 @@ export function compareApiVersions(a: string, b: string): number {
 }
 
 /**
- * A read-only Docker Engine API client. Buffered requests share a pool of
- * keep-alive connections (http1.ts: lean, because stats rounds make many);
- * every stream gets its own undici connection (DESIGN gotcha 1) with no body
- * timeout (gotcha 2).
+ * A read-only Docker Engine API client over http1.ts. Buffered requests share
+ * a pool of keep-alive connections; every stream gets a connection of its own
+ * (DESIGN gotcha 1) with no body timeout (gotcha 2).
  */
 export class DockerClient {
   readonly connection: ConnectionSpec;
   private readonly opts: DockerClientOptions;
   private readonly pool: Http1Pool;
-  private readonly streams = new Set<Client>();
+  /** Bodies of the open streams, destroyed by close(). */
+  private readonly streams = new Set<Readable>();
   private version: string | null = null;
   private engineKind: Engine = 'docker';
   private closed = false;
+  private readonly userAgent = `dockstream/${VERSION}`;
 
   constructor(connection: ConnectionSpec, opts: DockerClientOptions) {
     this.connection = connection;
@@ -62,7 +63,7 @@ export class DockerClient {
     this.pool = new Http1Pool(connection, {
       connections: opts.connections ?? 16,
       keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 4_000,
-      userAgent: `dockstream/${VERSION}`,
+      userAgent: this.userAgent,
     });
   }
 
@@ -151,31 +152,35 @@ export class DockerClient {
    */
   async streamLines(path: string, opts: RequestOptions & { onTruncated?: (partial: string) => void } = {}): Promise<{ headers: Record<string, string | string[] | undefined>; lines: AsyncGenerator<string> }> {
     this.assertReadOnly('GET');
-    const client = new Client(this.origin(), {
-      ...this.dispatcherOptions(),
-      bodyTimeout: 0,
-      headersTimeout: opts.timeoutMs ?? this.opts.timeoutMs,
-      pipelining: 0,
-    });
-    this.streams.add(client);
-    const release = (): void => {
-      this.streams.delete(client);
-      client.destroy().catch(() => undefined);
-    };
-    let res: Dispatcher.ResponseData;
+    if (this.closed) throw new DsError('DOCKER_UNREACHABLE', 'docker client closed', { details: { path } });
+    let res: Http1Stream;
     try {
-      res = await client.request({ method: 'GET', path: this.url(path, opts.query, true), ...(opts.signal ? { signal: opts.signal } : {}) });
+      res = await openStream(this.connection, this.url(path, opts.query, true), {
+        headersTimeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+        signal: opts.signal,
+        userAgent: this.userAgent,
+      });
     } catch (err) {
-      release();
       throw this.wrapTransportError(err, path);
     }
-    this.logRequest('GET', path, res.statusCode, 0);
-    if (res.statusCode >= 400) {
-      const body = Buffer.from(await res.body.arrayBuffer());
-      release();
-      throw new DockerHttpError(res.statusCode, path, daemonMessage(body));
-    }
     const body = res.body;
+    this.streams.add(body);
+    const release = (): void => {
+      this.streams.delete(body);
+      body.destroy();
+    };
+    this.logRequest('GET', path, res.status, 0);
+    if (res.status >= 400) {
+      const parts: Buffer[] = [];
+      try {
+        for await (const part of body) parts.push(part as Buffer);
+      } catch (err) {
+        throw this.wrapTransportError(err, path);
+      } finally {
+        release();
+      }
+      throw new DockerHttpError(res.status, path, daemonMessage(Buffer.concat(parts)));
+    }
     const lines = (async function* () {
       try {
         yield* splitLines(body, opts.onTruncated);
@@ -189,7 +194,8 @@ export class DockerClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.streams].map((c) => c.destroy()));
+    for (const body of this.streams) body.destroy();
+    this.streams.clear();
     this.pool.close();
   }
 
@@ -223,27 +229,10 @@ export class DockerClient {
     return qs ? `${url}?${qs}` : url;
   }
 
-  private origin(): string {
-    return this.connection.kind === 'unix' ? 'http://localhost' : this.connection.origin;
-  }
-
-  /** undici options for a stream's connection. */
-  private dispatcherOptions(): Client.Options {
-    const c = this.connection;
-    if (c.kind === 'unix') return { socketPath: c.socketPath };
-    return {
-      connect: {
-        keepAlive: true,
-        keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS,
-        ...(c.tls ? tlsConnectOptions(c.tls) : {}),
-      },
-    };
-  }
-
   private wrapTransportError(err: unknown, path: string): Error {
     if (err instanceof DsError) return err;
     if (err instanceof Error && err.name === 'AbortError') return err;
-    if (err instanceof Http1TimeoutError || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    if (err instanceof Http1TimeoutError) {
       return new DsError('DOCKER_TIMEOUT', 'docker request timed out', { cause: err, details: { path } });
     }
     if (err instanceof Http1ProtocolError) return new DsError('DOCKER_MALFORMED', 'daemon sent a malformed HTTP response', { cause: err, details: { path } });

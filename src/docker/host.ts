@@ -14,7 +14,7 @@ export type ConnectionSpec =
 
 type TlsFiles = NonNullable<Extract<ConnectionSpec, { kind: 'tcp' }>['tls']>;
 
-/** `tls.connect` options for a TLS daemon connection (undici's streams and the http1 pool both use them). */
+/** `tls.connect` options for a TLS daemon connection (the http1 pool and streams). */
 export function tlsConnectOptions(tls: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } {
   return {
     ...(tls.ca ? { ca: tls.ca } : {}),

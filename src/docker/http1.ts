@@ -1,17 +1,23 @@
 /**
- * A small keep-alive HTTP/1.1 client for the Docker API's buffered GETs.
+ * A small HTTP/1.1 client for the Docker API: a keep-alive pool for the
+ * buffered GETs, and one dedicated connection per stream (`/events`).
  *
- * Why not undici for these: a stats round is N small requests whose answers
- * arrive one per event-loop wake-up, and undici's per-request machinery
- * (dispatcher handlers, a Readable per body, WebAssembly parser calls) cost
- * about three times this client's CPU per request (bench/stats.mjs shows
- * both). Streams (`/events`) stay on undici, which handles backpressure.
+ * Why not undici: a stats round is N small requests whose answers arrive one
+ * per event-loop wake-up, and undici's per-request machinery (dispatcher
+ * handlers, a Readable per body, WebAssembly parser calls) cost about three
+ * times this client's CPU per request (bench/stats.mjs shows both); and
+ * loading undici and its WebAssembly HTTP parser added ~30 MiB to the idle
+ * agent's RSS (41 MiB bare Node, 60 with undici loaded, 73 after its first
+ * request), a third of the agent's footprint, for the one stream it carried.
  *
  * Scope, on purpose narrow: GET and HEAD without a request body, one request
  * per connection at a time (no pipelining), responses framed by
- * Content-Length, chunked encoding or connection close.
+ * Content-Length, chunked encoding or connection close. A stream's body is a
+ * Readable that pauses the socket when its reader falls behind, with no
+ * timeout once the head arrived (DESIGN gotchas 1 and 2).
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { TCP_KEEPALIVE_DELAY_MS, tlsConnectOptions, type ConnectionSpec } from './host.js';
 
@@ -79,7 +85,156 @@ interface Job {
   done: boolean;
 }
 
-type Framing = 'head' | 'length' | 'chunked' | 'close';
+type BodyFraming = 'length' | 'chunked' | 'close';
+/** 'head': no body (HEAD, 204, 304, Content-Length 0) or not read yet. */
+type Framing = 'head' | BodyFraming;
+
+interface Head {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  readonly keepAlive: boolean;
+  readonly framing: Framing;
+  /** Content-Length, when framed by it. */
+  readonly length: number;
+}
+
+/** Parses a response head (without its blank line); null for an interim 1xx. */
+function parseHead(head: string, method: 'GET' | 'HEAD'): Head | null {
+  const lines = head.split('\r\n');
+  const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
+  if (!m) throw new Http1ProtocolError('not an HTTP/1.x response');
+  const status = Number(m[2]);
+  if (status >= 100 && status < 200) return null;
+  const headers: ResponseHeaders = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Http1ProtocolError('malformed response header');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  const connection = String(headers['connection'] ?? '').toLowerCase();
+  let keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+  const te = headers['transfer-encoding'];
+  const cl = headers['content-length'];
+  let framing: Framing;
+  let length = 0;
+  if (method === 'HEAD' || status === 204 || status === 304) {
+    framing = 'head';
+  } else if (te !== undefined) {
+    if (!String(te).toLowerCase().endsWith('chunked')) throw new Http1ProtocolError('unsupported transfer-encoding');
+    framing = 'chunked';
+  } else if (cl !== undefined) {
+    length = Array.isArray(cl) ? NaN : Number(cl);
+    if (!Number.isSafeInteger(length) || length < 0) throw new Http1ProtocolError('invalid content-length');
+    framing = length === 0 ? 'head' : 'length';
+  } else {
+    framing = 'close';
+    keepAlive = false;
+  }
+  return { status, headers, keepAlive, framing, length };
+}
+
+/** Splits a response head from what follows it, skipping interim 1xx heads; null while incomplete. */
+function takeHead(buf: Buffer, method: 'GET' | 'HEAD'): { head: Head; rest: Buffer } | null {
+  for (;;) {
+    const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+    if (end < 0) {
+      if (buf.length > MAX_HEAD_BYTES) throw new Http1ProtocolError('response head too large');
+      return null;
+    }
+    const head = parseHead(buf.toString('latin1', 0, end), method);
+    buf = buf.subarray(end + 4);
+    if (head !== null) return { head, rest: buf };
+  }
+}
+
+/**
+ * A response body framed by Content-Length, chunked encoding (extensions
+ * ignored, trailers skipped) or connection close, decoded as its bytes
+ * arrive; each piece of content goes to `onPart`.
+ */
+class BodyDecoder {
+  /** More bytes than Content-Length announced arrived: the connection cannot be reused. */
+  overflow = false;
+  private remaining: number;
+  private chunkState: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
+  private pending: Buffer | null = null;
+
+  constructor(
+    readonly framing: BodyFraming,
+    length: number,
+    private readonly onPart: (part: Buffer) => void,
+  ) {
+    this.remaining = length;
+  }
+
+  /** Feeds bytes; true once the body is complete (never for a close-delimited one). */
+  write(buf: Buffer): boolean {
+    if (this.framing === 'length') {
+      if (buf.length > this.remaining) {
+        // More than announced: take what was announced.
+        buf = buf.subarray(0, this.remaining);
+        this.overflow = true;
+      }
+      if (buf.length > 0) this.onPart(buf);
+      this.remaining -= buf.length;
+      return this.remaining === 0;
+    }
+    if (this.framing === 'chunked') return this.chunked(buf);
+    this.onPart(buf);
+    return false;
+  }
+
+  private chunked(input: Buffer): boolean {
+    const buf = this.pending ? Buffer.concat([this.pending, input]) : input;
+    this.pending = null;
+    let at = 0;
+    for (;;) {
+      if (this.chunkState === 'data') {
+        const take = Math.min(this.remaining, buf.length - at);
+        if (take > 0) this.onPart(buf.subarray(at, at + take));
+        at += take;
+        this.remaining -= take;
+        if (this.remaining > 0) return false;
+        this.chunkState = 'data-end';
+      }
+      if (buf.length - at < 2) break;
+      if (this.chunkState === 'data-end') {
+        if (buf.readUInt16BE(at) !== CRLF) throw new Http1ProtocolError('malformed chunked body');
+        at += 2;
+        this.chunkState = 'size';
+        continue;
+      }
+      if (this.chunkState === 'trailer') {
+        // Either CRLF at once (no trailers) or trailer lines ending in an empty line.
+        if (buf.readUInt16BE(at) === CRLF) return true;
+        if (buf.indexOf('\r\n\r\n', at, 'latin1') < 0) break;
+        return true;
+      }
+      const nl = buf.indexOf('\r\n', at, 'latin1');
+      if (nl < 0) {
+        if (buf.length - at > 1024) throw new Http1ProtocolError('malformed chunk size');
+        break;
+      }
+      const line = buf.toString('latin1', at, nl);
+      const semi = line.indexOf(';');
+      const hex = (semi < 0 ? line : line.slice(0, semi)).trim();
+      const size = /^[0-9a-fA-F]{1,12}$/.test(hex) ? parseInt(hex, 16) : NaN;
+      if (Number.isNaN(size)) throw new Http1ProtocolError('malformed chunk size');
+      at = nl + 2;
+      if (size === 0) this.chunkState = 'trailer';
+      else {
+        this.remaining = size;
+        this.chunkState = 'data';
+      }
+    }
+    if (at < buf.length) this.pending = buf.subarray(at);
+    return false;
+  }
+}
 
 /** Opens a connection to the daemon: unix socket, TCP, or TLS over TCP. */
 function socketFactory(spec: ConnectionSpec): { connect: () => Socket; hostHeader: string } {
@@ -216,14 +371,10 @@ class Connection {
   private answered = false;
   private error: Error | null = null;
 
-  // The response being read.
-  private framing: Framing = 'head';
+  // The response being read: its head (null until complete), its body.
   private pending: Buffer | null = null;
-  private status = 0;
-  private headers: ResponseHeaders = {};
-  private keepAlive = true;
-  private remaining = 0;
-  private chunkState: 'size' | 'data' | 'data-end' | 'trailer' = 'size';
+  private head: Head | null = null;
+  private decoder: BodyDecoder | null = null;
   private parts: Buffer[] = [];
   private size = 0;
 
@@ -248,11 +399,12 @@ class Connection {
     job.conn = this;
     if (this.reused) this.socket.ref();
     this.answered = false;
-    this.framing = 'head';
     this.pending = null;
+    this.head = null;
+    this.decoder = null;
     this.parts = [];
     this.size = 0;
-    this.socket.write(`${job.method} ${job.path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: ${this.opts.userAgent}\r\n\r\n`, 'latin1');
+    this.socket.write(requestHead(job.method, job.path, this.hostHeader, this.opts.userAgent), 'latin1');
   }
 
   /** Idle in the pool until the keep-alive timeout; an idle connection does not keep the process alive. */
@@ -274,7 +426,7 @@ class Connection {
     const job = this.job;
     this.job = null;
     // A close-delimited body ends here.
-    if (job && !job.done && this.framing === 'close' && !this.error) {
+    if (job && !job.done && this.decoder?.framing === 'close' && !this.error) {
       this.pool.complete(job, this.response(), this, false);
       this.pool.lost(this, null, new Http1ConnectionError('closed'), true);
       return;
@@ -292,142 +444,28 @@ class Connection {
     }
     this.answered = true;
     try {
-      if (this.framing === 'head') {
+      if (this.head === null) {
         const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
         this.pending = null;
-        const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
-        if (end < 0) {
-          if (buf.length > MAX_HEAD_BYTES) throw new Http1ProtocolError('response head too large');
+        const taken = takeHead(buf, job.method);
+        if (taken === null) {
           this.pending = buf;
           return;
         }
-        if (!this.readHead(buf.toString('latin1', 0, end), job)) {
-          // 1xx: an interim answer; the real head follows.
-          if (buf.length > end + 4) this.onData(buf.subarray(end + 4));
+        this.head = taken.head;
+        if (taken.head.framing === 'head') {
+          this.finish(job, taken.head.keepAlive);
           return;
         }
-        if (this.framing === 'head') {
-          this.finish(job);
-          return;
-        }
-        if (buf.length > end + 4) this.body(buf.subarray(end + 4), job);
-        return;
+        this.decoder = new BodyDecoder(taken.head.framing, taken.head.length, (part) => this.push(part));
+        chunk = taken.rest;
+        if (chunk.length === 0) return;
       }
-      this.body(chunk, job);
+      const decoder = this.decoder as BodyDecoder;
+      if (decoder.write(chunk)) this.finish(job, this.head.keepAlive && !decoder.overflow);
     } catch (err) {
-      this.keepAlive = false;
       this.pool.fail(job, err);
     }
-  }
-
-  /** Parses the head; false for an interim 1xx. Sets the body framing ('head' when there is no body). */
-  private readHead(head: string, job: Job): boolean {
-    const lines = head.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
-    if (!m) throw new Http1ProtocolError('not an HTTP/1.x response');
-    const status = Number(m[2]);
-    if (status >= 100 && status < 200) return false;
-    const headers: ResponseHeaders = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new Http1ProtocolError('malformed response header');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      const seen = headers[name];
-      headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-    }
-    this.status = status;
-    this.headers = headers;
-    const connection = String(headers['connection'] ?? '').toLowerCase();
-    this.keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    const te = headers['transfer-encoding'];
-    const cl = headers['content-length'];
-    if (job.method === 'HEAD' || status === 204 || status === 304) {
-      this.framing = 'head';
-    } else if (te !== undefined) {
-      if (!String(te).toLowerCase().endsWith('chunked')) throw new Http1ProtocolError('unsupported transfer-encoding');
-      this.framing = 'chunked';
-      this.chunkState = 'size';
-    } else if (cl !== undefined) {
-      const length = Array.isArray(cl) ? NaN : Number(cl);
-      if (!Number.isSafeInteger(length) || length < 0) throw new Http1ProtocolError('invalid content-length');
-      this.remaining = length;
-      this.framing = length === 0 ? 'head' : 'length';
-    } else {
-      this.framing = 'close';
-      this.keepAlive = false;
-    }
-    return true;
-  }
-
-  private body(buf: Buffer, job: Job): void {
-    if (this.framing === 'length') {
-      if (buf.length > this.remaining) {
-        // More than announced: take what was announced, never reuse this connection.
-        buf = buf.subarray(0, this.remaining);
-        this.keepAlive = false;
-      }
-      this.push(buf);
-      this.remaining -= buf.length;
-      if (this.remaining === 0) this.finish(job);
-    } else if (this.framing === 'chunked') {
-      this.chunked(buf, job);
-    } else {
-      this.push(buf);
-    }
-  }
-
-  /** Chunked framing: size line (extensions ignored), data, CRLF; a zero size ends it, then optional trailers. */
-  private chunked(input: Buffer, job: Job): void {
-    let buf = this.pending ? Buffer.concat([this.pending, input]) : input;
-    this.pending = null;
-    let at = 0;
-    for (;;) {
-      if (this.chunkState === 'data') {
-        const take = Math.min(this.remaining, buf.length - at);
-        if (take > 0) this.push(buf.subarray(at, at + take));
-        at += take;
-        this.remaining -= take;
-        if (this.remaining > 0) return;
-        this.chunkState = 'data-end';
-      }
-      if (buf.length - at < 2) break;
-      if (this.chunkState === 'data-end') {
-        if (buf.readUInt16BE(at) !== CRLF) throw new Http1ProtocolError('malformed chunked body');
-        at += 2;
-        this.chunkState = 'size';
-        continue;
-      }
-      if (this.chunkState === 'trailer') {
-        // Either CRLF at once (no trailers) or trailer lines ending in an empty line.
-        if (buf.readUInt16BE(at) === CRLF) {
-          this.finish(job);
-          return;
-        }
-        const end = buf.indexOf('\r\n\r\n', at, 'latin1');
-        if (end < 0) break;
-        this.finish(job);
-        return;
-      }
-      const nl = buf.indexOf('\r\n', at, 'latin1');
-      if (nl < 0) {
-        if (buf.length - at > 1024) throw new Http1ProtocolError('malformed chunk size');
-        break;
-      }
-      const line = buf.toString('latin1', at, nl);
-      const semi = line.indexOf(';');
-      const hex = (semi < 0 ? line : line.slice(0, semi)).trim();
-      const size = /^[0-9a-fA-F]{1,12}$/.test(hex) ? parseInt(hex, 16) : NaN;
-      if (Number.isNaN(size)) throw new Http1ProtocolError('malformed chunk size');
-      at = nl + 2;
-      if (size === 0) this.chunkState = 'trailer';
-      else {
-        this.remaining = size;
-        this.chunkState = 'data';
-      }
-    }
-    if (at < buf.length) this.pending = buf.subarray(at);
   }
 
   private push(part: Buffer): void {
@@ -438,14 +476,132 @@ class Connection {
   private response(): Http1Response {
     const body = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.size);
     this.parts = [];
-    return { status: this.status, headers: this.headers, body };
+    const head = this.head as Head;
+    return { status: head.status, headers: head.headers, body };
   }
 
-  private finish(job: Job): void {
+  private finish(job: Job, reusable: boolean): void {
     this.job = null;
     job.conn = null;
-    this.pool.complete(job, this.response(), this, this.keepAlive);
+    this.pool.complete(job, this.response(), this, reusable);
   }
+}
+
+function requestHead(method: 'GET' | 'HEAD', path: string, hostHeader: string, userAgent: string): string {
+  return `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: ${userAgent}\r\n\r\n`;
+}
+
+/** A streamed response: its body is read as it arrives, with no timeout. */
+export interface Http1Stream {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  /** Ends with the response; errors when the connection is cut or the signal fires. Destroy it to close the connection. */
+  readonly body: Readable;
+}
+
+export interface Http1StreamOptions {
+  /** The response head must arrive within this; 0: wait as long as it takes (Podman sends it with the first event). */
+  readonly headersTimeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly userAgent: string;
+}
+
+/** Bytes a stream's body buffers before the socket is paused. */
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * GET `path` on a connection of its own, for a long-lived response such as
+ * `/events`. Resolves once the head arrived; the connection closes when the
+ * body ends or is destroyed.
+ */
+export function openStream(spec: ConnectionSpec, path: string, opts: Http1StreamOptions): Promise<Http1Stream> {
+  return new Promise<Http1Stream>((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const { connect, hostHeader } = socketFactory(spec);
+    const socket = connect();
+    let pending: Buffer | null = null;
+    let body: Readable | null = null;
+    let decoder: BodyDecoder | null = null;
+    let ended = false;
+    let socketError: Error | undefined;
+    const timer = opts.headersTimeoutMs > 0 ? setTimeout(() => fail(new Http1TimeoutError()), opts.headersTimeoutMs) : null;
+    const onAbort = (): void => fail(abortError());
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: unknown): void => {
+      if (ended) return;
+      ended = true;
+      cleanup();
+      socket.destroy();
+      if (body === null) reject(err);
+      else body.destroy(err as Error);
+    };
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      cleanup();
+      (body as Readable).push(null);
+      socket.destroy();
+    };
+    socket.on('error', (err) => {
+      socketError ??= err;
+    });
+    socket.on('close', () => {
+      if (decoder?.framing === 'close' && socketError === undefined) end();
+      else fail(new Http1ConnectionError(body === null ? 'connection closed before a response' : 'connection closed mid-response', socketError));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (ended) return;
+      try {
+        if (body === null) {
+          const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+          pending = null;
+          const taken = takeHead(buf, 'GET');
+          if (taken === null) {
+            pending = buf;
+            return;
+          }
+          if (timer) clearTimeout(timer);
+          const stream = new Readable({
+            highWaterMark: STREAM_HIGH_WATER_MARK,
+            read: () => {
+              socket.resume();
+            },
+            destroy: (err, callback) => {
+              // The reader is done with it (or it failed): the connection goes too.
+              ended = true;
+              cleanup();
+              socket.destroy();
+              callback(err);
+            },
+          });
+          // Errors reach the reader through its reads; one before the first read must not go uncaught.
+          stream.on('error', () => undefined);
+          body = stream;
+          resolve({ status: taken.head.status, headers: taken.head.headers, body: stream });
+          if (taken.head.framing === 'head') {
+            end();
+            return;
+          }
+          decoder = new BodyDecoder(taken.head.framing, taken.head.length, (part) => {
+            if (!stream.push(part)) socket.pause();
+          });
+          chunk = taken.rest;
+          if (chunk.length === 0) return;
+        }
+        if ((decoder as BodyDecoder).write(chunk)) end();
+      } catch (err) {
+        fail(err);
+      }
+    });
+    socket.write(requestHead('GET', path, hostHeader, opts.userAgent), 'latin1');
+  });
 }
 
 function abortError(): Error {

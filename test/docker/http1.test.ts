@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../src/docker/client.js';
 import { resolveConnection, type ConnectionSpec } from '../../src/docker/host.js';
-import { Http1ConnectionError, Http1Pool, Http1ProtocolError, Http1TimeoutError } from '../../src/docker/http1.js';
+import { Http1ConnectionError, Http1Pool, Http1ProtocolError, Http1TimeoutError, openStream, type Http1Stream } from '../../src/docker/http1.js';
 import { DsError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
 
@@ -57,6 +57,13 @@ function pool(spec: ConnectionSpec, connections = 4, keepAliveTimeoutMs = 10_000
   const p = new Http1Pool(spec, { connections, keepAliveTimeoutMs, userAgent: 'dockstream-test' });
   pools.push(p);
   return p;
+}
+
+/** Everything an async iterable yields (Array.fromAsync is Node 22). */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 const get = (p: Http1Pool, path = '/x', timeoutMs = 2000, signal?: AbortSignal) => p.request('GET', path, { timeoutMs, signal });
@@ -309,6 +316,11 @@ describe('docker client over the http1 pool', () => {
     ], { stdio: 'ignore' });
     const server = createHttpsServer({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }, (req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': '1.44' });
+      if (req.url?.startsWith('/v1.44/events')) {
+        res.write('{"n":1}\n');
+        setTimeout(() => res.end('{"n":2}\n'), 20);
+        return;
+      }
       res.end(req.url === '/_ping' ? 'OK' : JSON.stringify({ Version: '25.0.0', path: req.url }));
     });
     servers.push(server);
@@ -317,11 +329,160 @@ describe('docker client over the http1 pool', () => {
     const trusted = new DockerClient(resolveConnection({ host, tls: { verify: true, ca: join(dir, 'cert.pem') } }, {}), { timeoutMs: 2000, log: nullLogger() });
     expect(await trusted.negotiate()).toBe('1.44');
     expect(await trusted.getJson('/version')).toEqual({ Version: '25.0.0', path: '/v1.44/version' });
+    const { lines } = await trusted.streamLines('/events');
+    expect(await collect(lines)).toEqual(['{"n":1}', '{"n":2}']);
     await trusted.close();
     const untrusted = new DockerClient(resolveConnection({ host, tls: { verify: true } }, {}), { timeoutMs: 2000, log: nullLogger() });
     const err = (await untrusted.negotiate().catch((e: unknown) => e)) as DsError;
     expect(err.code).toBe('DOCKER_UNREACHABLE');
     expect(String((err.cause as Error).cause)).toMatch(/self-signed certificate/);
     await untrusted.close();
+  });
+});
+
+describe('http1 client: streams', () => {
+  const open = (path: string, opts: { headersTimeoutMs?: number; signal?: AbortSignal } = {}) =>
+    openStream(unix(path), '/events', { headersTimeoutMs: opts.headersTimeoutMs ?? 2000, signal: opts.signal, userAgent: 'dockstream-test' });
+  const text = async (s: Http1Stream) => Buffer.concat(await collect(s.body as AsyncIterable<Buffer>)).toString('utf8');
+  const lines = Array.from({ length: 50 }, (_, i) => `{"status":"start","id":"c${i}","timeNano":${1_700_000_000_000_000_000 + i}}\n`).join('');
+
+  it('hands on each part as it arrives, before the response ends', async () => {
+    let sock: Socket | undefined;
+    const srv = await rawServer((socket) => {
+      sock = socket;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{"n":1}\n\r\n');
+    });
+    const s = await open(srv.path);
+    expect(s.status).toBe(200);
+    expect(s.headers['content-type']).toBe('application/json');
+    const reader = (s.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    expect(String((await reader.next()).value)).toBe('{"n":1}\n'); // the daemon has not sent more yet
+    sock?.write('8\r\n{"n":2}\n\r\n0\r\n\r\n');
+    expect(String((await reader.next()).value)).toBe('{"n":2}\n');
+    expect((await reader.next()).done).toBe(true);
+    await sleep(20);
+    expect(sock?.destroyed || sock?.readableEnded).toBe(true); // the connection went with the response
+  });
+
+  it('reads chunked, close-delimited and Content-Length bodies, whole or one byte at a time', async () => {
+    const responses: Record<string, string> = {
+      chunked: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${(100).toString(16)};x=y\r\n${lines.slice(0, 100)}\r\n${(lines.length - 100).toString(16)}\r\n${lines.slice(100)}\r\n0\r\n\r\n`,
+      close: `HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${lines}`,
+      length: `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: ${lines.length}\r\n\r\n${lines}`,
+    };
+    for (const bytewise of [false, true]) {
+      for (const [kind, response] of Object.entries(responses)) {
+        const srv = await rawServer(async (socket) => {
+          if (!bytewise) socket.write(response);
+          else for (const byte of Buffer.from(response)) await new Promise((r) => socket.write(Buffer.of(byte), r));
+          if (kind === 'close') socket.end();
+        });
+        expect(await text(await open(srv.path)), `${kind}${bytewise ? ' bytewise' : ''}`).toBe(lines);
+      }
+    }
+  });
+
+  it('pauses the connection while the reader falls behind, and loses nothing', async () => {
+    const total = 8 * 1024 * 1024;
+    const srv = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+      socket.write(Buffer.alloc(total, 0x61));
+    });
+    const s = await open(srv.path);
+    await sleep(500); // nobody reads meanwhile
+    expect(s.body.readableLength).toBeLessThan(1024 * 1024); // the rest waits in the kernel and the server
+    let received = 0;
+    for await (const part of s.body) received += (part as Buffer).length;
+    expect(received).toBe(total);
+  });
+
+  it('errors the body when the connection is cut mid-response, with no timeout while it stays open', async () => {
+    const srv = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${(20).toString(16)}\r\n${'x'.repeat(20)}\r\n`);
+      setTimeout(() => socket.destroy(), 400);
+    });
+    const s = await open(srv.path, { headersTimeoutMs: 100 }); // the head timeout does not apply to the body
+    const err = await text(s).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Http1ConnectionError);
+    expect((err as Error).message).toBe('connection closed mid-response');
+  });
+
+  it('times out a missing head unless told to wait, and refuses what is not HTTP', async () => {
+    const slow = await rawServer((socket) => setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), 300));
+    const t0 = performance.now();
+    expect(await open(slow.path, { headersTimeoutMs: 100 }).catch((e: unknown) => e)).toBeInstanceOf(Http1TimeoutError);
+    expect(performance.now() - t0).toBeLessThan(290);
+    expect(await text(await open(slow.path, { headersTimeoutMs: 0 }))).toBe('ok'); // Podman: the head comes with the first event
+    const bad = await rawServer((socket) => socket.write('SSH-2.0-OpenSSH\r\n\r\n'));
+    expect(await open(bad.path).catch((e: unknown) => e)).toBeInstanceOf(Http1ProtocolError);
+    const badChunk = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'));
+    expect(await text(await open(badChunk.path)).catch((e: unknown) => e)).toBeInstanceOf(Http1ProtocolError);
+  });
+
+  it('aborts before and after the head, and closes the connection either way', async () => {
+    let closed = 0;
+    const srv = await rawServer((socket, head) => {
+      socket.on('close', () => closed++);
+      if (head.includes('events')) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+    });
+    const silent = await rawServer((socket) => socket.on('close', () => closed++));
+    const before = new AbortController();
+    const pending = open(silent.path, { signal: before.signal }).catch((e: unknown) => e);
+    setTimeout(() => before.abort(), 50);
+    expect(((await pending) as Error).name).toBe('AbortError');
+    const after = new AbortController();
+    const s = await open(srv.path, { signal: after.signal });
+    setTimeout(() => after.abort(), 50);
+    expect(((await text(s).catch((e: unknown) => e)) as Error).name).toBe('AbortError');
+    const early = new AbortController();
+    early.abort();
+    expect(((await open(srv.path, { signal: early.signal }).catch((e: unknown) => e)) as Error).name).toBe('AbortError');
+    await sleep(50);
+    expect(closed).toBe(2);
+  });
+
+  it('closes the connection when the reader stops early', async () => {
+    let closedAt = 0;
+    const srv = await rawServer((socket) => {
+      socket.on('close', () => (closedAt = performance.now()));
+      socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${lines.length.toString(16)}\r\n${lines}\r\n`);
+    });
+    const s = await open(srv.path);
+    for await (const part of s.body) {
+      expect((part as Buffer).length).toBeGreaterThan(0);
+      break;
+    }
+    await sleep(50);
+    expect(closedAt).toBeGreaterThan(0);
+  });
+});
+
+describe('docker client streams over http1', () => {
+  it('gives lines, maps errors to stable codes, and close() ends open streams', async () => {
+    const srv = await rawServer((socket, head) => {
+      if (head.includes('/missing')) {
+        const body = '{"message":"page not found"}';
+        socket.write(`HTTP/1.1 404 Not Found\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      } else if (head.includes('/slow')) {
+        // never answers
+      } else {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\ne\r\n{"a":1}\n{"b":"\r\n');
+        setTimeout(() => socket.write('3\r\n2"}\r\n'), 20);
+        setTimeout(() => socket.write('1\r\n\n\r\n'), 40); // the second line completes; the stream stays open
+      }
+    });
+    const c = new DockerClient(unix(srv.path), { timeoutMs: 200, log: nullLogger() });
+    const missing = (await c.streamLines('/missing').catch((e: unknown) => e)) as DsError;
+    expect([missing.code, missing.message]).toEqual(['DOCKER_HTTP', expect.stringContaining('page not found')]);
+    expect(((await c.streamLines('/slow').catch((e: unknown) => e)) as DsError).code).toBe('DOCKER_TIMEOUT');
+    const { lines: open } = await c.streamLines('/events');
+    expect((await open.next()).value).toBe('{"a":1}');
+    expect((await open.next()).value).toBe('{"b":"2"}');
+    const next = open.next().catch((e: unknown) => e);
+    await c.close();
+    expect(await next).toBeInstanceOf(Error); // cut, not a clean end
+    expect(((await c.streamLines('/events').catch((e: unknown) => e)) as DsError).code).toBe('DOCKER_UNREACHABLE');
+    const refused = new DockerClient(unix(join(dir, 'nobody.sock')), { timeoutMs: 200, log: nullLogger() });
+    expect(((await refused.streamLines('/events').catch((e: unknown) => e)) as DsError).code).toBe('DOCKER_UNREACHABLE');
   });
 });
