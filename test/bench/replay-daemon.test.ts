@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DsRecord, EventRecord } from '../../src/records.js';
-import { startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
+import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
 
 const EVENTS = 2000;
 const DAEMON = join(import.meta.dirname, '..', '..', 'bench', 'replay-daemon.mjs');
@@ -44,6 +44,7 @@ describe('bench replay daemon → agent', () => {
 
   afterAll(async () => {
     await agent?.stop();
+    if (agent) removeDir(agent.dir);
     if (daemon && daemon.exitCode === null) {
       const exited = new Promise((r) => daemon!.once('exit', r));
       daemon.kill('SIGTERM');
