@@ -137,17 +137,27 @@ function parseHead(head: string, method: 'GET' | 'HEAD'): Head | null {
   return { status, headers, keepAlive, framing, length };
 }
 
-/** Splits a response head from what follows it, skipping interim 1xx heads; null while incomplete. */
-function takeHead(buf: Buffer, method: 'GET' | 'HEAD'): { head: Head; rest: Buffer } | null {
-  for (;;) {
-    const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
-    if (end < 0) {
-      if (buf.length > MAX_HEAD_BYTES) throw new Http1ProtocolError('response head too large');
-      return null;
+/** Collects a response head across reads, skipping interim 1xx heads. */
+class HeadReader {
+  private pending: Buffer | null = null;
+
+  constructor(private readonly method: 'GET' | 'HEAD') {}
+
+  /** The head and the bytes after it, once complete; null while it is not. */
+  read(chunk: Buffer): { head: Head; rest: Buffer } | null {
+    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = null;
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+      if (end < 0) {
+        if (buf.length > MAX_HEAD_BYTES) throw new Http1ProtocolError('response head too large');
+        this.pending = buf;
+        return null;
+      }
+      const head = parseHead(buf.toString('latin1', 0, end), this.method);
+      buf = buf.subarray(end + 4);
+      if (head !== null) return { head, rest: buf };
     }
-    const head = parseHead(buf.toString('latin1', 0, end), method);
-    buf = buf.subarray(end + 4);
-    if (head !== null) return { head, rest: buf };
   }
 }
 
@@ -372,7 +382,7 @@ class Connection {
   private error: Error | null = null;
 
   // The response being read: its head (null until complete), its body.
-  private pending: Buffer | null = null;
+  private headReader: HeadReader | null = null;
   private head: Head | null = null;
   private decoder: BodyDecoder | null = null;
   private parts: Buffer[] = [];
@@ -399,7 +409,7 @@ class Connection {
     job.conn = this;
     if (this.reused) this.socket.ref();
     this.answered = false;
-    this.pending = null;
+    this.headReader = new HeadReader(job.method);
     this.head = null;
     this.decoder = null;
     this.parts = [];
@@ -445,13 +455,8 @@ class Connection {
     this.answered = true;
     try {
       if (this.head === null) {
-        const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-        this.pending = null;
-        const taken = takeHead(buf, job.method);
-        if (taken === null) {
-          this.pending = buf;
-          return;
-        }
+        const taken = (this.headReader as HeadReader).read(chunk);
+        if (taken === null) return;
         this.head = taken.head;
         if (taken.head.framing === 'head') {
           this.finish(job, taken.head.keepAlive);
@@ -522,7 +527,7 @@ export function openStream(spec: ConnectionSpec, path: string, opts: Http1Stream
     }
     const { connect, hostHeader } = socketFactory(spec);
     const socket = connect();
-    let pending: Buffer | null = null;
+    const headReader = new HeadReader('GET');
     let body: Readable | null = null;
     let decoder: BodyDecoder | null = null;
     let ended = false;
@@ -560,13 +565,8 @@ export function openStream(spec: ConnectionSpec, path: string, opts: Http1Stream
       if (ended) return;
       try {
         if (body === null) {
-          const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-          pending = null;
-          const taken = takeHead(buf, 'GET');
-          if (taken === null) {
-            pending = buf;
-            return;
-          }
+          const taken = headReader.read(chunk);
+          if (taken === null) return;
           if (timer) clearTimeout(timer);
           const stream = new Readable({
             highWaterMark: STREAM_HIGH_WATER_MARK,

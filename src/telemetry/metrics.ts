@@ -34,10 +34,11 @@ export class SelfMetrics {
 
   private flushSourceRecords(): void {
     for (const [source, byKind] of this.pendingIn) {
-      for (const [kind, n] of byKind) if (n > 0) this.recordsIn.inc({ source, kind }, n);
+      for (const [kind, n] of byKind) this.recordsIn.inc({ source, kind }, n);
       byKind.clear();
     }
   }
+
   readonly recordsOut = new Counter({
     name: 'dockstream_sink_records_total',
     help: 'Records acknowledged by a sink',

@@ -24,7 +24,15 @@
  * comparison case uses it).
  */
 import { createRequire } from 'node:module';
-import { createProduceRequest, kafkajsDeps, type EncoderLike, type ProduceRequestFactory } from './produce-encoder.js';
+import {
+  asEncoder,
+  createProduceRequest,
+  kafkajsDeps,
+  kafkajsEncoderPrototype,
+  nativeCrc32c,
+  type EncoderLike,
+  type ProduceRequestFactory,
+} from './produce-encoder.js';
 
 const require = createRequire(import.meta.url);
 
@@ -65,7 +73,6 @@ export function kafkajsOriginal<T>(target: string): T {
 export const PRODUCE_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 export const FRAMING_MODULE = 'kafkajs/src/protocol/request.js';
 export const GROUPING_MODULE = 'kafkajs/src/producer/groupMessagesPerPartition.js';
-const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
 
 /** What KafkaJS's connection passes to its request framing. */
 export interface FramingArgs {
@@ -91,10 +98,7 @@ export function createRequestFraming(encoderProto: object): (args: FramingArgs) 
     if (clientId != null) at += buf.write(clientId, at, clientIdLength, 'utf8');
     at += body.copy(buf, at);
     if (at !== 4 + size) throw new Error(`kafka request framing wrote ${at} of ${4 + size} bytes`);
-    const encoder = Object.create(encoderProto) as EncoderLike;
-    encoder.buf = buf;
-    encoder.offset = at;
-    return encoder;
+    return asEncoder(encoderProto, buf, at);
   };
 }
 
@@ -125,24 +129,17 @@ export interface KafkajsInternals {
 
 function installInternals(): KafkajsInternals {
   if (process.env['DOCKSTREAM_KAFKAJS_REPLACEMENTS'] === 'off') return { produce: 'off', framing: 'off', grouping: 'off', nativeCrc32c: false };
-  let nativeCrc32c = false;
-  const encoderProto = () => (require(ENCODER_MODULE) as { prototype: object }).prototype;
   const produce = replaceModule(
     PRODUCE_MODULE,
     [4, 5, 6, 7].map((v) => `kafkajs/src/protocol/requests/produce/v${v}/request.js`),
-    (kafkajs) => {
-      const deps = kafkajsDeps(kafkajs as ProduceRequestFactory);
-      nativeCrc32c = deps.nativeCrc32c;
-      return createProduceRequest(deps);
-    },
+    (kafkajs) => createProduceRequest(kafkajsDeps(kafkajs as ProduceRequestFactory)),
   );
-  const framing = replaceModule(FRAMING_MODULE, ['kafkajs/src/network/connection.js'], () => createRequestFraming(encoderProto()));
+  const framing = replaceModule(FRAMING_MODULE, ['kafkajs/src/network/connection.js'], () => createRequestFraming(kafkajsEncoderPrototype()));
   const grouping = replaceModule(GROUPING_MODULE, ['kafkajs/src/producer/sendMessages.js'], (kafkajs) => {
     if (typeof kafkajs !== 'function') throw new Error('unexpected kafkajs layout');
     return groupMessagesPerPartition;
   });
-  if (produce === 'installed' && !nativeCrc32c) nativeCrc32c = kafkajsDeps(kafkajsOriginal(PRODUCE_MODULE)).nativeCrc32c;
-  return { produce, framing, grouping, nativeCrc32c };
+  return { produce, framing, grouping, nativeCrc32c: produce === 'installed' && nativeCrc32c };
 }
 
 /** What was replaced in this process (logged by the sink at debug; asserted by tests). */

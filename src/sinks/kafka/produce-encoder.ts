@@ -318,6 +318,14 @@ function writeRecords(buf: Buffer, at: number, plan: BatchPlan): number {
   return at;
 }
 
+/** `buf[0, offset)` as a real KafkaJS Encoder (its prototype), without the 512-byte buffer its constructor allocates. */
+export function asEncoder(encoderProto: object, buf: Buffer, offset: number): EncoderLike {
+  const encoder = Object.create(encoderProto) as EncoderLike;
+  encoder.buf = buf;
+  encoder.offset = offset;
+  return encoder;
+}
+
 /**
  * The produce request factory: same metadata and bytes as `deps.kafkajs`,
  * whose own encoder handles requests off the fast path.
@@ -328,12 +336,6 @@ export function createProduceRequest(deps: ProduceEncoderDeps): ProduceRequestFa
     buf.writeInt32BE(long.getHighBits(), at);
     buf.writeInt32BE(long.getLowBits(), at + 4);
     return at + 8;
-  };
-  const asEncoder = (buf: Buffer, offset: number): EncoderLike => {
-    const encoder = Object.create(deps.encoderProto) as EncoderLike;
-    encoder.buf = buf;
-    encoder.offset = offset;
-    return encoder;
   };
 
   const encode = async (args: ProduceArgs): Promise<EncoderLike | undefined> => {
@@ -357,7 +359,7 @@ export function createProduceRequest(deps: ProduceEncoderDeps): ProduceRequestFa
           const records = Buffer.allocUnsafe(plan.recordsBytes);
           const end = writeRecords(records, 0, plan);
           if (end !== plan.recordsBytes) throw new Error(`kafka produce encoder wrote ${end} of ${plan.recordsBytes} record bytes`);
-          plan.compressed = await codec.compress(asEncoder(records, end));
+          plan.compressed = await codec.compress(asEncoder(deps.encoderProto, records, end));
         }
         size += PARTITION_OVERHEAD + (plan.compressed?.length ?? plan.recordsBytes);
         plans.push(plan);
@@ -402,7 +404,7 @@ export function createProduceRequest(deps: ProduceEncoderDeps): ProduceRequestFa
       }
     });
     if (at !== size) throw new Error(`kafka produce encoder wrote ${at} of ${size} bytes`);
-    return asEncoder(buf, size);
+    return asEncoder(deps.encoderProto, buf, size);
   };
 
   return (args) => {
@@ -426,15 +428,25 @@ function loadCrc32c(): { crc32c: (bytes: Buffer) => number; native: boolean } {
   }
 }
 
+const CRC32C = loadCrc32c();
+
+/** Whether the encoder's CRC32C is the native one. */
+export const nativeCrc32c: boolean = CRC32C.native;
+
+/** KafkaJS's Encoder prototype (throws when its layout differs: `asEncoder` relies on its `buf`, `offset` and `buffer`). */
+export function kafkajsEncoderPrototype(): object {
+  const Encoder = require(ENCODER_MODULE) as { prototype: object };
+  if (typeof Object.getOwnPropertyDescriptor(Encoder.prototype, 'buffer')?.get !== 'function') throw new Error('unexpected kafkajs layout');
+  return Encoder.prototype;
+}
+
 /** KafkaJS's own pieces the encoder needs (throws when its layout differs). */
 export function kafkajsDeps(kafkajs: ProduceRequestFactory): ProduceEncoderDeps & { nativeCrc32c: boolean } {
-  const Encoder = require(ENCODER_MODULE) as { prototype: object };
+  const encoderProto = kafkajsEncoderPrototype();
   const { lookupCodec } = require(COMPRESSION_MODULE) as Pick<ProduceEncoderDeps, 'lookupCodec'>;
   const Long = require(LONG_MODULE) as { fromValue: ProduceEncoderDeps['toLong'] };
-  const hasBufferGetter = typeof Object.getOwnPropertyDescriptor(Encoder.prototype, 'buffer')?.get === 'function';
-  if (typeof kafkajs !== 'function' || typeof lookupCodec !== 'function' || typeof Long.fromValue !== 'function' || !hasBufferGetter) {
+  if (typeof kafkajs !== 'function' || typeof lookupCodec !== 'function' || typeof Long.fromValue !== 'function') {
     throw new Error('unexpected kafkajs layout');
   }
-  const { crc32c, native } = loadCrc32c();
-  return { kafkajs, encoderProto: Encoder.prototype, lookupCodec, toLong: (v) => Long.fromValue(v), crc32c, nativeCrc32c: native };
+  return { kafkajs, encoderProto, lookupCodec, toLong: (v) => Long.fromValue(v), crc32c: CRC32C.crc32c, nativeCrc32c };
 }
