@@ -17,7 +17,7 @@
  * mock brokers run in another process and are not counted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ import { SelfMetrics } from '../src/telemetry/metrics.js';
 import { startKafkaMock } from '../test/harness/kafka-mock.js';
 import { containerRef, eventRecord, HOST, statsRecord } from '../test/sinks/kafka/fixtures.js';
 import { encodeCosts, type EncodeCosts } from './kafka-encode.js';
-import { cpuSeconds } from './lib/proc.mjs';
+import { cpusAllowed, cpuSeconds } from './lib/proc.mjs';
 import { writeGeneratedSection } from './lib/sections.mjs';
 
 interface Case {
@@ -148,7 +148,7 @@ function runInChild(brokers: readonly string[], brokerPid: number, c: Case): Run
 async function runCase(brokers: readonly string[], brokerPid: number, c: Case): Promise<Run[]> {
   if ((c.asPublished || c.pinned) && CHILD === undefined) return runInChild(brokers, brokerPid, c);
   if (c.pinned) {
-    const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const allowed = cpusAllowed('self');
     if (allowed !== String(AGENT_CPU)) throw new Error(`pinned case runs on CPUs ${allowed}`);
   }
   const replaced = Object.values(kafkajsInternals).filter((v) => v === 'installed').length;

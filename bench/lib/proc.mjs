@@ -39,6 +39,15 @@ export function voluntarySwitches(pid) {
   return total;
 }
 
+/** The CPUs a process may run on (`Cpus_allowed_list`, e.g. "1" or "0-1"), or null when it is gone. */
+export function cpusAllowed(pid) {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** VmRSS in MiB, or null when the process is gone. */
 export function rssMiB(pid) {
   try {
