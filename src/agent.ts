@@ -29,7 +29,7 @@ function provisionalHost(): HostInfo {
 }
 
 export function createDockerClient(config: Config, log: Logger, dockerHost?: string): DockerClient {
-  const connection = resolveConnection({ host: dockerHost ?? config.docker.host, tls: config.docker.tls });
+  const connection = resolveConnection({ cliHost: dockerHost, host: config.docker.host, tls: config.docker.tls });
   return new DockerClient(connection, { timeoutMs: config.docker.timeout, apiVersion: config.docker.api_version, log });
 }
 

@@ -3,8 +3,12 @@ import { parseArgs } from 'node:util';
 import { Agent } from './agent.js';
 import { formatCheckLine, runCheck } from './commands/check.js';
 import { ONCE_SOURCES, runOnce, type OnceSource } from './commands/once.js';
-import { ConfigError, formatProblem, loadConfig } from './config/load.js';
+import { effectiveConfigYaml } from './config/effective.js';
+import { ConfigError, formatProblem } from './config/load.js';
+import { configName, describeConfigSource, loadLocatedConfig, loadLocatedConfigInput, locateConfig, type ConfigSource } from './config/locate.js';
 import type { Config } from './config/schema.js';
+import { resolveConnection, type ConnectionSpec } from './docker/host.js';
+import { chooseStateDir } from './state-dir.js';
 import { describeError, DsError } from './errors.js';
 import { createLogger, type LogLevel } from './log.js';
 import { parseDuration } from './util/units.js';
@@ -19,11 +23,15 @@ commands:
   run      run the agent (default)              [-c FILE] [-H HOST] [-D]
   check    validate config, reach daemon+sinks  [-c FILE] [-H HOST]
   once     one collection round as NDJSON       [-c FILE] [-H HOST] [--source events|stats|df] [--since DURATION]
+  config   print the effective config as YAML   [-c FILE]   (after \${VAR} and defaults, secrets redacted)
   version  print the version
 
 options:
-  -c, --config FILE   config file (default: config.yaml)
-  -H, --host HOST     docker daemon address (unix:///path, tcp://host:port); overrides config and DOCKER_HOST
+  -c, --config FILE   config file; default: $DOCKSTREAM_CONFIG, else /etc/dockstream/config.yaml,
+                      else ./config.yaml, else the built-in default (the shipped config.yaml)
+  -H, --host HOST     docker daemon address (unix:///path, tcp://host:port); default: config docker.host,
+                      DOCKER_HOST, DOCKER_CONTEXT, the current docker context, then the local docker,
+                      rootless docker and Podman sockets
   -D, --debug         debug logs (each daemon request)
       --source NAME   with once: events, stats or df (default: every configured source)
       --since DUR     with once --source events: how far back (e.g. 10m); default: all the daemon holds
@@ -34,9 +42,9 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function load(file: string): Config {
+function load(source: ConfigSource): Config {
   try {
-    return loadConfig(file);
+    return loadLocatedConfig(source);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(err.message + '\n');
@@ -53,6 +61,16 @@ function write(text: string): Promise<void> {
   });
 }
 
+/** The daemon address, or one line and exit 78 when it cannot be used (ssh://, npipe://, a missing context). */
+function daemonAddress(config: Config, cliHost: string | undefined): ConnectionSpec {
+  try {
+    return resolveConnection({ cliHost, host: config.docker.host, tls: config.docker.tls });
+  } catch (err) {
+    if (err instanceof DsError && err.code === 'DOCKER_BAD_HOST') fail(err.message, EXIT.CONFIG);
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -60,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        config: { type: 'string', short: 'c', default: 'config.yaml' },
+        config: { type: 'string', short: 'c' },
         host: { type: 'string', short: 'H' },
         debug: { type: 'boolean', short: 'D', default: false },
         source: { type: 'string' },
@@ -83,11 +101,14 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (positionals.length > 1) fail(`unexpected argument: ${positionals[1]}\n\n${USAGE}`, EXIT.USAGE);
+  const source = locateConfig(values.config, process.env);
 
   switch (command) {
     case 'run': {
-      const config = load(values.config);
-      const log = createLogger(values.debug ? 'debug' : (config.log_level as LogLevel));
+      const loaded = load(source);
+      const log = createLogger(values.debug ? 'debug' : (loaded.log_level as LogLevel));
+      const connection = daemonAddress(loaded, values.host);
+      const config: Config = { ...loaded, state_dir: chooseStateDir(loaded.state_dir, process.env, log) };
       const agent = new Agent(config, log, { dockerHost: values.host });
       const onSignal = (sig: NodeJS.Signals): void => {
         log.info({ signal: sig }, 'signal received');
@@ -97,33 +118,56 @@ async function main(argv: string[]): Promise<number> {
       process.on('SIGINT', onSignal);
       // Reload: an invalid new config keeps the running one.
       process.on('SIGHUP', () => {
-        log.info({ config: values.config }, 'SIGHUP received; reloading configuration');
+        log.info({ config: configName(source) }, 'SIGHUP received; reloading configuration');
         let next: Config;
         try {
-          next = loadConfig(values.config);
+          next = loadLocatedConfig(source);
         } catch (err) {
-          const problems = err instanceof ConfigError ? err.problems.map((p) => formatProblem(values.config, p)) : [describeError(err)];
+          const problems = err instanceof ConfigError ? err.problems.map((p) => formatProblem(configName(source), p)) : [describeError(err)];
           log.error({ problems }, 'new configuration is invalid; keeping the running one');
           return;
         }
         void agent.reload(next);
       });
-      log.info({ version: VERSION, config: values.config, sources: Object.keys(config.sources), sinks: Object.keys(config.sinks) }, 'starting');
+      log.info(
+        {
+          version: VERSION,
+          node: process.version,
+          config: describeConfigSource(source),
+          docker: `${connection.display} (${connection.source})`,
+          state_dir: config.state_dir,
+          sources: Object.keys(config.sources),
+          sinks: Object.keys(config.sinks),
+        },
+        'starting',
+      );
       await agent.run();
       return EXIT.OK;
     }
     case 'check': {
-      const config = load(values.config);
+      const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
-      process.stdout.write(`ok    config                 ${values.config}\n`);
+      process.stdout.write(`ok    config                 ${describeConfigSource(source)}\n`);
+      daemonAddress(config, values.host);
       const lines = await runCheck(config, log, values.host);
       for (const line of lines) process.stdout.write(formatCheckLine(line) + '\n');
       if (lines.some((l) => !l.ok && l.configProblem)) return EXIT.CONFIG;
       return lines.every((l) => l.ok) ? EXIT.OK : EXIT.UNAVAILABLE;
     }
+    case 'config': {
+      let input: unknown;
+      try {
+        input = loadLocatedConfigInput(source).input;
+      } catch {
+        load(source); // the same messages and exit code as the other commands
+      }
+      await write(effectiveConfigYaml(input, describeConfigSource(source)));
+      return EXIT.OK;
+    }
     case 'once': {
-      const config = load(values.config);
+      const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
+      daemonAddress(config, values.host);
       if (values.source !== undefined && !(values.source in ONCE_SOURCES)) fail(`--source must be one of ${Object.keys(ONCE_SOURCES).join(', ')}`, EXIT.USAGE);
       let sinceMs: number | undefined;
       if (values.since !== undefined) {

@@ -23,9 +23,9 @@ export async function runCheck(config: Config, log: Logger, dockerHost: string |
     const signal = AbortSignal.timeout(timeoutMs);
     await docker.negotiate(signal);
     host = (await docker.describe(signal)).host;
-    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name}` });
+    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}` });
   } catch (err) {
-    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display}: ${describeError(err)}` });
+    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}` });
   } finally {
     await docker.close();
   }

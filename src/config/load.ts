@@ -73,6 +73,11 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
 
 /** Parse, substitute, validate and graph-check a config text. Throws ConfigError with every problem. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfigInput(text, file, env).config;
+}
+
+/** parseConfig, plus the substituted input before schema defaults (what `dockstream config` prints from). */
+export function parseConfigInput(text: string, file: string, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -133,10 +138,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // Problems in file order, so the first one a user sees is the first in the file.
   problems.sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return parsed.data as unknown as Config;
+  return { config: parsed.data as unknown as Config, input: data };
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfig(readConfigFile(file), file, env);
+}
+
+export function readConfigFile(file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -144,7 +153,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     const code = (err as NodeJS.ErrnoException).code;
     throw new DsError('CONFIG_NOT_FOUND', code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${code ?? String(err)}`, { cause: err, details: { file } });
   }
-  return parseConfig(text, file, env);
+  return text;
 }
 
 function resolvePlain(text: string): unknown {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SINK_PLUGINS } from '../sinks/index.js';
 import { SOURCE_PLUGINS } from '../sources/index.js';
 import { RECORD_KINDS } from '../records.js';
+import { DEFAULT_STATE_DIR } from '../state-dir.js';
 import { duration, logLevel, size } from './types.js';
 
 const tlsSchema = z.strictObject({
@@ -68,7 +69,7 @@ export function buildConfigSchema() {
     docker: dockerSchema.prefault({}),
     log_level: logLevel.default('info'),
     /** Where the events cursor and disk spools live. */
-    state_dir: z.string().default('/var/lib/dockstream'),
+    state_dir: z.string().default(DEFAULT_STATE_DIR),
     /** How long shutdown may take to drain queues. */
     shutdown_timeout: duration().default(10_000),
     sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), sourceSchema),

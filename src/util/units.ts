@@ -86,3 +86,20 @@ export function compareNanos(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The inverse of parseDuration for config output: the largest unit that is exact (`5m`, `10s`, `250ms`). */
+export function formatDuration(ms: number): string | number {
+  if (ms === 0) return 0;
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** The inverse of parseSize for config output: the largest binary unit that is exact (`64MiB`), else bytes. */
+export function formatSize(bytes: number): string | number {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return bytes;
+}

@@ -27,7 +27,7 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let socketNo = 0;
-const unix = (path: string): ConnectionSpec => ({ kind: 'unix', socketPath: path, display: `unix://${path}` });
+const unix = (path: string): ConnectionSpec => ({ kind: 'unix', socketPath: path, display: `unix://${path}`, source: 'test' });
 
 /** A raw server: `answer` writes whatever bytes it likes for each request head it reads. */
 async function rawServer(answer: (socket: Socket, request: string, n: number) => void): Promise<{ path: string; connections: () => number }> {

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm run build` step: embeds config.yaml as the agent's built-in default
+// (src/config/builtin.ts), so the two never drift. test/config/builtin.test.ts
+// fails when the committed file is stale.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function builtinModule(yaml) {
+  return `// Generated from config.yaml by scripts/gen-builtin-config.mjs (npm run build): do not edit.\nexport const BUILTIN_CONFIG_YAML: string = ${JSON.stringify(yaml)};\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = join(root, 'src', 'config', 'builtin.ts');
+  const text = builtinModule(readFileSync(join(root, 'config.yaml'), 'utf8'));
+  let current = '';
+  try {
+    current = readFileSync(out, 'utf8');
+  } catch {
+    // first build
+  }
+  if (current !== text) writeFileSync(out, text);
+}
