@@ -12,12 +12,17 @@ import {
 import { release } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNode24 } from './node24.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// DST_SETUP_SYSROOT: a directory the file checks look under instead of / (with PATH, every
+// input of the checks; test/setup/test-setup.test.ts uses both).
+const sysroot = process.env.DST_SETUP_SYSROOT ?? '';
+const sys = (path) => `${sysroot}${path}`;
 
 /** Full path of an executable on PATH (plus the sbin dirs non-root PATHs lack), or undefined. */
 function findOnPath(cmd) {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean).concat(['/usr/sbin', '/sbin']);
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean).concat([sys('/usr/sbin'), sys('/sbin')]);
   for (const d of dirs) {
     try {
       accessSync(join(d, cmd), constants.X_OK);
@@ -54,7 +59,7 @@ function isStaticBinary(path) {
   }
 }
 
-const libDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+const libDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].map(sys);
 
 /** What the tests need: a check, the Debian package that provides it, and why. */
 const requirements = [
@@ -62,12 +67,13 @@ const requirements = [
   { what: 'docker (CLI)', ok: () => onPath('docker'), pkg: 'docker.io', why: 'tests drive the daemon with it' },
   { what: 'containerd', ok: () => onPath('containerd') && onPath('containerd-shim-runc-v2'), pkg: 'containerd', why: 'dockerd runs containers through it' },
   { what: 'runc', ok: () => onPath('runc'), pkg: 'runc', why: 'container runtime' },
-  { what: 'static /bin/busybox', ok: () => isStaticBinary('/bin/busybox'), pkg: 'busybox-static', why: 'the only test image is built from it' },
+  { what: 'static /bin/busybox', ok: () => isStaticBinary(sys('/bin/busybox')), pkg: 'busybox-static', why: 'the only test image is built from it' },
   { what: 'tar', ok: () => onPath('tar'), pkg: 'tar', why: 'packs the busybox rootfs' },
   { what: 'umount', ok: () => onPath('umount'), pkg: 'mount', why: 'harness clean-up' },
+  { what: 'unshare, setpriv', ok: () => onPath('unshare') && onPath('setpriv'), pkg: 'util-linux', why: 'CLI tests: private /etc and /run views, non-root runs' },
   { what: 'gcc', ok: () => onPath('gcc'), pkg: 'gcc', why: 'builds the Kafka mock-cluster helper' },
-  { what: 'libc headers', ok: () => existsSync('/usr/include/stdio.h'), pkg: 'libc6-dev', why: 'builds the Kafka mock-cluster helper' },
-  { what: 'librdkafka headers', ok: () => existsSync('/usr/include/librdkafka/rdkafka_mock.h'), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
+  { what: 'libc headers', ok: () => existsSync(sys('/usr/include/stdio.h')), pkg: 'libc6-dev', why: 'builds the Kafka mock-cluster helper' },
+  { what: 'librdkafka headers', ok: () => existsSync(sys('/usr/include/librdkafka/rdkafka_mock.h')), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'librdkafka.so', ok: () => anyExists(libDirs.map((d) => join(d, 'librdkafka.so'))), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'systemd-analyze', ok: () => onPath('systemd-analyze'), pkg: 'systemd', why: 'verifies the systemd unit' },
   { what: 'podman', ok: () => onPath('podman'), pkg: 'podman', why: 'Docker-API compatibility tests' },
@@ -164,31 +170,39 @@ function fail(lines) {
   process.exit(1);
 }
 
+/** Everything missing, in one list, with the one apt command that fixes the packages. */
+function missingReport(notRoot, missing) {
+  const pkgs = [...new Set(missing.map((r) => r.pkg))];
+  return [
+    'missing test prerequisites:',
+    ...(notRoot ? ['  root: tests start private dockerd instances (run npm test as root, e.g. in a dev container or VM)'] : []),
+    ...missing.map((r) => `  ${r.what} (Debian package ${r.pkg}): ${r.why}`),
+    ...(pkgs.length > 0 ? [`install them, on Debian/Ubuntu: ${notRoot ? 'sudo ' : ''}apt-get install -y --no-install-recommends ${pkgs.join(' ')}`] : []),
+  ];
+}
+
+/** Installs missing Debian packages when we may (root on Debian), else reports every missing peer at once and exits. */
+function ensurePackages() {
+  const notRoot = process.getuid?.() !== 0;
+  let missing = missingRequirements();
+  // DST_SETUP_NO_INSTALL=1: report only, never run apt-get (CI images that must stay as built).
+  const canInstall = !notRoot && existsSync('/etc/debian_version') && onPath('apt-get') && !process.env.DST_SETUP_NO_INSTALL;
+  if (notRoot || (missing.length > 0 && !canInstall)) fail(missingReport(notRoot, missing));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map((r) => r.pkg))];
+  if (!aptInstall(pkgs)) fail([`could not install: ${pkgs.join(' ')}`]);
+  missing = missingRequirements();
+  if (missing.length > 0) fail([`still missing after install: ${missing.map((r) => r.what).join(', ')}`]);
+}
+
 function main() {
   const t0 = Date.now();
   if (!existsSync(join(root, 'node_modules', 'vitest', 'package.json')) || !existsSync(join(root, 'node_modules', 'typescript'))) {
     fail(['node_modules is missing or incomplete: run npm ci']);
   }
-  if (process.getuid?.() !== 0) {
-    fail(['tests start private dockerd instances, which need root: run npm test as root (e.g. in a dev container or VM)']);
-  }
-
-  let missing = missingRequirements();
-  if (missing.length > 0) {
-    const pkgs = [...new Set(missing.map((r) => r.pkg))];
-    // DST_SETUP_NO_INSTALL=1: report only, never run apt-get (CI images that must stay as built).
-    const canInstall = existsSync('/etc/debian_version') && onPath('apt-get') && !process.env.DST_SETUP_NO_INSTALL;
-    if (!canInstall) {
-      fail([
-        'missing test prerequisites:',
-        ...missing.map((r) => `  ${r.what} (Debian package ${r.pkg}): ${r.why}`),
-        `install them, on Debian/Ubuntu: apt-get install -y --no-install-recommends ${pkgs.join(' ')}`,
-      ]);
-    }
-    if (!aptInstall(pkgs)) fail([`could not install: ${pkgs.join(' ')}`]);
-    missing = missingRequirements();
-    if (missing.length > 0) fail([`still missing after install: ${missing.map((r) => r.what).join(', ')}`]);
-  }
+  ensurePackages();
+  const node24 = ensureNode24();
+  if (!node24.ok) fail([`Node 24 for the Node 24 test pass: ${node24.reason}`]);
 
   const podman = podmanProbe();
   if (!podman.ok) {
