@@ -32,7 +32,8 @@ describe('docker host resolution', () => {
   });
 
   it('rejects hosts it cannot use', () => {
-    expect(() => resolveConnection({ host: 'ssh://me@box' }, {})).toThrow(/invalid docker host/);
+    expect(() => resolveConnection({ host: 'ssh://me@box' }, {})).toThrow(/^ssh:\/\/ daemons are not supported: .* \(from config docker\.host\)$/);
+    expect(() => resolveConnection({ host: 'gopher://box' }, {})).toThrow(/invalid docker host: gopher:\/\/box/);
     expect(() => resolveConnection({ host: 'tcp://127.0.0.1', tls: { verify: true, ca: '/nonexistent/ca.pem' } }, {})).toThrow(/cannot read TLS file/);
   });
 
