@@ -10,12 +10,11 @@ import type { Config } from './config/schema.js';
 import { resolveConnection, type ConnectionSpec } from './docker/host.js';
 import { chooseStateDir } from './state-dir.js';
 import { describeError, DsError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 import { createLogger, type LogLevel } from './log.js';
 import { parseDuration } from './util/units.js';
 import { VERSION } from './version.js';
 
-/** sysexits.h: what systemd and operators expect. */
-const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, UNAVAILABLE: 69, SOFTWARE: 70, CANTCREAT: 73, CONFIG: 78 } as const;
 
 const USAGE = `usage: dockstream [command] [options]
 

@@ -25,7 +25,7 @@ const dockerSchema = z.strictObject({
 });
 
 /** Options every sink has, whatever its type. */
-const sinkCommon = {
+export const sinkCommon = {
   /** Source names whose records this sink takes. */
   inputs: z.array(z.string()).min(1, 'a sink needs at least one input'),
   /** Only these record kinds (default: all). */

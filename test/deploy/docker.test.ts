@@ -51,10 +51,12 @@ describe('deploy/docker/Dockerfile', () => {
     expect(dockerfile.getFROMs().map((f) => f.getBuildStage())).toEqual(['build', 'deps', 'runtime']);
     const base = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(text);
     const major = Number(base?.[1]);
-    // An even major is an LTS line; the agent supports Node >= 20.
+    // An even major is an LTS line; the image uses a supported one of the lines `engines` names (20, 22, 24).
     expect(major % 2).toBe(0);
     expect(major).toBeGreaterThanOrEqual(22);
-    expect(Number(/>=\s*(\d+)/.exec(pkg.engines.node)?.[1])).toBeLessThanOrEqual(major);
+    const lines = [...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
+    expect(lines).toEqual([20, 22, 24]);
+    expect(lines).toContain(major);
     for (const f of dockerfile.getFROMs()) expect(f.getImageName()).toBe('${NODE_IMAGE}');
 
     const build = stage('build').map((i) => `${i.getKeyword()} ${body(i)}`);
