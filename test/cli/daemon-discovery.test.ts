@@ -4,43 +4,27 @@
 // socket > Podman's sockets (a real Podman service), the well-known paths seen
 // through a private /run; ssh:// and npipe:// refused with one line, exit 78.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveConnection } from '../../src/docker/host.js';
-import { privateView, runCli } from '../harness/cli-run.js';
+import { dockerCliIn as docker, privateView, runCli, scratchTree } from '../harness/cli-run.js';
 import { startPodman, type PrivatePodman } from '../harness/podman.js';
 
-const dir = mkdtempSync('/tmp/ds-disc-');
-chmodSync(dir, 0o755);
+const tree = scratchTree('/tmp/ds-disc-');
+const { dir, fresh } = tree;
 const PATH = process.env['PATH'];
 const socket = inject('dockerSocketPath');
 let podman: PrivatePodman;
+const link = (name: string): string => tree.link(name, socket);
 
 beforeAll(async () => {
   podman = await startPodman();
 });
 afterAll(async () => {
   await podman?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  tree.remove();
 });
-
-function fresh(name: string): string {
-  const p = join(dir, name);
-  mkdirSync(p, { recursive: true });
-  return p;
-}
-
-/** `<dir>/links/<name>.sock` → a real daemon's socket: the address shows which step answered. */
-function link(name: string, target = socket): string {
-  const p = join(fresh('links'), `${name}.sock`);
-  if (!existsSync(p)) symlinkSync(target, p);
-  return p;
-}
-
-function docker(home: string, args: string[]): string {
-  return execFileSync('docker', args, { env: { PATH, HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 const config = (host?: string): string => {
   const p = join(dir, `config-${host === undefined ? 'nohost' : 'host'}.yaml`);

@@ -2,45 +2,25 @@
 // like the docker CLI (contexts made with the real docker CLI, the local,
 // rootless and Podman sockets through a private /run view), the non-root
 // state dir fallback and `dockstream config`, all through the built agent.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import type { DsRecord } from '../../src/records.js';
-import { privateView, ROOT, runCli, startCli } from '../harness/cli-run.js';
+import { dockerCliIn as docker, privateView, ROOT, runCli, scratchTree, startCli } from '../harness/cli-run.js';
 import { dockerCli } from '../harness/dockerd.js';
 
-const dir = mkdtempSync('/tmp/ds-oob-');
-chmodSync(dir, 0o755); // nobody reaches its own home below it
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tree = scratchTree('/tmp/ds-oob-');
+const { dir, fresh } = tree;
+afterAll(() => tree.remove());
 
 const PATH = process.env['PATH'];
 const socket = inject('dockerSocketPath');
-
-/** A fresh directory (an empty cwd, a HOME). */
-function fresh(name: string): string {
-  const p = join(dir, name);
-  mkdirSync(p, { recursive: true });
-  return p;
-}
-
-/** `<dir>/links/<name>.sock` → the shared private dockerd: tells apart which step of the lookup answered. */
-function link(name: string, target = socket): string {
-  const p = join(fresh('links'), `${name}.sock`);
-  if (!existsSync(p)) symlinkSync(target, p);
-  return p;
-}
 
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
-}
-
-/** The real docker CLI, with its config in `home`. */
-function docker(home: string, args: string[]): string {
-  return execFileSync('docker', args, { env: { PATH, HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const minimal = (sink: string, extra = '') => `${extra}
@@ -51,15 +31,6 @@ sinks:
   ${sink}: { type: stdout, inputs: [ev] }
 telemetry: { listen: false }
 `;
-
-/** The `docker` line of `check`: address, engine and where the address came from. */
-function daemonLine(stdout: string): { ok: boolean; address: string; engine: string; from: string } {
-  const ok = /^ok {4}docker +(\S+) (docker|podman) .* from=(.*)$/m.exec(stdout);
-  if (ok) return { ok: true, address: ok[1] as string, engine: ok[2] as string, from: ok[3] as string };
-  const bad = /^FAIL {2}docker +(\S+) \(from (.*?)\):/m.exec(stdout);
-  if (bad) return { ok: false, address: bad[1] as string, engine: '', from: bad[2] as string };
-  throw new Error(`no docker line in:\n${stdout}`);
-}
 
 describe('config lookup', () => {
   it('-c > DOCKSTREAM_CONFIG > /etc/dockstream/config.yaml > ./config.yaml > the built-in default; check and config name it', async () => {
@@ -121,7 +92,7 @@ describe('built-in default', () => {
 
   it('`run` in an empty directory, HOME in a temp dir, finds the daemon through the current docker context and emits records', async () => {
     const home = fresh('home-run');
-    const address = link('ctx-run');
+    const address = tree.link('ctx-run', socket);
     docker(home, ['context', 'create', 'oob-run', '--docker', `host=unix://${address}`]);
     docker(home, ['context', 'use', 'oob-run']);
     const agent = startCli(['run'], {

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -95,4 +96,37 @@ export function privateView(view: { readonly etcConfig?: string | null; readonly
     for (const [path, target] of Object.entries(view.runLinks)) steps.push(`mkdir -p "$(dirname ${q(join('/run', path))})"`, `ln -s ${q(target)} ${q(join('/run', path))}`);
   }
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-ec', `${steps.map((st) => `${st}; `).join('')}exec "$@"`, 'sh'];
+}
+
+/** A scratch tree under /tmp (mode 755: `nobody` may reach what is below), with helpers for CLI tests. */
+export function scratchTree(prefix: string): {
+  readonly dir: string;
+  /** A fresh sub-directory (an empty cwd, a HOME). */
+  fresh(name: string): string;
+  /** `<dir>/links/<name>.sock` → `target` (a real daemon's socket): which lookup step answered shows in the address. */
+  link(name: string, target: string): string;
+  remove(): void;
+} {
+  const dir = mkdtempSync(prefix);
+  chmodSync(dir, 0o755);
+  const fresh = (name: string): string => {
+    const p = join(dir, name);
+    mkdirSync(p, { recursive: true });
+    return p;
+  };
+  return {
+    dir,
+    fresh,
+    link(name, target) {
+      const p = join(fresh('links'), `${name}.sock`);
+      if (!existsSync(p)) symlinkSync(target, p);
+      return p;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The real docker CLI with its config (contexts) in `home`; returns stdout. */
+export function dockerCliIn(home: string, args: readonly string[]): string {
+  return execFileSync('docker', args, { env: { PATH: process.env['PATH'], HOME: home }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
