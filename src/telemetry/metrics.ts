@@ -4,8 +4,22 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  * The agent's own metrics, one registry per agent instance (tests run several).
  * Components get this object and update the series that concern them.
  */
+/** What the health gauges report, read at scrape time (the agent registers it). */
+export interface ComponentHealth {
+  readonly sinks: readonly { readonly name: string; readonly ok: boolean }[];
+  /** Configured source names, and those that stopped on an error. */
+  readonly sources: readonly string[];
+  readonly failedSources: ReadonlyMap<string, string>;
+}
+
 export class SelfMetrics {
   readonly registry = new Registry();
+  private health: (() => ComponentHealth) | null = null;
+
+  /** The agent's components, for dockstream_sink_up and dockstream_source_up. */
+  observeHealth(read: () => ComponentHealth): void {
+    this.health = read;
+  }
 
   /**
    * Source records not yet added to `recordsIn`: source → kind → count. A
@@ -148,6 +162,29 @@ export class SelfMetrics {
     name: 'dockstream_daemon_up',
     help: '1 when the last /_ping of the docker daemon answered, else 0',
     registers: [this.registry],
+  });
+  readonly sinkUp: Gauge<'sink'> = new Gauge({
+    name: 'dockstream_sink_up',
+    help: '1 when a sink is started and its last delivery attempt succeeded, else 0',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.health) return;
+      this.sinkUp.reset();
+      for (const s of this.health().sinks) this.sinkUp.set({ sink: s.name }, s.ok ? 1 : 0);
+    },
+  });
+  readonly sourceUp: Gauge<'source'> = new Gauge({
+    name: 'dockstream_source_up',
+    help: '1 while a source runs, 0 once it stopped on an error (until a reload restarts it)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.health) return;
+      const h = this.health();
+      this.sourceUp.reset();
+      for (const name of h.sources) this.sourceUp.set({ source: name }, h.failedSources.has(name) ? 0 : 1);
+    },
   });
   readonly lastSuccess = new Gauge({
     name: 'dockstream_last_success_timestamp_seconds',
