@@ -35,6 +35,8 @@ export interface Sample {
   readonly timeMs: number;
   /** The container the series belongs to, if any (its series end when it is destroyed). */
   readonly containerId: string | undefined;
+  /** An increment of a counter the sink keeps (events), not an absolute value. */
+  readonly delta?: true;
 }
 
 /** The agent's own threshold alerts (docker-df `rules`): 1 while firing, 0 once resolved. */
@@ -46,13 +48,22 @@ export const ALERT_METRIC: MetricSpec = {
   description: 'Disk threshold alert of the agent (docker-df rules): 1 firing, 0 resolved.',
 };
 
+/** Daemon events by type and action, counted by the sink since it started (for rates). */
+export const EVENTS_METRIC: MetricSpec = {
+  name: 'docker.events',
+  unit: '{event}',
+  kind: 'counter',
+  valueType: 'int',
+  description: 'Docker daemon events received, by type and action (counted by the sink since the agent started).',
+};
+
 function familyOf(spec: MetricSpec): Family {
   return { name: promMetricName(spec), help: spec.description, type: promType(spec.kind) };
 }
 
 /** Every family the sinks can produce, in catalog order. */
 export const FAMILIES: ReadonlyMap<string, Family> = new Map(
-  [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ALERT_METRIC].map((s) => [s.name, familyOf(s)]),
+  [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ALERT_METRIC, EVENTS_METRIC].map((s) => [s.name, familyOf(s)]),
 );
 
 /** Resource attributes that become labels (the rest: job/instance or target info territory). */
@@ -79,7 +90,11 @@ export class SeriesMapper {
         return this.fromPoints(record, diskPoints(record), undefined);
       case 'alert':
         return [this.alertSample(record)];
-      case 'event':
+      case 'event': {
+        const labels = { ...this.baseLabels(record), type: record.type, action: record.action };
+        const family = FAMILIES.get(EVENTS_METRIC.name) as Family;
+        return [{ family, labels, value: 1, timeMs: Date.parse(record.time), containerId: undefined, delta: true }];
+      }
       case 'gap':
       case 'inventory':
         return [];
@@ -113,6 +128,28 @@ export class SeriesMapper {
     const labels = { ...this.baseLabels(record), rule: record.rule, object: record.object, metric: record.metric };
     const family = FAMILIES.get(ALERT_METRIC.name) as Family;
     return { family, labels, value: record.state === 'firing' ? 1 : 0, timeMs: Date.parse(record.time), containerId: undefined };
+  }
+}
+
+/**
+ * Running totals of delta samples (event counts) for a sink that sends
+ * absolute values: `totals` gives the cumulative samples of a batch without
+ * keeping them; `commit` keeps them once the batch was accepted (a retried
+ * batch is not counted twice).
+ */
+export class DeltaTotals {
+  private readonly committed = new Map<string, number>();
+
+  totals(samples: readonly Sample[]): { samples: Sample[]; commit(): void } {
+    const running = new Map<string, number>();
+    const out = samples.map((s) => {
+      if (!s.delta) return s;
+      const key = seriesKey(s.family.name, s.labels);
+      const total = (running.get(key) ?? this.committed.get(key) ?? 0) + s.value;
+      running.set(key, total);
+      return { family: s.family, labels: s.labels, value: total, timeMs: s.timeMs, containerId: s.containerId };
+    });
+    return { samples: out, commit: () => running.forEach((v, k) => this.committed.set(k, v)) };
   }
 }
 

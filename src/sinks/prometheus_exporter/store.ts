@@ -40,7 +40,7 @@ export class SeriesStore {
     const key = seriesKey(sample.family.name, sample.labels);
     const known = series.get(key);
     if (known !== undefined) {
-      known.value = sample.value;
+      known.value = sample.delta ? known.value + sample.value : sample.value;
       known.updatedMs = nowMs;
       return true;
     }

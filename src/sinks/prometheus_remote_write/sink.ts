@@ -3,7 +3,7 @@ import { describeError, isAbortError, SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink, SinkContext } from '../../pipeline/types.js';
 import type { DsRecord } from '../../records.js';
-import { SeriesMapper } from '../prometheus/series.js';
+import { DeltaTotals, SeriesMapper } from '../prometheus/series.js';
 import { encodeWriteRequest, toTimeSeries } from './encode.js';
 import type { RemoteWriteOptions } from './plugin.js';
 import { postWrite, requestSettings, retryAfterMs, type WriteResponse } from './transport.js';
@@ -17,6 +17,7 @@ import { postWrite, requestSettings, retryAfterMs, type WriteResponse } from './
 export class RemoteWriteSink implements Sink {
   readonly type = 'prometheus_remote_write';
   private readonly mapper: SeriesMapper;
+  private readonly eventTotals = new DeltaTotals();
   private readonly url: URL;
   private readonly settings: { headers: Record<string, string>; tls: RequestOptions };
   private readonly log: Logger;
@@ -45,9 +46,11 @@ export class RemoteWriteSink implements Sink {
 
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
     if (this.closed) throw new SinkError('prometheus_remote_write sink is closed', { retryable: true });
-    const timeseries = toTimeSeries(batch.flatMap((r) => this.mapper.samples(r)));
+    const { samples, commit } = this.eventTotals.totals(batch.flatMap((r) => this.mapper.samples(r)));
+    const timeseries = toTimeSeries(samples);
     if (timeseries.length === 0) return;
     await this.write(encodeWriteRequest(timeseries), timeseries.length, signal);
+    commit();
   }
 
   async close(): Promise<void> {
