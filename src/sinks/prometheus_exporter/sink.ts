@@ -79,10 +79,7 @@ export class PrometheusExporterSink implements Sink {
     const now = Date.now();
     const dropped = new Map<string, number>();
     for (const record of batch) {
-      if (record.kind === 'event' && record.type === 'container' && record.action === 'destroy') {
-        this.store.removeContainer(record.actor.id);
-        continue;
-      }
+      if (record.kind === 'event' && record.type === 'container' && record.action === 'destroy') this.store.removeContainer(record.actor.id);
       for (const sample of this.mapper.samples(record)) {
         if (!this.store.put(sample, now)) dropped.set(record.kind, (dropped.get(record.kind) ?? 0) + 1);
       }
