@@ -163,33 +163,32 @@ export class SelfMetrics {
     help: '1 when the last /_ping of the docker daemon answered, else 0',
     registers: [this.registry],
   });
-  readonly sinkUp: Gauge<'sink'> = new Gauge({
-    name: 'dockstream_sink_up',
-    help: '1 when a sink is started and its last delivery attempt succeeded, else 0',
-    labelNames: ['sink'] as const,
-    registers: [this.registry],
-    collect: () => {
-      if (!this.health) return;
-      this.sinkUp.reset();
-      for (const s of this.health().sinks) this.sinkUp.set({ sink: s.name }, s.ok ? 1 : 0);
-    },
-  });
-  readonly sourceUp: Gauge<'source'> = new Gauge({
-    name: 'dockstream_source_up',
-    help: '1 while a source runs, 0 once it stopped on an error (until a reload restarts it)',
-    labelNames: ['source'] as const,
-    registers: [this.registry],
-    collect: () => {
-      if (!this.health) return;
-      const h = this.health();
-      this.sourceUp.reset();
-      for (const name of h.sources) this.sourceUp.set({ source: name }, h.failedSources.has(name) ? 0 : 1);
-    },
-  });
+  readonly sinkUp = this.upGauge('dockstream_sink_up', '1 when a sink is started and its last delivery attempt succeeded, else 0', 'sink', (h) =>
+    h.sinks.map((s) => [s.name, s.ok]),
+  );
+  readonly sourceUp = this.upGauge('dockstream_source_up', '1 while a source runs, 0 once it stopped on an error (until a reload restarts it)', 'source', (h) =>
+    h.sources.map((name) => [name, !h.failedSources.has(name)]),
+  );
   readonly lastSuccess = new Gauge({
     name: 'dockstream_last_success_timestamp_seconds',
     help: 'Wall time of the last successful operation per component',
     labelNames: ['component'] as const,
     registers: [this.registry],
   });
+
+  /** A 1/0 gauge per component, filled from observeHealth() when scraped. */
+  private upGauge<L extends string>(name: string, help: string, label: L, read: (h: ComponentHealth) => [string, boolean][]): Gauge<L> {
+    const gauge: Gauge<L> = new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      collect: () => {
+        if (!this.health) return;
+        gauge.reset();
+        for (const [value, up] of read(this.health())) gauge.set({ [label]: value } as Partial<Record<L, string>>, up ? 1 : 0);
+      },
+    });
+    return gauge;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsFilesSchema } from '../../config/tls.js';
 import { duration } from '../../config/types.js';
 import type { SinkPlugin } from '../../pipeline/types.js';
 import { labelOptions } from '../prometheus/series.js';
@@ -13,16 +14,7 @@ const options = z.object({
   /** Sent as `Authorization: Bearer <token>`. */
   bearer_token: z.string().min(1).optional(),
   timeout: duration().default(30_000),
-  tls: z
-    .strictObject({
-      /** PEM files: CA to trust, client certificate and key. */
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      /** false: do not verify the server certificate (testing only). */
-      verify: z.boolean().default(true),
-    })
-    .optional(),
+  tls: tlsFilesSchema.optional(),
   ...labelOptions,
 });
 export type RemoteWriteOptions = z.output<typeof options>;

@@ -2,9 +2,9 @@
  * One remote-write POST over node:http / node:https (TLS files, verify
  * switch), resolving with the status, Retry-After and the start of the body.
  */
-import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { tlsConnectionOptions } from '../../config/tls.js';
 import { DsError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import type { RemoteWriteOptions } from './plugin.js';
@@ -31,11 +31,7 @@ export function requestSettings(opts: RemoteWriteOptions): { headers: Record<str
   };
   if (opts.basic_auth) headers.Authorization = `Basic ${Buffer.from(`${opts.basic_auth.username}:${opts.basic_auth.password}`).toString('base64')}`;
   if (opts.bearer_token) headers.Authorization = `Bearer ${opts.bearer_token}`;
-  const read = (file: string | undefined): Buffer | undefined => (file === undefined ? undefined : readFileSync(file));
-  const tls: RequestOptions = opts.tls
-    ? { ca: read(opts.tls.ca), cert: read(opts.tls.cert), key: read(opts.tls.key), rejectUnauthorized: opts.tls.verify }
-    : {};
-  return { headers, tls };
+  return { headers, tls: tlsConnectionOptions(opts.tls, 'prometheus_remote_write') ?? {} };
 }
 
 export function postWrite(
