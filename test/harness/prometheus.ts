@@ -3,7 +3,9 @@
 // receiver on, listening on 127.0.0.1:<free port>. Stopped by PID (SIGTERM,
 // then SIGKILL) in stop(), at process exit, and when a start fails.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ export interface PrometheusOptions {
   readonly rules?: Readonly<Record<string, string>>;
   /** Scrape and evaluation interval, e.g. `1s`. */
   readonly interval?: string;
+  /** Serve HTTPS with this certificate and key (PEM file paths; `--web.config.file`). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 const live = new Set<number>();
@@ -61,6 +65,20 @@ function configYaml(opts: PrometheusOptions, ruleFiles: readonly string[]): stri
   ].join('\n');
 }
 
+/** GET over http or https (trusting `ca`): status and body. */
+function get(url: string, ca: Buffer | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, ca ? { ca } : {}, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
 export async function startPrometheus(opts: PrometheusOptions = {}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'dsprom-'));
   const ruleFiles = Object.entries(opts.rules ?? {}).map(([name, text]) => {
@@ -69,8 +87,11 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
     return file;
   });
   writeFileSync(join(dir, 'prometheus.yml'), configYaml(opts, ruleFiles));
+  const web = opts.tls ? [`--web.config.file=${join(dir, 'web.yml')}`] : [];
+  if (opts.tls) writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: ${opts.tls.cert}\n  key_file: ${opts.tls.key}\n`);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const ca = opts.tls ? readFileSync(opts.tls.cert) : undefined;
   const child = spawn(
     'prometheus',
     [
@@ -79,6 +100,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-remote-write-receiver',
       '--log.level=info',
+      ...web,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -109,8 +131,8 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   };
   const api = async <T>(path: string, params: Record<string, string> = {}): Promise<T> => {
     const qs = new URLSearchParams(params).toString();
-    const res = await fetch(`${url}/api/v1/${path}${qs ? `?${qs}` : ''}`);
-    const body = (await res.json()) as { status: string; data: T; error?: string };
+    const res = await get(`${url}/api/v1/${path}${qs ? `?${qs}` : ''}`, ca);
+    const body = JSON.parse(res.body) as { status: string; data: T; error?: string };
     if (body.status !== 'success') throw new Error(`prometheus ${path} ${JSON.stringify(params)}: ${res.status} ${body.error ?? ''}`);
     return body.data;
   };
@@ -118,7 +140,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (!isAlive(pid)) throw new Error(`prometheus exited during start-up:\n${log.slice(-2000)}`);
-      const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      const ready = await get(`${url}/-/ready`, ca).then((r) => r.status === 200, () => false);
       if (ready) break;
       if (Date.now() > deadline) throw new Error(`prometheus not ready within 30 s:\n${log.slice(-2000)}`);
       await sleep(100);
