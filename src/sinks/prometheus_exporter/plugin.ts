@@ -10,8 +10,8 @@ const options = z.object({
   path: z.string().startsWith('/').default('/metrics'),
   /** Bound on stored series; a new series beyond it is dropped and counted. */
   max_series: z.number().int().positive().default(100_000),
-  /** A series not updated for this long disappears (e.g. a container whose destroy event was missed). */
-  expire_after: duration().default(300_000),
+  /** A series not updated for this long disappears (a container whose events were missed); keep it above the df interval. */
+  expire_after: duration().default(3_600_000),
   ...labelOptions,
 });
 export type PrometheusExporterOptions = z.output<typeof options>;

@@ -11,10 +11,12 @@ import { Exposition } from './exposition.js';
 import type { PrometheusExporterOptions } from './plugin.js';
 import { SeriesStore } from './store.js';
 
+const ENDS_SERIES = new Set(['die', 'destroy']);
+
 /**
  * Serves the latest value of every stats, disk usage and alert series for
  * Prometheus to scrape. `send` updates the store (and so resolves at once);
- * a container's destroy event removes its series.
+ * a container's die or destroy event removes its series.
  */
 export class PrometheusExporterSink implements Sink {
   readonly type = 'prometheus_exporter';
@@ -79,7 +81,8 @@ export class PrometheusExporterSink implements Sink {
     const now = Date.now();
     const dropped = new Map<string, number>();
     for (const record of batch) {
-      if (record.kind === 'event' && record.type === 'container' && record.action === 'destroy') this.store.removeContainer(record.actor.id);
+      // A container that stopped (die) or went (destroy) has no current value: its series end.
+      if (record.kind === 'event' && record.type === 'container' && ENDS_SERIES.has(record.action)) this.store.removeContainer(record.actor.id);
       for (const sample of this.mapper.samples(record)) {
         if (!this.store.put(sample, now)) dropped.set(record.kind, (dropped.get(record.kind) ?? 0) + 1);
       }

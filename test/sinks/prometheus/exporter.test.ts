@@ -63,16 +63,19 @@ describe('prometheus_exporter', () => {
     expect(await (await fetch(url)).text()).toContain('# TYPE container_cpu_usage_nanoseconds_total counter\n');
   });
 
-  it('a destroyed container takes its series with it; other containers stay', async () => {
+  it.each(['die', 'destroy'])('a container takes its series with it on %s; other containers stay', async (action) => {
     const { sink: s, url } = await exporter();
     await s.send([stats(WEB, T), stats(DB, T)], signal);
     const before = s.seriesCount;
-    await s.send([event({ type: 'container', action: 'destroy', time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB })], signal);
+    await s.send([event({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB })], signal);
     const body = await (await fetch(url)).text();
     expect(body).not.toContain(WEB.id);
     expect(body).toContain(DB.id);
     // One event series appeared; every WEB series left.
     expect(s.seriesCount).toBe(before / 2 + 1);
+    // Other container events leave the series alone.
+    await s.send([event({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
+    expect(await (await fetch(url)).text()).toContain(`container_pids_count{host_name="build-07",container_id="${DB.id}"`);
   });
 
   it('refuses new series beyond max_series and counts them as dropped', async () => {

@@ -124,6 +124,9 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
     const id = await d.runContainer(['--label', 'suite=prom', BUSYBOX_IMAGE, 'sleep', '1000']);
     // Series with the container's labels arrive by both paths.
     await waitFor(async () => (await prom.query(`container_memory_usage_total_bytes{container_id="${id}",container_label_suite="prom"}`)).length === 2, 30_000, 'container series from both paths');
+    // Prometheus 2.42 scrapes OpenMetrics (counters as <name>_total): same names as remote write.
+    const cpu = await prom.query(`container_cpu_usage_nanoseconds_total{container_id="${id}"}`);
+    expect(cpu.map((x) => x.metric.job ?? x.metric.path).sort()).toEqual(['exporter', 'remote_write']);
     // Containers run with --network none here, so the daemon reports no interfaces:
     // push two samples of a real stats record with an eth0 through the remote-write sink.
     const real = await waitFor(() => agent.records().find((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id), 20_000, 'a stats record');
