@@ -35,7 +35,7 @@ export interface TimeSeries {
 /**
  * Samples → time series: one per label set, labels sorted by name with
  * `__name__` (the receiver requires sorted labels), samples oldest first
- * (it refuses out-of-order samples within a series).
+ * (it refuses out-of-order samples within a series), one per millisecond.
  */
 export function toTimeSeries(samples: readonly Sample[]): TimeSeries[] {
   const bySeries = new Map<string, TimeSeries>();
@@ -50,8 +50,17 @@ export function toTimeSeries(samples: readonly Sample[]): TimeSeries[] {
     }
     ts.samples.push({ value: s.value, timestamp: s.timeMs });
   }
-  for (const ts of bySeries.values()) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return [...bySeries.values()];
+  return [...bySeries.values()].map((ts) => ({ labels: ts.labels, samples: lastPerTimestamp(ts.samples) }));
+}
+
+/**
+ * Oldest first, one sample per millisecond: the receiver refuses a second
+ * value at the same timestamp (two events of one type and action within a
+ * millisecond); the later one, the higher running total, is kept.
+ */
+function lastPerTimestamp(samples: readonly { value: number; timestamp: number }[]): { value: number; timestamp: number }[] {
+  const sorted = [...samples].sort((a, b) => a.timestamp - b.timestamp); // stable: arrival order within a millisecond
+  return sorted.filter((s, i) => sorted[i + 1]?.timestamp !== s.timestamp);
 }
 
 export function encodeWriteRequest(timeseries: readonly TimeSeries[]): Uint8Array {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
 import type { Sink } from '../../../src/pipeline/types.js';
 import { remoteWriteSinkPlugin } from '../../../src/sinks/prometheus_remote_write/plugin.js';
+import { toTimeSeries } from '../../../src/sinks/prometheus_remote_write/encode.js';
 import { retryAfterMs } from '../../../src/sinks/prometheus_remote_write/transport.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { memoryLogger } from '../../harness/agent.js';
@@ -107,5 +108,18 @@ describe('prometheus_remote_write', () => {
     expect(retried.samples.map((x) => x.value)).toEqual([1, 2]);
     retried.commit();
     expect(totals.totals(start('3')).samples.map((x) => x.value)).toEqual([3]);
+  });
+
+  it('time series: labels sorted with __name__, samples oldest first, one per millisecond (the last, highest total)', () => {
+    const mapper = new SeriesMapper({});
+    const ev = (ms: number) => mapper.samples({ ...event({ type: 'container', action: 'exec_start', time_nano: String(ms * 1e6), actor: { id: 'c', attributes: {} } }), time: new Date(ms).toISOString() });
+    const { samples } = new DeltaTotals().totals([...ev(1000), ...ev(1000), ...ev(2000)]);
+    const [ts] = toTimeSeries(samples);
+    expect(ts?.labels.map((l) => l.name)).toEqual(['__name__', 'action', 'host_name', 'type']);
+    expect(ts?.samples).toEqual([{ value: 2, timestamp: 1000 }, { value: 3, timestamp: 2000 }]);
+    // Gauges arriving out of order are sorted.
+    const disk = (ms: number, v: number) => mapper.samples({ ...diskUsage(new Date(ms).toISOString()), total: diskUsage(T).total }).map((x) => ({ ...x, value: v }));
+    const [first] = toTimeSeries([...disk(3000, 30), ...disk(1000, 10)]);
+    expect(first?.samples).toEqual([{ value: 10, timestamp: 1000 }, { value: 30, timestamp: 3000 }]);
   });
 });
