@@ -57,8 +57,13 @@ export function promMetricName(spec: Pick<MetricSpec, 'name' | 'unit' | 'kind'>)
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
-/** An attribute name as a Prometheus label name: every invalid character becomes `_`. */
+/**
+ * An attribute name as a Prometheus label name: every invalid character
+ * becomes `_`; a leading digit gets `key_`, a single leading `_` gets `key`
+ * (names starting `__` are reserved).
+ */
 export function promLabelName(attribute: string): string {
   const name = attribute.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(name) ? `key_${name}` : name;
+  if (/^[0-9]/.test(name)) return `key_${name}`;
+  return name.startsWith('_') ? `key${name}` : name;
 }

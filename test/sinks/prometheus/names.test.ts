@@ -21,6 +21,7 @@ describe('OTLP → Prometheus names', () => {
     expect(promLabelName('docker.disk.object_type')).toBe('docker_disk_object_type');
     expect(promLabelName('container.label.com.docker.compose.service')).toBe('container_label_com_docker_compose_service');
     expect(promLabelName('1st')).toBe('key_1st');
+    expect(promLabelName('.hidden')).toBe('key_hidden');
   });
 
   it('docs/metrics.md lists exactly the names the sinks produce', () => {
