@@ -166,6 +166,17 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
     expect(await value('sum(dockstream_dead_lettered_records_total{sink="misrouted"}) > 0')).toBeGreaterThan(0);
     expect(await value('dockstream_sink_up{sink="misrouted"}')).toBe(0);
     expect(await value('dockstream_sink_up{sink="remote"}')).toBe(1);
+    // The health rules fire on the agent's real metrics: the misrouted sink fails and dead-letters, tiny drops.
+    for (const [alertname, label, want] of [
+      ['DockstreamSinkFailing', 'sink', 'misrouted'],
+      ['DockstreamDeadLettered', 'sink', 'misrouted'],
+      ['DockstreamRecordsDropped', 'component', 'sink:tiny'],
+    ] as const) {
+      await waitFor(async () => (await alerts(alertname)).some((a) => a.state === 'firing' && a.labels[label] === want), 30_000, `${alertname} for ${want}`);
+    }
+    expect((await alerts('DockstreamSinkFailing')).map((a) => a.labels.sink)).toEqual(['misrouted']);
+    expect(await alerts('DockstreamDaemonUnreachable')).toEqual([]);
+    expect(await alerts('DockstreamSourceStopped')).toEqual([]);
     await d.dockerOk(['rm', '-f', id]);
   });
 
