@@ -153,8 +153,12 @@ export class DeltaTotals {
   }
 }
 
-/** A stable key of a label set (sorted names). */
+/**
+ * The key of a series: family and labels in their insertion order, which
+ * SeriesMapper keeps fixed (promoted attributes, then point attributes).
+ */
 export function seriesKey(family: string, labels: Readonly<Record<string, string>>): string {
-  const names = Object.keys(labels).sort();
-  return JSON.stringify([family, ...names.map((n) => [n, labels[n]])]);
+  let key = family;
+  for (const name in labels) key += `\u0000${name}\u0001${labels[name]}`;
+  return key;
 }

@@ -20,8 +20,8 @@ export interface StoredValue {
 
 export class SeriesStore {
   private readonly byFamily = new Map<string, Map<string, Entry>>();
-  /** Container id → (family, key) of its series, for removal on destroy. */
-  private readonly byContainer = new Map<string, Set<string>>();
+  /** Container id → series key → family, for removal on die / destroy. */
+  private readonly byContainer = new Map<string, Map<string, string>>();
   private count = 0;
 
   constructor(
@@ -49,8 +49,8 @@ export class SeriesStore {
     this.count++;
     if (sample.containerId !== undefined) {
       let keys = this.byContainer.get(sample.containerId);
-      if (keys === undefined) this.byContainer.set(sample.containerId, (keys = new Set()));
-      keys.add(key);
+      if (keys === undefined) this.byContainer.set(sample.containerId, (keys = new Map()));
+      keys.set(key, sample.family.name);
     }
     return true;
   }
@@ -61,10 +61,7 @@ export class SeriesStore {
     if (keys === undefined) return 0;
     this.byContainer.delete(id);
     let removed = 0;
-    for (const key of keys) {
-      const family = (JSON.parse(key) as [string])[0];
-      if (this.byFamily.get(family)?.delete(key)) removed++;
-    }
+    for (const [key, family] of keys) if (this.byFamily.get(family)?.delete(key)) removed++;
     this.count -= removed;
     return removed;
   }

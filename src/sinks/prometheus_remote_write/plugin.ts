@@ -22,8 +22,8 @@ export type RemoteWriteOptions = z.output<typeof options>;
 export const remoteWriteSinkPlugin: SinkPlugin<RemoteWriteOptions> = {
   type: 'prometheus_remote_write',
   options,
-  // Like Prometheus's own queue manager (max_samples_per_send 2000 ≈ a few dozen records).
-  batchDefaults: { maxRecords: 200, lingerMs: 1000 },
+  // About Prometheus's own max_samples_per_send (2000): a stats record is ~32 samples.
+  batchDefaults: { maxRecords: 64, lingerMs: 1000 },
   // protobufjs and snappyjs load only when a remote-write sink is configured.
   create: (name, opts, ctx) => lazySink(name, 'prometheus_remote_write', async () => new (await import('./sink.js')).RemoteWriteSink(name, opts, ctx)),
 };
