@@ -1,7 +1,6 @@
 // prometheus_remote_write over HTTPS to a real Prometheus serving TLS
 // (--web.config.file): the configured CA is trusted, an unknown one is not,
 // `verify: false` skips the check.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { remoteWriteSinkPlugin } from '../../../src/sinks/prometheus_remote_writ
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
+import { selfSignedCert } from '../../harness/self-signed.js';
 import { diskUsage, HOST } from '../otlp/fixtures.js';
 
 let dir: string;
@@ -18,13 +18,7 @@ let prom: PrometheusServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dst-rw-tls-'));
-  // A self-signed certificate for 127.0.0.1 that doubles as its own CA.
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  prom = await startPrometheus({ tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
+  prom = await startPrometheus({ tls: selfSignedCert(dir) });
 });
 afterAll(async () => {
   await prom?.stop();
