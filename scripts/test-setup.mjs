@@ -77,6 +77,7 @@ const requirements = [
   { what: 'librdkafka.so', ok: () => anyExists(libDirs.map((d) => join(d, 'librdkafka.so'))), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'systemd-analyze', ok: () => onPath('systemd-analyze'), pkg: 'systemd', why: 'verifies the systemd unit' },
   { what: 'podman', ok: () => onPath('podman'), pkg: 'podman', why: 'Docker-API compatibility tests' },
+  { what: 'prometheus + promtool', ok: () => onPath('prometheus') && onPath('promtool'), pkg: 'prometheus', why: 'scrape / remote-write / alert rule tests and promtool check|test rules' },
 ];
 
 function missingRequirements() {

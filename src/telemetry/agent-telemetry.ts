@@ -15,6 +15,7 @@ export interface TelemetrySubject {
   readonly metrics: SelfMetrics;
   readonly docker: DockerClient;
   readonly pipeline: { readonly runners: readonly SinkHealth[] };
+  readonly sources: readonly { readonly name: string }[];
   /** Sources that stopped on an error (until a reload restarts them), with why. */
   readonly failedSources: ReadonlyMap<string, string>;
 }
@@ -60,6 +61,11 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
     return null;
   }
   withProcessMetrics(agent.metrics.registry);
+  agent.metrics.observeHealth(() => ({
+    sinks: agent.pipeline.runners.map((r) => ({ name: r.name, ok: r.status.ok })),
+    sources: agent.sources.map((s) => s.name),
+    failedSources: agent.failedSources,
+  }));
   probe.start();
   log.info({ listen: formatListen(server.address), endpoints: ['/metrics', '/healthz', '/readyz'] }, 'telemetry endpoint listening');
   return new AgentTelemetry(server, probe);

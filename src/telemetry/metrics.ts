@@ -4,8 +4,22 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  * The agent's own metrics, one registry per agent instance (tests run several).
  * Components get this object and update the series that concern them.
  */
+/** What the health gauges report, read at scrape time (the agent registers it). */
+export interface ComponentHealth {
+  readonly sinks: readonly { readonly name: string; readonly ok: boolean }[];
+  /** Configured source names, and those that stopped on an error. */
+  readonly sources: readonly string[];
+  readonly failedSources: ReadonlyMap<string, string>;
+}
+
 export class SelfMetrics {
   readonly registry = new Registry();
+  private health: (() => ComponentHealth) | null = null;
+
+  /** The agent's components, for dockstream_sink_up and dockstream_source_up. */
+  observeHealth(read: () => ComponentHealth): void {
+    this.health = read;
+  }
 
   /**
    * Source records not yet added to `recordsIn`: source → kind → count. A
@@ -149,10 +163,32 @@ export class SelfMetrics {
     help: '1 when the last /_ping of the docker daemon answered, else 0',
     registers: [this.registry],
   });
+  readonly sinkUp = this.upGauge('dockstream_sink_up', '1 when a sink is started and its last delivery attempt succeeded, else 0', 'sink', (h) =>
+    h.sinks.map((s) => [s.name, s.ok]),
+  );
+  readonly sourceUp = this.upGauge('dockstream_source_up', '1 while a source runs, 0 once it stopped on an error (until a reload restarts it)', 'source', (h) =>
+    h.sources.map((name) => [name, !h.failedSources.has(name)]),
+  );
   readonly lastSuccess = new Gauge({
     name: 'dockstream_last_success_timestamp_seconds',
     help: 'Wall time of the last successful operation per component',
     labelNames: ['component'] as const,
     registers: [this.registry],
   });
+
+  /** A 1/0 gauge per component, filled from observeHealth() when scraped. */
+  private upGauge<L extends string>(name: string, help: string, label: L, read: (h: ComponentHealth) => [string, boolean][]): Gauge<L> {
+    const gauge: Gauge<L> = new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      collect: () => {
+        if (!this.health) return;
+        gauge.reset();
+        for (const [value, up] of read(this.health())) gauge.set({ [label]: value } as Partial<Record<L, string>>, up ? 1 : 0);
+      },
+    });
+    return gauge;
+  }
 }

@@ -3,33 +3,18 @@
  * small internal retries (the pipeline owns retries, DESIGN gotcha 9), and
  * KafkaJS logs routed into pino without secrets.
  */
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
-import { DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { logLevel as KafkaLogLevel } from './kafkajs.js';
 import type { KafkaOptions } from './options.js';
+import { tlsConnectionOptions } from '../../config/tls.js';
 
 /** KafkaJS's own retries per call: enough to ride out a leader move, short enough to hand back control. */
 export const KAFKAJS_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } as const;
 
-function readOption(option: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (cause) {
-    throw new DsError('CONFIG_INVALID', 'cannot read a kafka TLS file', { cause, details: { option, path } });
-  }
-}
-
 export function tlsConfig(tls: KafkaOptions['tls']): ConnectionOptions | undefined {
-  if (tls === undefined) return undefined;
-  return {
-    rejectUnauthorized: tls.verify,
-    ...(tls.ca === undefined ? {} : { ca: [readOption('tls.ca', tls.ca)] }),
-    ...(tls.cert === undefined ? {} : { cert: readOption('tls.cert', tls.cert) }),
-    ...(tls.key === undefined ? {} : { key: readOption('tls.key', tls.key) }),
-  };
+  return tlsConnectionOptions(tls, 'kafka');
 }
 
 export function saslConfig(sasl: KafkaOptions['sasl']): SASLOptions | undefined {

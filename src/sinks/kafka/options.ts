@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsFilesSchema } from '../../config/tls.js';
 import { duration, size } from '../../config/types.js';
 import { RECORD_KINDS, type RecordKind } from '../../records.js';
 
@@ -25,16 +26,7 @@ export const kafkaOptionsSchema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1, 'at least one broker'),
   client_id: z.string().min(1).default('dockstream'),
   /** TLS to the brokers; file paths are read when the sink is created. */
-  tls: z
-    .strictObject({
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      /** Verify the brokers' certificates (turn off only for tests). */
-      verify: z.boolean().default(true),
-    })
-    .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together' })
-    .optional(),
+  tls: tlsFilesSchema.optional(),
   sasl: z
     .strictObject({
       mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),

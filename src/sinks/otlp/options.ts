@@ -92,10 +92,3 @@ export function resolveTarget(opts: OtlpSinkOptions, signal: Signal, env: Env): 
   const fromEnv = envSpecific ?? (envGeneral === undefined ? undefined : appendPath(envGeneral, path));
   return { protocol, url, describe: url ?? fromEnv ?? `http://localhost:4318/${path}` };
 }
-
-/** Label key → resource attribute name. */
-export function labelAttributes(opts: OtlpSinkOptions): Record<string, string> {
-  const labels = opts.container_labels ?? [];
-  if (!Array.isArray(labels)) return { ...labels };
-  return Object.fromEntries(labels.map((l) => [l, `container.label.${l}`]));
-}

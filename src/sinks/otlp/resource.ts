@@ -1,14 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { containerOf, type ContainerRef, type DsRecord, type HostInfo } from '../../records.js';
+import { resourceAttributes, type ResourceSettings } from './attributes.js';
 
-export interface ResourceSettings {
-  readonly serviceVersion: string;
-  /** Container label key → resource attribute name (e.g. `com.docker.compose.service` → `container.label.com.docker.compose.service`). */
-  readonly containerLabels: Readonly<Record<string, string>>;
-  /** Static attributes added to every resource (e.g. `deployment.environment.name`). */
-  readonly extra: Readonly<Record<string, string>>;
-}
+export type { ResourceSettings } from './attributes.js';
 
 /** Bound on cached resources: one per (daemon, container) seen; cleared wholesale when exceeded. */
 const MAX_CACHED = 4096;
@@ -41,28 +36,7 @@ export class ResourceCatalog {
   }
 
   attributes(host: HostInfo, container: ContainerRef | undefined): Attributes {
-    const attrs: Record<string, string> = {
-      ...this.settings.extra,
-      'service.name': 'dockstream',
-      'service.version': this.settings.serviceVersion,
-      'host.name': host.name,
-      // `container.runtime` is what the docker_stats receiver sets; newer semantic conventions say `.name`.
-      'container.runtime': host.engine,
-      'container.runtime.name': host.engine,
-      'container.runtime.version': host.version,
-      'dockstream.daemon.id': host.daemon_id,
-      'dockstream.daemon.api_version': host.api_version,
-    };
-    if (container) {
-      attrs['container.id'] = container.id;
-      attrs['container.name'] = container.name;
-      attrs['container.image.name'] = container.image;
-      for (const [label, attribute] of Object.entries(this.settings.containerLabels)) {
-        const value = container.labels?.[label];
-        if (value !== undefined && value !== '') attrs[attribute] = value;
-      }
-    }
-    return attrs;
+    return resourceAttributes(this.settings, host, container);
   }
 
   private labelValues(container: ContainerRef | undefined): (string | undefined)[] {

@@ -10,7 +10,8 @@ import { combineSinkErrors, toSinkError } from './errors.js';
 import { createLogExporter, createMetricExporter, exportOnce, type Exporter } from './exporters.js';
 import { toLogRecord, type LogRecordSource } from './logs.js';
 import { SeriesStarts, toResourceMetrics, type MetricRecordSource } from './metrics.js';
-import { labelAttributes, resolveTarget, type OtlpSinkOptions, type SignalTarget } from './options.js';
+import { resolveTarget, type OtlpSinkOptions, type SignalTarget } from './options.js';
+import { labelAttributes } from './attributes.js';
 import { ResourceCatalog } from './resource.js';
 import { msToHrTime, rfc3339ToHrTime } from './time.js';
 
@@ -67,7 +68,7 @@ export class OtlpSink implements Sink {
     this.metricsTarget = resolveTarget(options, 'metrics', env);
     this.resources = new ResourceCatalog({
       serviceVersion: VERSION,
-      containerLabels: labelAttributes(options),
+      containerLabels: labelAttributes(options.container_labels),
       extra: options.resource_attributes ?? {},
     });
   }

@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import { statsPoints } from '../../../src/sinks/otlp/catalog.js';
 import { SeriesStarts, toResourceMetrics } from '../../../src/sinks/otlp/metrics.js';
-import { labelAttributes, otlpOptions, resolveTarget } from '../../../src/sinks/otlp/options.js';
+import { labelAttributes } from '../../../src/sinks/otlp/attributes.js';
+import { otlpOptions, resolveTarget } from '../../../src/sinks/otlp/options.js';
 import { ResourceCatalog } from '../../../src/sinks/otlp/resource.js';
 import { hrTimeToNanos, nanosToHrTime, rfc3339ToHrTime } from '../../../src/sinks/otlp/time.js';
 import { nullLogger } from '../../../src/log.js';
@@ -50,8 +51,8 @@ describe('endpoint and protocol precedence', () => {
   });
 
   test('container labels: a list maps to container.label.<key>, a map names the attribute', () => {
-    expect(labelAttributes(opts({ container_labels: ['app'] }))).toEqual({ app: 'container.label.app' });
-    expect(labelAttributes(opts({ container_labels: { 'com.docker.compose.service': 'service.name.compose' } }))).toEqual({
+    expect(labelAttributes(opts({ container_labels: ['app'] }).container_labels)).toEqual({ app: 'container.label.app' });
+    expect(labelAttributes(opts({ container_labels: { 'com.docker.compose.service': 'service.name.compose' } }).container_labels)).toEqual({
       'com.docker.compose.service': 'service.name.compose',
     });
   });

@@ -1,5 +1,4 @@
 // TLS to the endpoint: a CA file from config, verification on by default, `verify: false` for tests.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { otlpOptions, type OtlpProtocol } from '../../../src/sinks/otlp/options.
 import type { OtlpSink } from '../../../src/sinks/otlp/sink.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { OtlpReceiver } from '../../harness/otlp-receiver.js';
+import { selfSignedCert } from '../../harness/self-signed.js';
 import { HOST, events } from './fixtures.js';
 
 const ctx = { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST };
@@ -21,13 +21,8 @@ const sinks: OtlpSink[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dst-otlp-tls-'));
-  // A self-signed certificate for 127.0.0.1 that doubles as its own CA.
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  receiver = await OtlpReceiver.start({ tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
+  const pem = selfSignedCert(dir);
+  receiver = await OtlpReceiver.start({ tls: { cert: readFileSync(pem.cert), key: readFileSync(pem.key) } });
 });
 afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.close()));

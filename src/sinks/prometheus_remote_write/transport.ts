@@ -1,0 +1,80 @@
+/**
+ * One remote-write POST over node:http / node:https (TLS files, verify
+ * switch), resolving with the status, Retry-After and the start of the body.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { tlsConnectionOptions } from '../../config/tls.js';
+import { DsError } from '../../errors.js';
+import { VERSION } from '../../version.js';
+import type { RemoteWriteOptions } from './plugin.js';
+
+export interface WriteResponse {
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+const MAX_BODY = 512;
+
+/** Static request settings: headers (auth included) and TLS material, read once. */
+export function requestSettings(opts: RemoteWriteOptions): { headers: Record<string, string>; tls: RequestOptions } {
+  if (opts.basic_auth && opts.bearer_token) {
+    throw new DsError('CONFIG_INVALID', 'prometheus_remote_write: basic_auth and bearer_token are exclusive');
+  }
+  const headers: Record<string, string> = {
+    ...opts.headers,
+    'Content-Type': 'application/x-protobuf',
+    'Content-Encoding': 'snappy',
+    'X-Prometheus-Remote-Write-Version': '0.1.0',
+    'User-Agent': `dockstream/${VERSION}`,
+  };
+  if (opts.basic_auth) headers.Authorization = `Basic ${Buffer.from(`${opts.basic_auth.username}:${opts.basic_auth.password}`).toString('base64')}`;
+  if (opts.bearer_token) headers.Authorization = `Bearer ${opts.bearer_token}`;
+  return { headers, tls: tlsConnectionOptions(opts.tls, 'prometheus_remote_write') ?? {} };
+}
+
+export function postWrite(
+  url: URL,
+  body: Uint8Array,
+  settings: { headers: Record<string, string>; tls: RequestOptions },
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<WriteResponse> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...settings.headers, 'Content-Length': String(body.byteLength) },
+        signal,
+        timeout: timeoutMs,
+        ...(url.protocol === 'https:' ? settings.tls : {}),
+      },
+      (res: IncomingMessage) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (text.length < MAX_BODY) text += chunk;
+        });
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, body: text.slice(0, MAX_BODY).trim() });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Retry-After as milliseconds: delay-seconds or an HTTP date. */
+export function retryAfterMs(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
