@@ -6,7 +6,7 @@
 //
 // Cache layout (DST_ROOTFS_CACHE, else $XDG_CACHE_HOME/dockstream-test, else
 // /var/cache/dockstream-test):
-//   <suite>-<hash of package versions>/   a finished rootfs (never modified in place)
+//   <suite>-<hash of package versions>/   a finished rootfs (only apt lists are refreshed by the recheck)
 //   <suite>.json                           manifest: { dir, versions, checkedAt }
 //   <suite>.lock                           held (O_EXCL + owner pid) while one run builds or checks
 //   .build-<suite>-<pid>/                  a build in progress; renamed when done
@@ -24,6 +24,13 @@ export const ROOTFS_SUITES = {
 const KEY_PACKAGES = ['docker.io', 'docker-cli', 'containerd', 'runc', 'podman', 'crun', 'conmon'];
 const RECHECK_MS = Number(process.env.DST_ROOTFS_RECHECK_HOURS ?? 24) * 3600_000;
 const APT_NO_VALID_UNTIL = ['-o', 'Acquire::Check-Valid-Until=false'];
+
+/** Suites the engine matrix needs (DST_ENGINES narrows it, as in test/harness/engines.ts). */
+export function rootfsSuitesNeeded(env = process.env) {
+  const bySuite = { 'docker-26': 'trixie', 'docker-28': 'sid', 'podman-5': 'sid' };
+  const names = env.DST_ENGINES?.trim() ? env.DST_ENGINES.split(',').map((s) => s.trim()) : Object.keys(bySuite);
+  return [...new Set(names.map((n) => bySuite[n]).filter(Boolean))];
+}
 
 export function cacheRoot() {
   if (process.env.DST_ROOTFS_CACHE) return process.env.DST_ROOTFS_CACHE;
@@ -185,14 +192,14 @@ export function ensureRootfs(suite, log = (m) => console.log(`[rootfs] ${m}`)) {
   const root = cacheRoot();
   mkdirSync(root, { recursive: true });
   const manifestPath = join(root, `${suite}.json`);
-  const fresh = (m) => m && existsSync(join(m.dir, 'usr', 'bin', 'dockerd')) && Date.now() - m.checkedAt < RECHECK_MS;
+  const fresh = (m) => m && existsSync(join(m.dir, 'usr', 'sbin', 'dockerd')) && Date.now() - m.checkedAt < RECHECK_MS;
   const current = readManifest(manifestPath);
   if (fresh(current)) return current;
   return withLock(join(root, `${suite}.lock`), () => {
     const m = readManifest(manifestPath);
     if (fresh(m)) return m;
     let built;
-    if (m && existsSync(join(m.dir, 'usr', 'bin', 'dockerd'))) {
+    if (m && existsSync(join(m.dir, 'usr', 'sbin', 'dockerd'))) {
       const want = candidateVersions(m.dir, Object.keys(m.versions));
       const same = Object.entries(m.versions).every(([p, v]) => want[p] === v);
       if (same) built = { dir: m.dir, versions: m.versions };

@@ -13,6 +13,8 @@ import { release } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ensureRootfs, rootfsSuitesNeeded } from './rootfs.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Full path of an executable on PATH (plus the sbin dirs non-root PATHs lack), or undefined. */
@@ -71,6 +73,8 @@ const requirements = [
   { what: 'librdkafka.so', ok: () => anyExists(libDirs.map((d) => join(d, 'librdkafka.so'))), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'systemd-analyze', ok: () => onPath('systemd-analyze'), pkg: 'systemd', why: 'verifies the systemd unit' },
   { what: 'podman', ok: () => onPath('podman'), pkg: 'podman', why: 'Docker-API compatibility tests' },
+  { what: 'debootstrap', ok: () => onPath('debootstrap'), pkg: 'debootstrap', why: 'builds the trixie/sid rootfs of docker-26, docker-28 and podman-5' },
+  { what: 'chroot', ok: () => onPath('chroot'), pkg: 'coreutils', why: 'runs the rootfs engines' },
 ];
 
 function missingRequirements() {
@@ -191,9 +195,12 @@ function main() {
   }
 
   const podman = podmanProbe();
-  if (!podman.ok) {
-    // Podman is optional: where it cannot run, its tests say so; the rest still runs.
-    console.warn(`[test-setup] podman is installed but cannot run containers here: ${podman.reason}`);
+  if (!podman.ok) fail([`podman is installed but cannot run containers here: ${podman.reason}`]);
+  // The newer engines' rootfs (test/harness/engines.ts), built once per machine into a cache outside the repo.
+  try {
+    for (const suite of rootfsSuitesNeeded()) ensureRootfs(suite, (m) => console.log(`[test-setup] ${m}`));
+  } catch (e) {
+    fail([`cannot build the engine rootfs: ${e.message}`]);
   }
   if (process.env.DST_SETUP_VERBOSE) console.log(`[test-setup] ok in ${Date.now() - t0} ms`);
 }

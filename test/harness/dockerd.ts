@@ -10,6 +10,7 @@ import { prepareDockerd, type DockerdLaunch } from './dockerd-launch.js';
 import type { DockerEngine } from './engines.js';
 import { isAlive, signal, sleep, startTicks } from './proc.js';
 import { reapDirSync } from './reap.js';
+import { RUN_ID_ENV } from './run-id.js';
 import { pingSocket } from './ping.js';
 
 export { BUSYBOX_IMAGE } from './busybox.js';
@@ -48,6 +49,8 @@ export interface PrivateDockerd extends DockerCli {
 interface Marker {
   readonly ownerPid: number;
   readonly ownerStart: string | undefined;
+  /** The `npm test` run that made it (global-setup.ts), for the end-of-run leftover check. */
+  readonly runId?: string | undefined;
 }
 
 /** Directories whose daemons are still running at process exit: SIGKILLed and removed then. */
@@ -124,6 +127,7 @@ export async function startDockerd(opts: { name?: string; engine?: DockerEngine 
   const marker: Marker & { name?: string } = {
     ownerPid: process.pid,
     ownerStart: startTicks(process.pid),
+    runId: process.env[RUN_ID_ENV],
     ...(opts.name === undefined ? {} : { name: opts.name }),
   };
   writeFileSync(join(dir, MARKER), JSON.stringify({ ...marker, engine }));

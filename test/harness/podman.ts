@@ -10,6 +10,7 @@ import { mountRoot, rootfsOf, type MountedRoot } from './chroot.js';
 import { ENGINE_ROOTFS, type PodmanEngine } from './engines.js';
 import { isAlive, run, signal, sleep, startTicks, type RunResult } from './proc.js';
 import { unmountUnder } from './reap.js';
+import { RUN_ID_ENV } from './run-id.js';
 import { pingSocket } from './ping.js';
 
 export { BUSYBOX_IMAGE };
@@ -159,7 +160,7 @@ export async function startPodman(opts: { engine?: PodmanEngine } = {}): Promise
   sweepPodmanLeftovers();
   const dir = mkdtempSync(DIR_PREFIX);
   live.add(dir);
-  writeFileSync(join(dir, MARKER), JSON.stringify({ ownerPid: process.pid, ownerStart: startTicks(process.pid), engine }));
+  writeFileSync(join(dir, MARKER), JSON.stringify({ ownerPid: process.pid, ownerStart: startTicks(process.pid), runId: process.env[RUN_ID_ENV], engine }));
   const suite = ENGINE_ROOTFS[engine];
   let mounted: MountedRoot | undefined;
   try {
