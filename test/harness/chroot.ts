@@ -6,8 +6,8 @@
 // reaper's `umount` of everything under it removes them all (also after a
 // crash, from the next run's sweep).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { unmountUnder } from './reap.js';
 
 export type RootfsSuite = 'trixie' | 'sid';
@@ -19,8 +19,17 @@ interface Manifest {
 
 /** The cached rootfs of `suite` that `npm test`'s set-up built (throws naming the fix when absent). */
 export async function rootfsOf(suite: RootfsSuite): Promise<Manifest> {
-  const mod = (await import(join(import.meta.dirname, '../../scripts/rootfs.mjs'))) as { rootfsManifest(s: string): Manifest };
+  const mod = (await import(rootfsModule())) as { rootfsManifest(s: string): Manifest };
   return mod.rootfsManifest(suite);
+}
+
+/** scripts/rootfs.mjs of this checkout, found upwards (the benchmarks run a compiled copy of the harness). */
+function rootfsModule(): string {
+  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'scripts', 'rootfs.mjs');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`scripts/rootfs.mjs not found above ${import.meta.dirname}`);
 }
 
 export interface MountedRoot {

@@ -10,6 +10,8 @@ export interface DockerCallOptions {
 
 export interface DockerCli {
   readonly host: string;
+  /** The argv prefix that runs this CLI against the daemon (`docker -H …` or `chroot ROOT docker -H …`), for wrappers like /usr/bin/time. */
+  readonly command: readonly string[];
   /** Runs `docker -H host ...args`; never throws for a non-zero exit. */
   docker(args: string[], opts?: DockerCallOptions): Promise<RunResult>;
   /** Like `docker` but throws (with stderr) on a non-zero exit; returns stdout without the trailing newline. */
@@ -71,5 +73,5 @@ export function dockerCli(host: string, chroot?: ChrootCli): DockerCli {
     const res = await run(cmd, [...prefix, 'import', ...changes.flatMap((c) => ['--change', c]), '-', image], { env, timeoutMs: DEFAULT_TIMEOUT_MS, input: readFileSync(tarPath) });
     if (res.code !== 0) throw new Error(`docker import ${tarPath} ${image} failed: ${res.stderr.trim()}`);
   };
-  return { host, docker, dockerOk, runContainer, importTar };
+  return { host, command: [cmd, ...prefix], docker, dockerOk, runContainer, importTar };
 }
