@@ -11,20 +11,10 @@ import type { DockerStatsSource } from '../../../src/sources/docker-stats/source
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type DockerCli, type PrivateDockerd } from '../../harness/dockerd.js';
 import { collectingContext } from '../../harness/source-context.js';
+import { parseCliSize } from './cli-size.js';
 
 const stats = (rs: readonly DsRecord[], id?: string): StatsRecord[] =>
   rs.filter((r): r is StatsRecord => r.kind === 'stats' && (id === undefined || r.container.id === id));
-
-/** `1.2MiB` → bytes, and the unit of the printed figure's last digit (the CLI prints 4 significant digits). */
-function parseCliSize(text: string): { bytes: number; printStep: number } {
-  const m = /^([\d.]+)([KMGT]?i?B)$/.exec(text.trim());
-  if (!m) throw new Error(`cannot parse size ${text}`);
-  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
-  const unit = units[m[2] as string] as number;
-  const digits = m[1] as string;
-  const decimals = digits.includes('.') ? (digits.split('.')[1] as string).length : 0;
-  return { bytes: Number(digits) * unit, printStep: unit * 10 ** -decimals };
-}
 
 /** cpuacct.usage of a container (cgroup v1, cgroupfs driver, default parent `/docker`). */
 function cgroupCpuNs(id: string): bigint {
