@@ -2,28 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DsRecord } from '../../src/records.js';
 import { dockerCli } from '../harness/dockerd.js';
+import { AGENT_MAIN, REPO_ROOT, runAgentCli } from '../harness/agent-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const ROOT = REPO_ROOT;
+const cli = runAgentCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'ds-cli-'));
 function configFile(name: string, text: string): string {
@@ -123,7 +108,7 @@ sinks:
   });
 
   it('run streams records to stdout and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [MAIN, 'run', '-c', configFile('run.yaml', valid(host))], { cwd: ROOT });
+    const child = spawn(process.execPath, [AGENT_MAIN, 'run', '-c', configFile('run.yaml', valid(host))], { cwd: ROOT });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

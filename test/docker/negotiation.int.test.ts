@@ -4,33 +4,16 @@
 // pinned; unpinned, the engine's own maximum is used (all are below ours).
 // An engine newer than our maximum exists nowhere here yet: a stand-in
 // answering /version with 1.99 shows `check` saying it uses our maximum.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../../src/docker/negotiate.js';
 import { DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
 import { startStandin } from '../harness/standin-daemon.js';
+import { runAgentCli } from '../harness/agent-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-
-function agent(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'], HOME: process.env['HOME'] } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const agent = (args: string[]) => runAgentCli(args);
 
 const bump = (v: string, by: number): string => {
   const [maj = '1', min = '0'] = v.split('.');

@@ -57,6 +57,11 @@ interface Marker {
 const live = new Set<string>();
 let exitHookInstalled = false;
 
+/** Directories of daemons started in this process and not stopped yet (the per-file leak check reads it). */
+export function liveDockerdDirs(): string[] {
+  return [...live];
+}
+
 function reapLive(): void {
   for (const dir of live) {
     try {

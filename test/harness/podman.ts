@@ -135,6 +135,11 @@ export function sweepPodmanLeftovers(): string[] {
 const live = new Set<string>();
 let exitHookInstalled = false;
 
+/** Directories of services started in this process and not stopped yet (the per-file leak check reads it). */
+export function livePodmanDirs(): string[] {
+  return [...live];
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
