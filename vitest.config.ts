@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     globalSetup: ['test/harness/global-setup.ts'],
+    // After each file: nothing it started still runs (test/harness/leak-check.ts).
+    setupFiles: ['test/harness/leak-check.ts'],
     reporters: ['default'],
   },
 });

@@ -49,6 +49,8 @@ const { createStatsClient } = await load('src/sources/docker-stats/source.js');
 const { nullLogger } = await load('src/log.js');
 const { SelfMetrics } = await load('src/telemetry/metrics.js');
 
+/** Which engine (test/harness/engines.ts): DST_BENCH_ENGINE=docker-28 node bench/stats.mjs … */
+const ENGINE = process.env.DST_BENCH_ENGINE ?? 'docker-20.10';
 const N = Number(process.argv[2] ?? 100);
 const ROUNDS = Number(process.argv[3] ?? 6);
 const CONCURRENCIES = String(process.argv[4] ?? '128,32').split(',').map(Number);
@@ -115,9 +117,9 @@ function toMarkdown(report) {
   });
   const title = report[0]?.replace(/^# /, '') ?? '';
   return [
-    '## Container stats: one round with idle containers, against `docker stats --no-stream`',
+    `## Container stats${ENGINE === 'docker-20.10' ? '' : ` on ${ENGINE}`}: one round with idle containers, against \`docker stats --no-stream\``,
     '',
-    `Command: \`node bench/stats.mjs ${process.argv.slice(2).join(' ')}\`  (arguments: containers, rounds, concurrencies). ${title}.`,
+    `Command: \`${ENGINE === 'docker-20.10' ? '' : `DST_BENCH_ENGINE=${ENGINE} `}node bench/stats.mjs ${process.argv.slice(2).join(' ')}\`  (arguments: containers, rounds, concurrencies). ${title}.`,
     '',
     ...body,
     ...(raw < 0 ? [] : ['', '```', ...report.slice(raw), '```']),
@@ -194,11 +196,14 @@ async function wakeupCost(gapMs) {
   return median(rows);
 }
 
-const d = await startDockerd({ name: 'stats-bench' });
+const d = await startDockerd({ name: 'stats-bench', engine: ENGINE });
+/** That engine's own docker CLI (chrooted into its rootfs for docker-26/28). */
+const docker = (args) => run(d.command[0], [...d.command.slice(1), ...args]);
 try {
   say(`# docker_stats bench — ${new Date().toISOString()}`);
+  say(`engine ${ENGINE}`);
   say(`host: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load avg before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  const version = JSON.parse((await run('docker', ['-H', d.host, 'version', '--format', '{{json .}}'])).stdout);
+  const version = JSON.parse((await docker(['version', '--format', '{{json .}}'])).stdout);
   say(`dockerd ${version.Server?.Version} (API ${version.Server?.ApiVersion}), docker CLI ${version.Client?.Version}; ${N} idle containers (busybox sleep, --network none); ${ROUNDS} rounds each, alternating`);
 
   // Create the containers, a few at a time.
@@ -206,7 +211,7 @@ try {
   const t0 = performance.now();
   for (let i = 0; i < N; i += 8) {
     const batch = Array.from({ length: Math.min(8, N - i) }, (_, k) =>
-      run('docker', ['-H', d.host, 'run', '-d', '--network', 'none', '--stop-timeout', '1', '--label', 'bench=stats', BUSYBOX_IMAGE, 'sleep', '36000']),
+      docker(['run', '-d', '--network', 'none', '--stop-timeout', '1', '--label', 'bench=stats', BUSYBOX_IMAGE, 'sleep', '36000']),
     );
     for (const r of await Promise.all(batch)) ids.push(r.stdout.trim());
   }
@@ -237,6 +242,8 @@ try {
   }
 
   const cliRows = [];
+  /** 1-min load average at each round: other engineers' tests share these 2 cores. */
+  const loads = [];
   let peakRss = 0;
   for (let i = 0; i < ROUNDS; i++) {
     for (const a of agents) {
@@ -255,8 +262,9 @@ try {
       });
     }
     await sleep(1000);
+    loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     const before = { daemon: daemonCpu(d), t: performance.now() };
-    const res = await run('/usr/bin/time', ['-f', '%U %S', 'docker', '-H', d.host, 'stats', '--no-stream', '--format', '{{.ID}} {{.CPUPerc}} {{.MemUsage}}', ...ids]);
+    const res = await run('/usr/bin/time', ['-f', '%U %S', ...d.command, 'stats', '--no-stream', '--format', '{{.ID}} {{.CPUPerc}} {{.MemUsage}}', ...ids]);
     const wall = (performance.now() - before.t) / 1000;
     const daemon = daemonCpu(d);
     const [u, s] = res.stderr.trim().split('\n').pop().split(' ').map(Number);
@@ -308,16 +316,19 @@ try {
   const agentProc = await measureAgentProcess(d, ids.length);
   // The same agent against a private Podman service, which answers each one-shot call at once
   // (no collector tick): answers arrive close together, so one wake-up costs less.
-  const { startPodman, BUSYBOX_IMAGE: PODMAN_IMAGE } = await load('test/harness/podman.js');
-  const podman = await startPodman();
+  // Podman is measured beside docker-20.10 only (the docker-28 run is about that engine's collector).
   let podmanProc;
   let podmanVersion;
-  try {
-    podmanVersion = await podman.podmanOk(['version', '--format', '{{.Version}}']);
-    for (let i = 0; i < N; i += 5) await Promise.all(Array.from({ length: Math.min(5, N - i) }, () => podman.runContainer([PODMAN_IMAGE, 'sleep', '36000'])));
-    podmanProc = await measureAgentProcess(podman, N);
-  } finally {
-    await keepingAlive(() => podman.stop());
+  if (ENGINE === 'docker-20.10') {
+    const { startPodman, BUSYBOX_IMAGE: PODMAN_IMAGE } = await load('test/harness/podman.js');
+    const podman = await startPodman();
+    try {
+      podmanVersion = await podman.podmanOk(['version', '--format', '{{.Version}}']);
+      for (let i = 0; i < N; i += 5) await Promise.all(Array.from({ length: Math.min(5, N - i) }, () => podman.runContainer([PODMAN_IMAGE, 'sleep', '36000'])));
+      podmanProc = await measureAgentProcess(podman, N);
+    } finally {
+      await keepingAlive(() => podman.stop());
+    }
   }
   // The pure part: parse + normalise one recorded sample (no I/O).
   const { normalize, cpuSampleOf } = await load('src/sources/docker-stats/normalize.js');
@@ -345,9 +356,9 @@ try {
   say(`parse + normalise alone: ${fmt((pure.user + pure.system) / 50_000, 1)} µs/sample`);
   say(`agent RSS: peak ${fmt(peakRss / 2 ** 20, 1)} MiB over the alternating rounds, ${fmt(mem.rss / 2 ** 20, 1)} MiB after the back-to-back ones (heap used ${fmt(mem.heapUsed / 2 ** 20, 1)} MiB) — this bench process, which also holds the harness`);
   say(`this machine's CPU per wake-up of an idle Node process (a timer that does nothing, 100 in a row): ${fmt(wakeupUs.gap1, 0)} µs at 1 ms apart, ${fmt(wakeupUs.gap13, 0)} µs at 13 ms apart (a round's answers arrive ~13 ms apart)`);
-  say(`load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  say(`load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}; 1-min load at each CLI round: ${loads.join(', ')} (2 cores shared with other test runs: the numbers are noisy)`);
   say(`agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds after ${agentProc.warmRounds} warm-up rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; everything the process does in that time, idle timers included), ${agentProc.samples} samples; ${fmt(agentProc.wakeupsPerSample, 2)} wake-ups/sample (voluntary context switches, all threads); start-up and warm-up rounds ${fmt(agentProc.startCpuS, 2)} s CPU; RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after warm-up, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`);
-  say(`the same agent process against Podman ${podmanVersion} (its service answers each call at once), ${N} idle containers: ${fmt(podmanProc.msPerSample)} ms CPU/sample (user ${fmt(podmanProc.userMs)}, sys ${fmt(podmanProc.sysMs)}), ${fmt(podmanProc.wakeupsPerSample, 2)} wake-ups/sample (Podman sends the head and the body apart), ${podmanProc.samples} samples`);
+  if (podmanProc) say(`the same agent process against Podman ${podmanVersion} (its service answers each call at once), ${N} idle containers: ${fmt(podmanProc.msPerSample)} ms CPU/sample (user ${fmt(podmanProc.userMs)}, sys ${fmt(podmanProc.sysMs)}), ${fmt(podmanProc.wakeupsPerSample, 2)} wake-ups/sample (Podman sends the head and the body apart), ${podmanProc.samples} samples`);
   say();
   say('raw rows');
   for (const a of agents) for (const [i, x] of a.rows.entries()) say(`agent c=${a.concurrency} #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} samples, ${x.failed} failed, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, agent ${fmt(x.agentMsPerSample)} ms/sample`);
@@ -356,7 +367,8 @@ try {
   ac.abort();
   await Promise.all([shared.close(), ...agents.map((a) => a.client.close())]);
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeGeneratedSection(join(root, 'bench', 'results', 'stats.md'), 'bench/stats.mjs', toMarkdown(lines));
+  const owner = ENGINE === 'docker-20.10' ? 'bench/stats.mjs' : `bench/stats.mjs ${ENGINE}`;
+  writeGeneratedSection(join(root, 'bench', 'results', 'stats.md'), owner, toMarkdown(lines));
   console.log('\nsaved bench/results/stats.md');
 } finally {
   await keepingAlive(() => d.stop()); // removes all containers, stops dockerd, removes its directory

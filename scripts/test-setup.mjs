@@ -14,6 +14,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNode24 } from './node24.mjs';
 
+import { ensureRootfs, rootfsSuitesNeeded } from './rootfs.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // DST_SETUP_SYSROOT: a directory the file checks look under instead of / (with PATH, every
 // input of the checks; test/setup/test-setup.test.ts uses both).
@@ -78,6 +80,8 @@ const requirements = [
   { what: 'systemd-analyze', ok: () => onPath('systemd-analyze'), pkg: 'systemd', why: 'verifies the systemd unit' },
   { what: 'podman', ok: () => onPath('podman'), pkg: 'podman', why: 'Docker-API compatibility tests' },
   { what: 'prometheus + promtool', ok: () => onPath('prometheus') && onPath('promtool'), pkg: 'prometheus', why: 'scrape / remote-write / alert rule tests and promtool check|test rules' },
+  { what: 'debootstrap', ok: () => onPath('debootstrap'), pkg: 'debootstrap', why: 'builds the trixie/sid rootfs of docker-26, docker-28 and podman-5' },
+  { what: 'chroot', ok: () => onPath('chroot'), pkg: 'coreutils', why: 'runs the rootfs engines' },
 ];
 
 function missingRequirements() {
@@ -206,9 +210,12 @@ function main() {
   if (!node24.ok) fail([`Node 24 for the Node 24 test pass: ${node24.reason}`]);
 
   const podman = podmanProbe();
-  if (!podman.ok) {
-    // Podman is optional: where it cannot run, its tests say so; the rest still runs.
-    console.warn(`[test-setup] podman is installed but cannot run containers here: ${podman.reason}`);
+  if (!podman.ok) fail([`podman is installed but cannot run containers here: ${podman.reason}`]);
+  // The newer engines' rootfs (test/harness/engines.ts), built once per machine into a cache outside the repo.
+  try {
+    for (const suite of rootfsSuitesNeeded()) ensureRootfs(suite, (m) => console.log(`[test-setup] ${m}`));
+  } catch (e) {
+    fail([`cannot build the engine rootfs: ${e.message}`]);
   }
   if (process.env.DST_SETUP_VERBOSE) console.log(`[test-setup] ok in ${Date.now() - t0} ms`);
 }

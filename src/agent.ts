@@ -4,7 +4,8 @@ import pRetry from 'p-retry';
 import type { Config } from './config/schema.js';
 import { DockerClient } from './docker/client.js';
 import { resolveConnection } from './docker/host.js';
-import { describeError, isAbortError } from './errors.js';
+import { describeError, DsError, isAbortError } from './errors.js';
+
 import type { Logger } from './log.js';
 import { EventsCursor, loadCursor, type CursorState } from './pipeline/cursor.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -16,6 +17,9 @@ import { SINK_PLUGINS } from './sinks/index.js';
 import { SOURCE_PLUGINS } from './sources/index.js';
 import { SelfMetrics } from './telemetry/metrics.js';
 import { startTelemetry, type AgentTelemetry } from './telemetry/agent-telemetry.js';
+
+/** A pinned API version the daemon cannot serve (negotiate.ts): not healed by retrying. */
+const isConfigProblem = (err: unknown): boolean => err instanceof DsError && err.code === 'CONFIG_INVALID';
 
 export interface AgentOptions {
   /** `-H`: overrides the config's daemon address. */
@@ -268,7 +272,11 @@ export class Agent {
     this.failedSources.delete(name);
   }
 
-  /** A systemd service must survive dockerd starting after it: retry with backoff, log it. */
+  /**
+   * A systemd service must survive dockerd starting after it: retry with
+   * backoff, log it. A pinned API version the daemon cannot serve will not
+   * heal by waiting: it fails the start (exit 78, main.ts).
+   */
   private async waitForDaemon(): Promise<void> {
     const signal = this.sourcesStop.signal;
     try {
@@ -283,9 +291,9 @@ export class Agent {
           maxTimeout: 30_000,
           randomize: true,
           signal,
-          shouldRetry: ({ error }) => !isAbortError(error),
+          shouldRetry: ({ error }) => !isAbortError(error) && !isConfigProblem(error),
           onFailedAttempt: ({ error, attemptNumber }) => {
-            if (!signal.aborted) this.log.warn({ attempt: attemptNumber, host: this.docker.connection.display, err: describeError(error) }, 'docker daemon unreachable; retrying');
+            if (!signal.aborted && !isConfigProblem(error)) this.log.warn({ attempt: attemptNumber, host: this.docker.connection.display, err: describeError(error) }, 'docker daemon unreachable; retrying');
           },
         },
       );

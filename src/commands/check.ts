@@ -1,6 +1,6 @@
 import { createDockerClient, createSink } from '../agent.js';
 import type { Config } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, DsError } from '../errors.js';
 import { eventFiltersParam, type EventFilters } from '../sources/docker-events/engine-query.js';
 import type { Logger } from '../log.js';
 import type { HostInfo } from '../records.js';
@@ -23,9 +23,12 @@ export async function runCheck(config: Config, log: Logger, dockerHost: string |
     const signal = AbortSignal.timeout(timeoutMs);
     await docker.negotiate(signal);
     host = (await docker.describe(signal)).host;
-    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}` });
+    const note = docker.apiVersionNote === null ? '' : ` (${docker.apiVersionNote})`;
+    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}` });
   } catch (err) {
-    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}` });
+    // A pinned api_version outside the daemon's range is a configuration problem (exit 78).
+    const configProblem = err instanceof DsError && err.code === 'CONFIG_INVALID';
+    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`, ...(configProblem ? { configProblem } : {}) });
   } finally {
     await docker.close();
   }

@@ -6,12 +6,10 @@ import type { ConnectionSpec } from './host.js';
 import { Http1Pool, Http1ProtocolError, Http1TimeoutError, openStream, type Http1Stream } from './http1.js';
 import { splitLines } from './ndjson.js';
 import { rfc3339ToNanos } from '../util/units.js';
+import { negotiateApiVersion } from './negotiate.js';
 import { VERSION } from '../version.js';
 
-/** The newest API shapes this agent understands; negotiated down to the daemon's. */
-export const MAX_API_VERSION = '1.52';
-/** Oldest daemon API we talk to (Docker 17.06-era shapes differ too much below). */
-export const MIN_API_VERSION = '1.24';
+export { MAX_API_VERSION, MIN_API_VERSION, compareApiVersions } from './negotiate.js';
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -35,12 +33,6 @@ export interface DockerClientOptions {
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD']);
 
-export function compareApiVersions(a: string, b: string): number {
-  const [amaj = 0, amin = 0] = a.split('.').map(Number);
-  const [bmaj = 0, bmin = 0] = b.split('.').map(Number);
-  return amaj !== bmaj ? amaj - bmaj : amin - bmin;
-}
-
 /**
  * A read-only Docker Engine API client over http1.ts. Buffered requests share
  * a pool of keep-alive connections; every stream gets a connection of its own
@@ -53,6 +45,7 @@ export class DockerClient {
   /** Bodies of the open streams, destroyed by close(). */
   private readonly streams = new Set<Readable>();
   private version: string | null = null;
+  private versionNote: string | null = null;
   private engineKind: Engine = 'docker';
   private closed = false;
   private readonly userAgent = `dockstream/${VERSION}`;
@@ -76,31 +69,34 @@ export class DockerClient {
     return this.engineKind;
   }
 
-  /** Ask the daemon its API range and pick min(daemon, ours) (never below its minimum). */
+  /** Why the negotiated version is not simply the daemon's (an engine newer than us), or null. */
+  get apiVersionNote(): string | null {
+    return this.versionNote;
+  }
+
+  /**
+   * Ask the daemon its API range (`/version`: MinAPIVersion, ApiVersion) and
+   * pick min(daemon, ours); a pinned version outside either range throws
+   * CONFIG_INVALID naming both (negotiate.ts).
+   */
   async negotiate(signal?: AbortSignal): Promise<string> {
-    const ping = await this.raw('GET', '/_ping', { versioned: false, ...(signal ? { signal } : {}) });
+    const opts = { versioned: false, ...(signal ? { signal } : {}) };
+    const ping = await this.raw('GET', '/_ping', opts);
     const server = String(ping.headers['server'] ?? '');
     this.engineKind = ping.headers['libpod-api-version'] !== undefined || /libpod/i.test(server) ? 'podman' : 'docker';
-    let daemonVersion = ping.headers['api-version'] as string | undefined;
-    let daemonMin: string | undefined;
-    if (!daemonVersion) {
-      const v = await this.raw('GET', '/version', { versioned: false, ...(signal ? { signal } : {}) });
-      const body = JSON.parse(v.body.toString('utf8')) as { ApiVersion?: string; MinAPIVersion?: string };
-      daemonVersion = body.ApiVersion;
-      daemonMin = body.MinAPIVersion;
+    const v = await this.raw('GET', '/version', opts);
+    let body: { ApiVersion?: string; MinAPIVersion?: string };
+    try {
+      body = JSON.parse(v.body.toString('utf8')) as typeof body;
+    } catch (err) {
+      throw new DsError('DOCKER_MALFORMED', 'daemon sent invalid JSON', { cause: err, details: { path: '/version' } });
     }
-    if (this.opts.apiVersion) {
-      this.version = this.opts.apiVersion;
-    } else if (daemonVersion) {
-      this.version = compareApiVersions(daemonVersion, MAX_API_VERSION) < 0 ? daemonVersion : MAX_API_VERSION;
-      if (daemonMin && compareApiVersions(this.version, daemonMin) < 0) this.version = daemonMin;
-    } else {
-      throw new DsError('DOCKER_MALFORMED', 'daemon did not report an API version', { details: { host: this.connection.display } });
-    }
-    if (compareApiVersions(this.version, MIN_API_VERSION) < 0) {
-      throw new DsError('DOCKER_HTTP', `daemon API ${this.version} is older than the oldest supported (${MIN_API_VERSION})`);
-    }
-    this.opts.log.debug({ apiVersion: this.version, engine: this.engineKind, host: this.connection.display }, 'docker api negotiated');
+    const max = body.ApiVersion ?? (ping.headers['api-version'] as string | undefined);
+    if (!max) throw new DsError('DOCKER_MALFORMED', 'daemon did not report an API version', { details: { host: this.connection.display } });
+    const chosen = negotiateApiVersion({ max, min: body.MinAPIVersion }, this.opts.apiVersion);
+    this.version = chosen.version;
+    this.versionNote = chosen.note ?? null;
+    this.opts.log.debug({ apiVersion: this.version, daemonMax: max, daemonMin: body.MinAPIVersion, engine: this.engineKind, host: this.connection.display }, 'docker api negotiated');
     return this.version;
   }
 

@@ -11,7 +11,7 @@ import { eventKey } from '../../src/sources/docker-events/normalize.js';
 import { readRecords, waitFor } from '../harness/agent.js';
 import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { daemonEvents } from '../harness/daemon-events.js';
-import { startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
 import { startChurn } from './churn.js';
 
 const config = (host: string) => `
@@ -35,12 +35,12 @@ telemetry: { listen: false }
 const eventsIn = (dir: string): EventRecord[] => readRecords(dir).filter((r): r is EventRecord => r.kind === 'event');
 const daemonKey = (e: { type: string; action: string; id: string; timeNano: string }) => `${e.timeNano}|${e.type}|${e.id}|${e.action}|`;
 
-describe('fault: agent SIGKILL and restart within the ring', () => {
+describe.each(DOCKER_ENGINES)('fault: agent SIGKILL and restart within the ring (%s)', (engine) => {
   let d: PrivateDockerd;
   let dir: string;
   const agents: AgentProcess[] = [];
   beforeAll(async () => {
-    d = await startDockerd({ name: 'agent-kill' });
+    d = await startDockerd({ name: 'agent-kill', engine });
     dir = mkdtempSync(join(tmpdir(), 'ds-kill-'));
   });
   afterAll(async () => {

@@ -33,10 +33,6 @@ export async function buildBusyboxTar(workDir: string): Promise<string> {
 }
 
 /** Imports the busybox tar as BUSYBOX_IMAGE with `sh` as its default command. */
-export async function importBusybox(
-  docker: (args: string[]) => Promise<{ stdout: string; stderr: string; code: number }>,
-  tarPath: string,
-): Promise<void> {
-  const res = await docker(['import', '--change', 'CMD ["sh"]', tarPath, BUSYBOX_IMAGE]);
-  if (res.code !== 0) throw new Error(`docker import of busybox failed: ${res.stderr.trim()}`);
+export async function importBusybox(cli: { importTar(tar: string, image: string, changes?: readonly string[]): Promise<void> }, tarPath: string): Promise<void> {
+  await cli.importTar(tarPath, BUSYBOX_IMAGE, ['CMD ["sh"]']);
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { BUSYBOX_IMAGE, dockerCli, isAlive, startDockerd, type PrivateDockerd } from './dockerd.js';
+import { BUSYBOX_IMAGE, DOCKER_ENGINES, dockerCli, isAlive, startDockerd, type DockerEngine, type PrivateDockerd } from './dockerd.js';
 import { mountsUnder, pidsOf } from './reap.js';
 
 describe('shared private dockerd (globalSetup)', () => {
@@ -14,7 +15,10 @@ describe('shared private dockerd (globalSetup)', () => {
   });
 });
 
-describe('startDockerd', () => {
+/** The oldest major each engine name stands for; the version itself is read from the engine (sid moves). */
+const MIN_MAJOR: Record<DockerEngine, number> = { 'docker-20.10': 20, 'docker-26': 26, 'docker-28': 28 };
+
+describe.each(DOCKER_ENGINES)('startDockerd %s', (engine) => {
   let daemon: PrivateDockerd | undefined;
   afterAll(async () => {
     await daemon?.stop();
@@ -22,16 +26,19 @@ describe('startDockerd', () => {
 
   it('starts, runs a container, restarts with a new pid, and stop cleans up', async () => {
     const t0 = performance.now();
-    daemon = await startDockerd({ name: 'harness-test' });
+    daemon = await startDockerd({ name: 'harness-test', engine });
     const d = daemon;
     console.log(`[harness] start ${d.timings.startMs} ms, busybox import ${d.timings.importMs} ms`);
 
     expect(d.dir).toMatch(/^\/tmp\/dst-[A-Za-z0-9]{6}$/);
-    expect(d.socketPath).toBe(`${d.dir}/docker.sock`);
-    expect(d.host).toBe(`unix://${d.dir}/docker.sock`);
+    expect(d.socketPath).toMatch(new RegExp(`^${d.dir}/(s/)?docker\\.sock$`));
+    expect(d.host).toBe(`unix://${d.socketPath}`);
+    expect(d.engine).toBe(engine);
+    expect(Number(d.serverVersion.split('.')[0])).toBeGreaterThanOrEqual(MIN_MAJOR[engine]);
+    expect(d.apiVersion).toMatch(/^1\.\d+$/);
     expect(Buffer.byteLength(d.socketPath)).toBeLessThan(108);
-    expect(Number(readFileSync(`${d.dir}/docker.pid`, 'utf8'))).toBe(d.pid);
     expect(isAlive(d.pid)).toBe(true);
+    expect(Number(readFileSync(join(dirname(d.socketPath), 'docker.pid'), 'utf8'))).toBe(d.pid);
 
     // The daemon is private: no bridge network exists.
     const networks = (await d.dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n').sort();

@@ -1,17 +1,21 @@
 // A private dockerd per test run (DESIGN.md section 6): its own socket, data
 // root, exec root, containerd namespace and config file under a short /tmp
 // directory, no bridge, no iptables. Tests act on it with the docker CLI.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildBusyboxTar, importBusybox } from './busybox.js';
-import { dockerCli, type DockerCli } from './docker-cli.js';
+import type { DockerCli } from './docker-cli.js';
+import { prepareDockerd, type DockerdLaunch } from './dockerd-launch.js';
+import type { DockerEngine } from './engines.js';
 import { isAlive, signal, sleep, startTicks } from './proc.js';
 import { reapDirSync } from './reap.js';
+import { RUN_ID_ENV } from './run-id.js';
 import { pingSocket } from './ping.js';
 
 export { BUSYBOX_IMAGE } from './busybox.js';
 export { dockerCli, type DockerCli } from './docker-cli.js';
+export { DOCKER_ENGINES, PODMAN_ENGINES, type DockerEngine, type PodmanEngine } from './engines.js';
 
 /** Every harness directory is `/tmp/dst-XXXXXX`: unix socket paths must stay under 108 bytes. */
 const DIR_PREFIX = '/tmp/dst-';
@@ -22,6 +26,10 @@ const STOP_TIMEOUT_MS = 20_000;
 export interface PrivateDockerd extends DockerCli {
   readonly dir: string;
   readonly socketPath: string;
+  readonly engine: DockerEngine;
+  /** What the engine says it is (`/version`): e.g. `28.5.2+dfsg4`, `1.51`. */
+  readonly serverVersion: string;
+  readonly apiVersion: string;
   /** `unix://<socketPath>`, for DOCKER_HOST or the agent's config. */
   readonly host: string;
   /** Pid of the running dockerd; changes on restart. */
@@ -41,11 +49,18 @@ export interface PrivateDockerd extends DockerCli {
 interface Marker {
   readonly ownerPid: number;
   readonly ownerStart: string | undefined;
+  /** The `npm test` run that made it (global-setup.ts), for the end-of-run leftover check. */
+  readonly runId?: string | undefined;
 }
 
 /** Directories whose daemons are still running at process exit: SIGKILLed and removed then. */
 const live = new Set<string>();
 let exitHookInstalled = false;
+
+/** Directories of daemons started in this process and not stopped yet (the per-file leak check reads it). */
+export function liveDockerdDirs(): string[] {
+  return [...live];
+}
 
 function reapLive(): void {
   for (const dir of live) {
@@ -101,46 +116,37 @@ export function sweepLeftovers(): string[] {
   return swept;
 }
 
-function logTail(dir: string, lines = 20): string {
+function logTail(logPath: string, lines = 20): string {
   try {
-    return readFileSync(join(dir, 'dockerd.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no dockerd.log)';
   }
 }
 
-function dockerdArgs(dir: string): string[] {
-  const tag = basename(dir);
-  return [
-    '-H', `unix://${dir}/docker.sock`,
-    '--data-root', `${dir}/data`,
-    '--exec-root', `${dir}/exec`,
-    '--pidfile', `${dir}/docker.pid`,
-    // Our own (empty) config file, so /etc/docker/daemon.json cannot change the daemon.
-    '--config-file', `${dir}/daemon.json`,
-    // Only matters when a system containerd runs: keep our containers out of its "moby" namespace.
-    '--containerd-namespace', tag,
-    '--containerd-plugins-namespace', `${tag}-plugins`,
-    '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-  ];
-}
-
-export async function startDockerd(opts: { name?: string } = {}): Promise<PrivateDockerd> {
+export async function startDockerd(opts: { name?: string; engine?: DockerEngine } = {}): Promise<PrivateDockerd> {
+  const engine = opts.engine ?? 'docker-20.10';
   installExitHook();
   sweepLeftovers();
   const dir = mkdtempSync(DIR_PREFIX);
   const marker: Marker & { name?: string } = {
     ownerPid: process.pid,
     ownerStart: startTicks(process.pid),
+    runId: process.env[RUN_ID_ENV],
     ...(opts.name === undefined ? {} : { name: opts.name }),
   };
-  writeFileSync(join(dir, MARKER), JSON.stringify(marker));
-  writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  writeFileSync(join(dir, MARKER), JSON.stringify({ ...marker, engine }));
   live.add(dir);
-
-  const socketPath = join(dir, 'docker.sock');
+  let launch: DockerdLaunch;
+  try {
+    launch = await prepareDockerd(dir, engine);
+  } catch (e) {
+    reapDirSync(dir);
+    live.delete(dir);
+    throw e;
+  }
+  const { socketPath, cli, logPath } = launch;
   const host = `unix://${socketPath}`;
-  const cli = dockerCli(host);
   let child: ChildProcess | undefined;
   // Resolves when the current dockerd has exited and Node has seen it (so `running` is accurate).
   let exited: Promise<void> = Promise.resolve();
@@ -150,15 +156,7 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
   const startDaemon = async (): Promise<void> => {
     if (stopped) throw new Error('private dockerd was stopped for good');
     if (running) return;
-    const log = openSync(join(dir, 'dockerd.log'), 'a');
-    let proc: ChildProcess;
-    try {
-      proc = spawn('dockerd', dockerdArgs(dir), { stdio: ['ignore', log, log] });
-      // A forgotten daemon must not keep the test process alive; the exit hook reaps it.
-      proc.unref();
-    } finally {
-      closeSync(log);
-    }
+    const proc = launch.spawnDockerd();
     child = proc;
     running = true;
     exited = new Promise((resolve) => {
@@ -174,10 +172,10 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
     const deadline = Date.now() + PING_TIMEOUT_MS;
     while (!(await pingSocket(socketPath))) {
       if (!running) {
-        throw new Error(`dockerd exited (${proc.exitCode ?? proc.signalCode}) during start:\n${logTail(dir)}`);
+        throw new Error(`dockerd exited (${proc.exitCode ?? proc.signalCode}) during start:\n${logTail(logPath)}`);
       }
       if (Date.now() >= deadline) {
-        throw new Error(`dockerd did not answer /_ping within ${PING_TIMEOUT_MS} ms:\n${logTail(dir)}`);
+        throw new Error(`dockerd did not answer /_ping within ${PING_TIMEOUT_MS} ms:\n${logTail(logPath)}`);
       }
       await sleep(50);
     }
@@ -207,17 +205,20 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
 
   const t0 = performance.now();
   let timings = { startMs: 0, importMs: 0 };
+  let version = '';
   try {
     // Build the image tar while dockerd boots; awaited after the ping (no unhandled rejection meanwhile).
     const tarPromise = buildBusyboxTar(dir);
     tarPromise.catch(() => undefined);
     await startDaemon();
     const t1 = performance.now();
-    await importBusybox(cli.docker, await tarPromise);
+    await importBusybox(cli, await tarPromise);
+    version = await cli.dockerOk(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}}']);
     timings = { startMs: Math.round(t1 - t0), importMs: Math.round(performance.now() - t1) };
   } catch (e) {
     stopped = true;
     await stopDaemon().catch(() => undefined);
+    await launch.stopSupport().catch(() => undefined);
     reapDirSync(dir);
     live.delete(dir);
     throw e;
@@ -228,6 +229,9 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
     dir,
     socketPath,
     host,
+    engine,
+    serverVersion: version.split(' ')[0] ?? '',
+    apiVersion: version.split(' ')[1] ?? '',
     get pid(): number {
       return child?.pid ?? -1;
     },
@@ -244,6 +248,7 @@ export async function startDockerd(opts: { name?: string } = {}): Promise<Privat
       try {
         if (running && (await pingSocket(socketPath))) await removeContainers();
         await stopDaemon();
+        await launch.stopSupport();
       } finally {
         reapDirSync(dir);
         live.delete(dir);

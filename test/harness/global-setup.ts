@@ -3,6 +3,9 @@
 // daemon start their own with startDockerd().
 import type { TestProject } from 'vitest/node';
 import { startDockerd, sweepLeftovers } from './dockerd.js';
+import { sweepPodmanLeftovers } from './podman.js';
+import { leftoversOf } from './run-check.js';
+import { RUN_ID_ENV } from './run-id.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +17,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Workers and the daemons they start inherit it; the end-of-run check looks for what carries it.
+  const runId = `${process.pid}-${Date.now()}`;
+  process.env[RUN_ID_ENV] = runId;
   const daemon = await startDockerd({ name: 'shared' });
   project.provide('dockerHost', daemon.host);
   project.provide('dockerSocketPath', daemon.socketPath);
@@ -22,8 +28,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return async () => {
     await daemon.stop();
-    // Daemons of test workers that died without cleaning up (SIGKILL, crash).
-    const swept = sweepLeftovers();
-    if (swept.length > 0) console.warn(`[harness] removed daemons left behind by dead test workers: ${swept.join(', ')}`);
+    // Nothing of this run may be left: no harness dir, mount or engine process (reaped as found).
+    const left = leftoversOf(runId);
+    // Then other runs' directories whose owner died (SIGKILL, crash).
+    const swept = [...sweepLeftovers(), ...sweepPodmanLeftovers()];
+    if (swept.length > 0) console.warn(`[harness] removed daemons left behind by dead test processes: ${swept.join(', ')}`);
+    if (left.length > 0) throw new Error(`the test run left behind (now removed): ${left.join('; ')}`);
   };
 }

@@ -4,10 +4,13 @@
 // system podman. Tests act on it with the podman CLI on the same root.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BUSYBOX_IMAGE, buildBusyboxTar } from './busybox.js';
+import { mountRoot, rootfsOf, type MountedRoot } from './chroot.js';
+import { ENGINE_ROOTFS, type PodmanEngine } from './engines.js';
 import { isAlive, run, signal, sleep, startTicks, type RunResult } from './proc.js';
 import { unmountUnder } from './reap.js';
+import { RUN_ID_ENV } from './run-id.js';
 import { pingSocket } from './ping.js';
 
 export { BUSYBOX_IMAGE };
@@ -20,6 +23,9 @@ export const PODMAN_ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'npro
 
 export interface PrivatePodman {
   readonly dir: string;
+  readonly engine: PodmanEngine;
+  /** What this podman says it is (`podman version`), e.g. `5.8.6`. */
+  readonly version: string;
   readonly socketPath: string;
   /** `unix://<socketPath>`, for the agent's config or `-H`. */
   readonly host: string;
@@ -46,9 +52,11 @@ export interface PrivatePodman {
  * tmp_dir (default /run/libpod), file locks instead of the /dev/shm segment,
  * network configs, volumes; events go to a file (no journald here).
  */
-function containersConf(dir: string): string {
+function containersConf(dir: string, runtime?: string): string {
   return [
     '[engine]',
+    // crun (Podman 5's default) refuses this machine's hybrid cgroup layout; runc runs there.
+    ...(runtime === undefined ? [] : [`runtime = "${runtime}"`]),
     'events_logger = "file"',
     `events_logfile_path = "${dir}/events.log"`,
     'cgroup_manager = "cgroupfs"',
@@ -66,19 +74,29 @@ function envFor(dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CONTAINER') && !k.startsWith('DOCKER_')) env[k] = v;
   env.CONTAINERS_CONF = join(dir, 'containers.conf');
+  // Podman 5 warns on every call about cgroup v1 (this machine's layout); the warning is not news.
+  env.PODMAN_IGNORE_CGROUPSV1_WARNING = '1';
   return env;
 }
 
 const baseArgs = (dir: string) => ['--root', join(dir, 'root'), '--runroot', join(dir, 'run')];
 
+/** Container ids in a podman storage root (host podman: dir/root, rootfs podman: dir/s/root). */
+function podmanContainerIds(dir: string): string[] {
+  return [join(dir, 'root'), join(dir, 's', 'root')].flatMap((r) => {
+    try {
+      return readdirSync(join(r, 'overlay-containers')).filter((id) => /^[0-9a-f]{64}$/.test(id));
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Kills what still runs of a podman dir (service, conmon, container processes), unmounts, removes it. */
 export function reapPodmanDirSync(dir: string): void {
-  const ids = new Set<string>();
-  try {
-    for (const id of readdirSync(join(dir, 'root', 'overlay-containers'))) if (/^[0-9a-f]{64}$/.test(id)) ids.add(id);
-  } catch {
-    // no containers were created
-  }
+  const ids = new Set(podmanContainerIds(dir));
+  // A chrooted podman sees its dir as /run/<tag> (chroot.ts): match the tag, which both paths hold.
+  const tag = basename(dir);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline = '';
@@ -89,7 +107,7 @@ export function reapPodmanDirSync(dir: string): void {
     } catch {
       continue;
     }
-    if (cmdline.includes(dir) || [...ids].some((id) => cgroup.includes(id))) signal(Number(entry), 'SIGKILL');
+    if (cmdline.includes(tag) || [...ids].some((id) => cgroup.includes(id))) signal(Number(entry), 'SIGKILL');
   }
   unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -113,22 +131,14 @@ export function sweepPodmanLeftovers(): string[] {
   return swept;
 }
 
-/**
- * Why podman cannot run here, from `npm test`'s set-up probe (cached in
- * node_modules/.cache/dockstream), or null when it can (or was not probed).
- */
-export function podmanUnavailableReason(): string | null {
-  try {
-    const probe = JSON.parse(readFileSync(join(import.meta.dirname, '../../node_modules/.cache/dockstream/podman-probe.json'), 'utf8')) as { ok: boolean; reason: string };
-    return probe.ok ? null : probe.reason;
-  } catch {
-    return null;
-  }
-}
-
 /** Directories of services still running at process exit: killed and removed then. */
 const live = new Set<string>();
 let exitHookInstalled = false;
+
+/** Directories of services started in this process and not stopped yet (the per-file leak check reads it). */
+export function livePodmanDirs(): string[] {
+  return [...live];
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -144,17 +154,36 @@ function installExitHook(): void {
   });
 }
 
-export async function startPodman(): Promise<PrivatePodman> {
+/**
+ * A private podman service of `engine`: the host's podman (podman-4), or the
+ * sid rootfs's podman run through chroot (podman-5) with everything under the
+ * instance's state directory, which it sees as /run/<tag>.
+ */
+export async function startPodman(opts: { engine?: PodmanEngine } = {}): Promise<PrivatePodman> {
+  const engine = opts.engine ?? 'podman-4';
   installExitHook();
   sweepPodmanLeftovers();
   const dir = mkdtempSync(DIR_PREFIX);
   live.add(dir);
-  writeFileSync(join(dir, MARKER), JSON.stringify({ ownerPid: process.pid, ownerStart: startTicks(process.pid) }));
-  writeFileSync(join(dir, 'containers.conf'), containersConf(dir));
-  const env = envFor(dir);
-  const socketPath = join(dir, 'podman.sock');
-  const logPath = join(dir, 'service.log');
-  const podman = (args: readonly string[], timeoutMs = 60_000) => run('podman', [...baseArgs(dir), ...args], { env, timeoutMs });
+  writeFileSync(join(dir, MARKER), JSON.stringify({ ownerPid: process.pid, ownerStart: startTicks(process.pid), runId: process.env[RUN_ID_ENV], engine }));
+  const suite = ENGINE_ROOTFS[engine];
+  let mounted: MountedRoot | undefined;
+  try {
+    if (suite !== null) mounted = mountRoot(dir, (await rootfsOf(suite)).dir);
+  } catch (e) {
+    reapPodmanDirSync(dir);
+    live.delete(dir);
+    throw e;
+  }
+  // `base`: the instance directory as podman sees it; `state`: the same directory from here.
+  const base = mounted?.inner ?? dir;
+  const state = mounted?.state ?? dir;
+  writeFileSync(join(state, 'containers.conf'), containersConf(base, mounted === undefined ? undefined : 'runc'));
+  const env = envFor(base);
+  const socketPath = join(state, 'podman.sock');
+  const logPath = join(state, 'service.log');
+  const [cmd, prefix] = mounted === undefined ? ['podman', []] : ['chroot', [mounted.root, 'podman']];
+  const podman = (args: readonly string[], timeoutMs = 60_000) => run(cmd, [...prefix, ...baseArgs(base), ...args], { env, timeoutMs });
   const podmanOk = async (args: readonly string[], timeoutMs?: number): Promise<string> => {
     const res = await podman(args, timeoutMs);
     if (res.code !== 0) throw new Error(`podman ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
@@ -163,11 +192,12 @@ export async function startPodman(): Promise<PrivatePodman> {
   let child: ChildProcess | undefined;
   let exited = Promise.resolve();
   let stopped = false;
+  let version = '';
 
   const spawnService = async (): Promise<void> => {
     const log = openSync(logPath, 'a');
     try {
-      child = spawn('podman', [...baseArgs(dir), 'system', 'service', '--time=0', `unix://${socketPath}`], { env, stdio: ['ignore', log, log] });
+      child = spawn(cmd, [...prefix, ...baseArgs(base), 'system', 'service', '--time=0', `unix://${join(base, 'podman.sock')}`], { env, stdio: ['ignore', log, log] });
       child.unref();
     } finally {
       closeSync(log);
@@ -196,7 +226,7 @@ export async function startPodman(): Promise<PrivatePodman> {
     stopped = true;
     try {
       // -t 0: busybox sleep as PID 1 ignores SIGTERM.
-      if (existsSync(join(dir, 'root'))) await podman(['rm', '-af', '-t', '0'], 30_000);
+      if (existsSync(join(state, 'root'))) await podman(['rm', '-af', '-t', '0'], 30_000);
       const pid = child?.pid;
       if (pid !== undefined && isAlive(pid)) {
         signal(pid, 'SIGTERM');
@@ -210,8 +240,10 @@ export async function startPodman(): Promise<PrivatePodman> {
   };
 
   try {
-    const tar = await buildBusyboxTar(dir);
-    await podmanOk(['import', '--change', 'CMD ["sh"]', tar, BUSYBOX_IMAGE]);
+    // Built in the state directory, so a chrooted podman reads it at the same name below `base`.
+    const tar = await buildBusyboxTar(state);
+    await podmanOk(['import', '--change', 'CMD ["sh"]', join(base, basename(tar)), BUSYBOX_IMAGE]);
+    version = await podmanOk(['version', '--format', '{{.Client.Version}}']);
     await spawnService();
   } catch (err) {
     await stop();
@@ -220,6 +252,10 @@ export async function startPodman(): Promise<PrivatePodman> {
 
   return {
     dir,
+    engine,
+    get version(): string {
+      return version;
+    },
     socketPath,
     host: `unix://${socketPath}`,
     get pid(): number {

@@ -20,11 +20,14 @@ function sleepSync(ms: number): void {
 
 /** Container ids the daemon in `dir` knows about (from its data root). */
 function containerIds(dir: string): string[] {
-  try {
-    return readdirSync(join(dir, 'data', 'containers')).filter((n) => /^[0-9a-f]{64}$/.test(n));
-  } catch {
-    return [];
-  }
+  // Host engines keep their data root in dir/data, rootfs engines in dir/s/data (chroot.ts).
+  return [join(dir, 'data', 'containers'), join(dir, 's', 'data', 'containers')].flatMap((d) => {
+    try {
+      return readdirSync(d).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**

@@ -104,7 +104,7 @@ export async function statsRound(ctx: SourceContext, client: DockerClient, set: 
       gone('container stopped before its stats sample');
       return;
     }
-    tracked.prev = cpuSampleOf(raw);
+    tracked.prev = cpuSampleOf(raw, ctx.host().engine);
     if (opts.emit) {
       sampled++;
       records.push(record);

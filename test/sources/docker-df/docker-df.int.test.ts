@@ -12,12 +12,17 @@ import { resolveConnection } from '../../../src/docker/host.js';
 import { nullLogger } from '../../../src/log.js';
 import type { AlertRecord, DiskUsageRecord, HostInfo } from '../../../src/records.js';
 import { dockerDfPlugin, reclaimedBytes } from '../../../src/sources/docker-df/plugin.js';
-import { BUSYBOX_IMAGE, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
+import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
 import { run, sleep } from '../../harness/proc.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { cliRows, parseCliJsonLines } from './cli-rows.js';
 
 const MiB = 1024 * 1024;
+
+const apiAtLeast = (v: string, major: number, minor: number): boolean => {
+  const [a = 0, b = 0] = v.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+};
 const UNUSED_IMAGE = 'local/df-unused:1';
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -34,7 +39,7 @@ async function fillVolume(d: PrivateDockerd, volume: string, mib: number): Promi
   await d.dockerOk(['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/f', 'bs=1M', `count=${mib}`]);
 }
 
-describe('docker_df on a private dockerd', () => {
+describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) => {
   let d: PrivateDockerd;
   let docker: DockerClient;
   let host: HostInfo;
@@ -42,7 +47,7 @@ describe('docker_df on a private dockerd', () => {
 
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'dsdf-'));
-    d = await startDockerd({ name: 'docker-df' });
+    d = await startDockerd({ name: 'docker-df', engine });
     docker = new DockerClient(resolveConnection({ host: d.host }), { timeoutMs: 30_000, log: nullLogger() });
     await docker.negotiate();
     host = await docker.identity();
@@ -60,7 +65,7 @@ describe('docker_df on a private dockerd', () => {
     writeFileSync(join(rootfs, 'blob'), Buffer.alloc(MiB, 7));
     const tarRes = await run('tar', ['-C', rootfs, '--numeric-owner', '-cf', tar, '.']);
     expect(tarRes.code).toBe(0);
-    await d.dockerOk(['import', tar, UNUSED_IMAGE]);
+    await d.importTar(tar, UNUSED_IMAGE);
   });
 
   afterAll(async () => {
@@ -132,7 +137,8 @@ describe('docker_df on a private dockerd', () => {
       await fillVolume(d, 'df-alert', 5);
       await waitFor('firing', () => alerts().length >= 1);
       const sinceSec = Math.floor(Date.now() / 1000) - 60;
-      await d.dockerOk(['volume', 'prune', '--force']);
+      // From API 1.42 (Engine 23) a prune takes only anonymous volumes unless told `--all`; 1.41 knows no `all` filter.
+      await d.dockerOk(['volume', 'prune', '--force', ...(apiAtLeast(d.apiVersion, 1, 42) ? ['--all'] : [])]);
       expect(await d.dockerOk(['volume', 'ls', '-q'])).toBe('');
       await waitFor('resolved', () => alerts().length >= 2);
       ac.abort();

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord, DsRecord } from '../../../src/records.js';
 import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { daemonEvents } from '../../harness/daemon-events.js';
-import { BUSYBOX_IMAGE, dockerCli, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
+import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type DockerCli, type PrivateDockerd } from '../../harness/dockerd.js';
 import { startChurn } from '../../faults/churn.js';
 
 const config = (host: string, filters = '') => `
@@ -28,10 +28,19 @@ const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind ===
 const key = (e: { type: string; action: string; id: string; timeNano: string }) => `${e.timeNano} ${e.type} ${e.action} ${e.id}`;
 const recKey = (e: EventRecord) => key({ type: e.type, action: e.action_detail ? `${e.action}: ${e.action_detail}` : e.action, id: e.actor.id, timeNano: e.time_nano });
 
-describe('docker_events source against a real dockerd', () => {
-  const host = inject('dockerHost');
-  const socketPath = inject('dockerSocketPath');
-  const cli = dockerCli(host);
+describe.each(DOCKER_ENGINES)('docker_events source against a real dockerd (%s)', (engine) => {
+  let d: PrivateDockerd;
+  let host = '';
+  let socketPath = '';
+  let cli: DockerCli;
+  beforeAll(async () => {
+    d = await startDockerd({ name: `events-${engine}`, engine });
+    ({ host, socketPath } = d);
+    cli = d;
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
 
   it('emits container, volume and image events whose time_nano equals the daemon digit for digit', async () => {
     const a = startAgent(config(host));
@@ -86,11 +95,11 @@ describe('docker_events source against a real dockerd', () => {
   });
 });
 
-describe('docker_events across a daemon restart', () => {
+describe.each(DOCKER_ENGINES)('docker_events across a daemon restart (%s)', (engine) => {
   let d: PrivateDockerd;
   let a: RunningAgent | undefined;
   beforeAll(async () => {
-    d = await startDockerd({ name: 'events-restart' });
+    d = await startDockerd({ name: 'events-restart', engine });
   });
   afterAll(async () => {
     await a?.stop();

@@ -1,30 +1,20 @@
-// The stats source against the shared private dockerd (cgroup v1, 2 CPUs),
+// The stats source against a private dockerd of each engine (cgroup v1, 2 CPUs),
 // compared with what `docker stats --no-stream` prints in the same window.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import type { DsRecord, HostInfo, StatsRecord } from '../../../src/records.js';
 import { dockerStatsPlugin, type DockerStatsOptions } from '../../../src/sources/docker-stats/plugin.js';
 import type { DockerStatsSource } from '../../../src/sources/docker-stats/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
-import { BUSYBOX_IMAGE, dockerCli } from '../../harness/dockerd.js';
+import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type DockerCli, type PrivateDockerd } from '../../harness/dockerd.js';
 import { collectingContext } from '../../harness/source-context.js';
+import { parseCliSize } from './cli-size.js';
 
 const stats = (rs: readonly DsRecord[], id?: string): StatsRecord[] =>
   rs.filter((r): r is StatsRecord => r.kind === 'stats' && (id === undefined || r.container.id === id));
-
-/** `1.2MiB` → bytes, and the unit of the printed figure's last digit (the CLI prints 4 significant digits). */
-function parseCliSize(text: string): { bytes: number; printStep: number } {
-  const m = /^([\d.]+)([KMGT]?i?B)$/.exec(text.trim());
-  if (!m) throw new Error(`cannot parse size ${text}`);
-  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
-  const unit = units[m[2] as string] as number;
-  const digits = m[1] as string;
-  const decimals = digits.includes('.') ? (digits.split('.')[1] as string).length : 0;
-  return { bytes: Number(digits) * unit, printStep: unit * 10 ** -decimals };
-}
 
 /** cpuacct.usage of a container (cgroup v1, cgroupfs driver, default parent `/docker`). */
 function cgroupCpuNs(id: string): bigint {
@@ -38,9 +28,10 @@ interface CliStats {
   readonly PIDs: string;
 }
 
-describe('docker_stats source against a real dockerd', () => {
-  const host = inject('dockerHost');
-  const cli = dockerCli(host);
+describe.each(DOCKER_ENGINES)('docker_stats source against a real dockerd (%s)', (engine) => {
+  let d: PrivateDockerd;
+  // That engine's own CLI (from its rootfs for docker-26/28): the reference for its `docker stats`.
+  let cli: DockerCli;
   const tag = `stats-${randomBytes(4).toString('hex')}`;
   const created: string[] = [];
   let client: DockerClient;
@@ -78,7 +69,9 @@ describe('docker_stats source against a real dockerd', () => {
   };
 
   beforeAll(async () => {
-    client = new DockerClient(resolveConnection({ host }), { timeoutMs: 10_000, log: memoryLogger('silent').log });
+    d = await startDockerd({ name: `stats-${engine}`, engine });
+    cli = d;
+    client = new DockerClient(resolveConnection({ host: d.host }), { timeoutMs: 10_000, log: memoryLogger('silent').log });
     await client.negotiate();
     hostInfo = await client.identity();
     // The machine is shared: a large CPU share keeps the busy loop near one full core (cgroup v1 CFS).
@@ -87,8 +80,8 @@ describe('docker_stats source against a real dockerd', () => {
   });
 
   afterAll(async () => {
-    if (created.length > 0) await cli.docker(['rm', '-f', ...created]);
     await client?.close();
+    await d?.stop();
   });
 
   it('agrees with `docker stats --no-stream` on CPU % and memory, and reports the limits', async () => {
