@@ -1,5 +1,5 @@
 /**
- * The record model (DESIGN.md section 2): one self-describing record per
+ * The record model (docs/design.md §2): one self-describing record per
  * observation, discriminated on `kind`. Every record carries the same envelope.
  */
 

@@ -36,7 +36,7 @@ const READ_ONLY_METHODS = new Set(['GET', 'HEAD']);
 /**
  * A read-only Docker Engine API client over http1.ts. Buffered requests share
  * a pool of keep-alive connections; every stream gets a connection of its own
- * (DESIGN gotcha 1) with no body timeout (gotcha 2).
+ * (design gotcha 1) with no body timeout (gotcha 2).
  */
 export class DockerClient {
   readonly connection: ConnectionSpec;

@@ -14,7 +14,7 @@
  * per connection at a time (no pipelining), responses framed by
  * Content-Length, chunked encoding or connection close. A stream's body is a
  * Readable that pauses the socket when its reader falls behind, with no
- * timeout once the head arrived (DESIGN gotchas 1 and 2).
+ * timeout once the head arrived (design gotchas 1 and 2).
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { Readable } from 'node:stream';

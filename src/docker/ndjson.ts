@@ -6,7 +6,7 @@ const LINES_PER_TURN = 256;
 
 /**
  * Newline-delimited JSON framing: chunks can hold several lines or half of one
- * (DESIGN gotcha 5), and a multi-byte character can straddle two chunks.
+ * (design gotcha 5), and a multi-byte character can straddle two chunks.
  * Yields complete, non-empty lines; a trailing partial line at end of stream
  * is reported through `onTruncated` rather than yielded.
  *

@@ -1,4 +1,4 @@
-// API version negotiation (DESIGN.md section 3, "Versions"): the daemon's
+// API version negotiation (docs/design.md §3.11): the daemon's
 // range [MinAPIVersion, ApiVersion] from `/version`, ours [MIN, MAX]. A
 // pinned version must lie in both; otherwise min(daemon max, our max), never
 // below the daemon's minimum.

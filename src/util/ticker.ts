@@ -1,6 +1,6 @@
 /**
  * A fixed-rate tick for polling sources. Unlike `timers/promises` setInterval
- * (DESIGN gotcha 4), ticks missed while the event loop was stalled are dropped,
+ * (design gotcha 4), ticks missed while the event loop was stalled are dropped,
  * never replayed in a burst. The tick fires whatever the previous tick's work
  * is doing (see `everyInterval` for work that must not overlap). `onTick`
  * must not throw (it runs from a timer). Resolves when `signal` aborts.

@@ -1,4 +1,4 @@
-// A private dockerd per test run (DESIGN.md section 6): its own socket, data
+// A private dockerd per test run (docs/design.md §6): its own socket, data
 // root, exec root, containerd namespace and config file under a short /tmp
 // directory, no bridge, no iptables. Tests act on it with the docker CLI.
 import type { ChildProcess } from 'node:child_process';

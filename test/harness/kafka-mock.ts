@@ -1,5 +1,5 @@
 /**
- * A real-protocol Kafka peer for tests: librdkafka's mock cluster (DESIGN.md
+ * A real-protocol Kafka peer for tests: librdkafka's mock cluster (docs/design.md
  * section 6), built from kafka-mock.c with gcc into .test-run/ and driven over
  * stdin. Brokers listen on 127.0.0.1 ephemeral ports only.
  *

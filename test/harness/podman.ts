@@ -1,4 +1,4 @@
-// A private Podman service speaking the Docker API (DESIGN.md section 6): its
+// A private Podman service speaking the Docker API (docs/design.md §6): its
 // own storage root, run root, lock and tmp dirs, events log and containers.conf
 // under a short /tmp directory, so it shares nothing with other runs or a
 // system podman. Tests act on it with the podman CLI on the same root.
@@ -18,7 +18,7 @@ export { BUSYBOX_IMAGE };
 const DIR_PREFIX = '/tmp/dpm-';
 const MARKER = 'harness.json';
 const READY_TIMEOUT_MS = 30_000;
-/** Podman's defaults exceed what this sandbox allows (DESIGN.md section 6). */
+/** Podman's defaults exceed what this sandbox allows (docs/design.md §6). */
 export const PODMAN_ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] as const;
 
 export interface PrivatePodman {

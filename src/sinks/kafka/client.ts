@@ -1,6 +1,6 @@
 /**
  * KafkaJS client configuration from the sink's options: TLS files, SASL,
- * small internal retries (the pipeline owns retries, DESIGN gotcha 9), and
+ * small internal retries (the pipeline owns retries, design gotcha 9), and
  * KafkaJS logs routed into pino without secrets.
  */
 import type { ConnectionOptions } from 'node:tls';

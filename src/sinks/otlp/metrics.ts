@@ -1,7 +1,7 @@
 /**
  * Stats and disk usage records → ResourceMetrics, built directly from the
  * records (forwarding of data measured elsewhere: no MeterProvider, no SDK
- * aggregation, DESIGN gotcha 10). One ResourceMetrics per resource.
+ * aggregation, design gotcha 10). One ResourceMetrics per resource.
  */
 import { ValueType, type HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';

@@ -6,7 +6,7 @@ const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9})\d*)?(Z|[+-]\d\d
 /**
  * HrTime ([seconds, nanos]) from an exact decimal nanosecond string. Both parts
  * stay below 2^53, and the exporters' serializers write them without passing
- * through a lossy float (the daemon's `timeNano` is ~1.8e18, see DESIGN gotcha 3).
+ * through a lossy float (the daemon's `timeNano` is ~1.8e18, see design gotcha 3).
  */
 export function nanosToHrTime(timeNano: string): HrTime {
   const ns = BigInt(timeNano);

@@ -40,7 +40,7 @@ function podmanAction(type: string, action: string): string | undefined {
 const TIME_NANO_KEY = '"timeNano":';
 
 /**
- * The exact decimal digits of the top-level `timeNano` (DESIGN gotcha 3:
+ * The exact decimal digits of the top-level `timeNano` (design gotcha 3:
  * JSON.parse rounds ~1.8e18). Attribute values are JSON strings, in which a
  * quote is always escaped, so an unescaped `"timeNano":<digits>` can only be
  * a key; the last one is the envelope's (dockerd writes it last). Searched
