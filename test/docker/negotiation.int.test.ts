@@ -89,7 +89,7 @@ describe('an engine newer than dockstream', () => {
     try {
       const r = await agent(['check', '-c', config('newer', standin.host)]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`(api ${MAX_API_VERSION}) host=standin (daemon API 1.99 is newer than dockstream's maximum ${MAX_API_VERSION}: using ${MAX_API_VERSION})`);
+      expect(r.stdout).toContain(`(api ${MAX_API_VERSION}) host=standin from=config docker.host (daemon API 1.99 is newer than dockstream's maximum ${MAX_API_VERSION}: using ${MAX_API_VERSION})`);
     } finally {
       await standin.close();
     }

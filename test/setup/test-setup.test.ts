@@ -32,8 +32,11 @@ const MISSING = [
   '  librdkafka.so (Debian package librdkafka-dev): Kafka mock cluster',
   '  systemd-analyze (Debian package systemd): verifies the systemd unit',
   '  podman (Debian package podman): Docker-API compatibility tests',
+  '  prometheus + promtool (Debian package prometheus): scrape / remote-write / alert rule tests and promtool check|test rules',
+  '  debootstrap (Debian package debootstrap): builds the trixie/sid rootfs of docker-26, docker-28 and podman-5',
+  '  chroot (Debian package coreutils): runs the rootfs engines',
 ];
-const PACKAGES = 'docker.io containerd runc mount util-linux librdkafka-dev systemd podman';
+const PACKAGES = 'docker.io containerd runc mount util-linux librdkafka-dev systemd podman prometheus debootstrap coreutils';
 
 function setup(wrap: string[], extraEnv: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; lines: string[] } {
   const argv = [...wrap, process.execPath, join(ROOT, 'scripts', 'test-setup.mjs')];
