@@ -237,7 +237,7 @@ export class SinkRunner {
       for (const { record, reason } of rejected) await this.deps.deadLetter.write(this.name, [record], reason);
       if (sendable.length > 0) {
         try {
-          await this.withRetry(() => this.sink.send(sendable, signal), 'send');
+          await this.withRetry(() => this.sink.send(sendable, signal), 'send', sendable.length);
           for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
           this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
         } catch (err) {
@@ -256,7 +256,8 @@ export class SinkRunner {
     }
   }
 
-  private async withRetry(fn: () => Promise<void>, what: 'start' | 'send'): Promise<void> {
+  /** `records`: how many a send carries, counted again when an attempt's outcome is unknown. */
+  private async withRetry(fn: () => Promise<void>, what: 'start' | 'send', records = 0): Promise<void> {
     const signal = this.stopped.signal;
     await pRetry(
       async () => {
@@ -277,6 +278,8 @@ export class SinkRunner {
           this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
           if (!retryable || signal.aborted) return;
           this.deps.metrics.retries.inc({ sink: this.name });
+          // Sent, no answer: the retry may deliver these records a second time.
+          if (error instanceof SinkError && error.outcomeUnknown && records > 0) this.deps.metrics.uncertainResends.inc({ sink: this.name }, records);
           const level = attemptNumber === 1 || attemptNumber % 10 === 0 ? 'warn' : 'debug';
           this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: this.lastError }, 'sink delivery failed; retrying');
           // Honour Retry-After on top of our own backoff.
