@@ -71,6 +71,7 @@ const requirements = [
   { what: 'librdkafka.so', ok: () => anyExists(libDirs.map((d) => join(d, 'librdkafka.so'))), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'systemd-analyze', ok: () => onPath('systemd-analyze'), pkg: 'systemd', why: 'verifies the systemd unit' },
   { what: 'podman', ok: () => onPath('podman'), pkg: 'podman', why: 'Docker-API compatibility tests' },
+  { what: 'strace', ok: () => onPath('strace'), pkg: 'strace', why: 'shows the fsync / rename order of atomic state writes' },
 ];
 
 function missingRequirements() {
