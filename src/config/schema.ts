@@ -40,7 +40,12 @@ const sinkCommon = {
       type: z.enum(['memory', 'disk']).default('memory'),
       max_records: z.number().int().positive().default(10_000),
       max_size: size().default(64 * 1024 * 1024),
-      when_full: z.enum(['block', 'drop_oldest']).default('block'),
+      /**
+       * What a full buffer drops: the record being offered (`drop_newest`) or
+       * the oldest queued one (`drop_oldest`). Never blocks: the events socket
+       * must not stall. `block` is the old, misleading name of `drop_newest`.
+       */
+      when_full: z.enum(['drop_newest', 'drop_oldest', 'block']).default('drop_newest'),
     })
     .prefault({}),
   retry: z

@@ -64,6 +64,13 @@ export class SinkRunner {
     this.buffer = new MemoryBuffer(config.buffer.max_records, config.buffer.max_size);
     this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
     this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+    this.warnIfDeprecated(config);
+  }
+
+  /** `when_full: block` never blocked (the events socket must not stall): it is `drop_newest` under its old name. */
+  private warnIfDeprecated(config: SinkConfig): void {
+    if (config.buffer.when_full !== 'block') return;
+    this.deps.log.warn({ sink: this.name, option: 'buffer.when_full', value: 'block', use: 'drop_newest' }, 'deprecated option value: when_full block drops the newest record when full; write drop_newest');
   }
 
   get sink(): Sink {
@@ -91,6 +98,7 @@ export class SinkRunner {
     }
     this.currentSink = sink;
     this.config = config;
+    this.warnIfDeprecated(config);
     this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
     this.lingerMs = config.batch.linger ?? defaults.lingerMs;
     this.stopped = new AbortController();
@@ -145,7 +153,7 @@ export class SinkRunner {
     return { ok: this.lastError === null, reason: this.lastError };
   }
 
-  /** Never blocks: a full buffer drops (drop_oldest: the oldest not in flight) and counts it. */
+  /** Never blocks: a full buffer drops (drop_newest, alias block: this record; drop_oldest: the oldest not in flight) and counts it. */
   enqueue(record: DsRecord): void {
     if (!this.buffer.offer(record)) {
       if (this.config.buffer.when_full === 'drop_oldest') {
