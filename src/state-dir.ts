@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DsError } from './errors.js';
+import { STATE_DIR_MODE } from './util/atomic-write.js';
 
 /**
  * The state directory must exist and be writable before anything is promised:
@@ -9,7 +10,7 @@ import { DsError } from './errors.js';
 export function prepareStateDir(dir: string): void {
   const probe = join(dir, `.write-test-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: STATE_DIR_MODE });
     writeFileSync(probe, 'ok');
     rmSync(probe, { force: true });
   } catch (err) {

@@ -74,6 +74,8 @@ export function buildConfigSchema() {
     log_level: logLevel.default('info'),
     /** Where the events cursor and disk spools live. */
     state_dir: z.string().default('/var/lib/dockstream'),
+    /** `<state_dir>/dead-letter/<sink>.ndjson`: records past this size are dropped and counted. */
+    dead_letter: z.strictObject({ max_size: size().default(64 * 1024 * 1024) }).prefault({}),
     /** How long shutdown may take to drain queues. */
     shutdown_timeout: duration().default(10_000),
     sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), sourceSchema),
@@ -99,6 +101,7 @@ export interface Config {
   readonly docker: z.output<typeof dockerSchema>;
   readonly log_level: z.output<typeof logLevel>;
   readonly state_dir: string;
+  readonly dead_letter: { readonly max_size: number };
   readonly shutdown_timeout: number;
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly sinks: Readonly<Record<string, SinkConfig>>;
