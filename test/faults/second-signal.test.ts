@@ -10,25 +10,14 @@ import { waitFor } from '../harness/agent.js';
 import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { dockerCli } from '../harness/dockerd.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
+import { volumeEventsToOtlp } from './otlp-config.js';
 
-const config = (host: string, endpoint: string) => `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-shutdown_timeout: 5m
-sources:
-  events: { type: docker_events, filters: { type: [volume] }, cursor_interval: 100ms }
-sinks:
-  otel:
-    type: otlp
-    inputs: [events]
-    protocol: http/protobuf
-    endpoint: ${endpoint}
-    timeout: 2s
-    buffer: { type: disk, max_size: 8MiB }
-    retry: { initial: 100ms, max: 200ms }
-    batch: { linger: 20ms }
-telemetry: { listen: false }
-`;
+const config = (host: string, endpoint: string) =>
+  volumeEventsToOtlp(host, endpoint, {
+    source: 'cursor_interval: 100ms',
+    sink: ['timeout: 2s', 'buffer: { type: disk, max_size: 8MiB }', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
+    top: ['shutdown_timeout: 5m', 'telemetry: { listen: false }'],
+  });
 
 describe('fault: a second signal during the drain', () => {
   const host = inject('dockerHost');

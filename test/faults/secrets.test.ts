@@ -15,34 +15,25 @@ import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { dockerCli } from '../harness/dockerd.js';
 import { startKafkaMock, type KafkaMock } from '../harness/kafka-mock.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
+import { volumeEventsToOtlp } from './otlp-config.js';
 
 const MAIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'src', 'main.js');
 const SASL = 'sentinel-sasl-Zq81xw';
 const TOKEN = 'sentinel-otlp-Hk27pd';
 const SENTINELS = [SASL, TOKEN];
 
-const config = (host: string, otlp: string, brokers: readonly string[]) => `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events: { type: docker_events, filters: { type: [volume] } }
-sinks:
-  otel:
-    type: otlp
-    inputs: [events]
-    protocol: http/protobuf
-    endpoint: ${otlp}
-    headers: { authorization: "Bearer \${DS_TEST_OTLP_TOKEN}" }
-    retry: { initial: 100ms, max: 200ms }
-    batch: { linger: 20ms }
-  kafka:
+const config = (host: string, otlp: string, brokers: readonly string[]) =>
+  volumeEventsToOtlp(host, otlp, {
+    sink: ['headers: { authorization: "Bearer ${DS_TEST_OTLP_TOKEN}" }', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
+    top: ['telemetry: { listen: "127.0.0.1:0" }'],
+    sinks: `  kafka:
     type: kafka
     inputs: [events]
     brokers: [${brokers.map((b) => `"${b}"`).join(', ')}]
     sasl: { mechanism: plain, username: agent, password: "\${DS_TEST_SASL_PASSWORD}" }
     retry: { initial: 100ms, max: 200ms }
-telemetry: { listen: "127.0.0.1:0" }
-`;
+`,
+  });
 
 function leaks(where: string, text: string): string[] {
   return SENTINELS.filter((s) => text.includes(s)).map((s) => `${s} in ${where}`);

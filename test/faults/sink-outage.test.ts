@@ -25,30 +25,16 @@ import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { dockerCli } from '../harness/dockerd.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
 import { startChurn } from './churn.js';
+import { volumeEventsToOtlp } from './otlp-config.js';
 
 const MAX_SPOOL = 32 * 1024 * 1024;
 
-const config = (host: string, endpoint: string) => `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events:
-    type: docker_events
-    filters:
-      type: [volume]
-    cursor_interval: 100ms
-sinks:
-  otel:
-    type: otlp
-    inputs: [events]
-    protocol: http/protobuf
-    endpoint: ${endpoint}
-    timeout: 2s
-    buffer: { type: disk, max_size: ${MAX_SPOOL} }
-    retry: { initial: 200ms, max: 1s }
-    batch: { linger: 20ms }
-telemetry: { listen: "127.0.0.1:0" }
-`;
+const config = (host: string, endpoint: string) =>
+  volumeEventsToOtlp(host, endpoint, {
+    source: 'cursor_interval: 100ms',
+    sink: ['timeout: 2s', `buffer: { type: disk, max_size: ${MAX_SPOOL} }`, 'retry: { initial: 200ms, max: 1s }', 'batch: { linger: 20ms }'],
+    top: ['telemetry: { listen: "127.0.0.1:0" }'],
+  });
 
 /** volume name → actions received (create, destroy) */
 function received(receiver: OtlpReceiver): Map<string, string[]> {

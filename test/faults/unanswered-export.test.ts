@@ -14,6 +14,7 @@ import { SelfMetrics } from '../../src/telemetry/metrics.js';
 import { removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { dockerCli } from '../harness/dockerd.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
+import { volumeEventsToOtlp } from './otlp-config.js';
 import { HOST, WEB, event, stats, T0 } from '../sinks/otlp/fixtures.js';
 
 /** A loopback TCP proxy that can hold back the next answer from upstream. */
@@ -67,21 +68,11 @@ describe('OTLP exports without an answer', () => {
 
   it('re-sends a batch the receiver accepted after the timeout, and counts it as an uncertain re-send', async () => {
     receiver.reset();
-    const a = startAgent(`
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events: { type: docker_events, filters: { type: [volume] } }
-sinks:
-  otel:
-    type: otlp
-    inputs: [events]
-    protocol: http/protobuf
-    endpoint: http://127.0.0.1:${proxy.port}
-    timeout: 500ms
-    retry: { initial: 100ms, max: 200ms }
-    batch: { linger: 20ms }
-`);
+    const a = startAgent(
+      volumeEventsToOtlp(host, `http://127.0.0.1:${proxy.port}`, {
+        sink: ['timeout: 500ms', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
+      }),
+    );
     const creates = () => receiver.logs().filter((l) => l.attributes['docker.event.actor.id'] === 'unanswered-a' && l.attributes['docker.event.action'] === 'create').length;
     try {
       await waitFor(() => receiver.logs().some((l) => l.attributes['event.name'] === 'dockstream.inventory'), 20_000, 'inventory delivered');
