@@ -2,8 +2,9 @@
 // ${VAR}, never appear in the logs at any level (run with -D), in `check`
 // output, in dead-letter files or in /metrics — while they are really in use
 // (the receiver sees the header; the Kafka sink connects with SASL PLAIN to the
-// librdkafka mock cluster). There is no TLS key passphrase option to test yet.
-import { execFile } from 'node:child_process';
+// librdkafka mock cluster; another Kafka sink loads a client key encrypted with
+// the sentinel passphrase and tries TLS against the plaintext mock, failing).
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,17 +21,24 @@ import { volumeEventsToOtlp } from './otlp-config.js';
 const MAIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'src', 'main.js');
 const SASL = 'sentinel-sasl-Zq81xw';
 const TOKEN = 'sentinel-otlp-Hk27pd';
-const SENTINELS = [SASL, TOKEN];
+const PASSPHRASE = 'sentinel-keypass-Rt55mc';
+const SENTINELS = [SASL, TOKEN, PASSPHRASE];
 
-const config = (host: string, otlp: string, brokers: readonly string[]) =>
+const config = (host: string, otlp: string, brokers: readonly string[], pki: string) =>
   volumeEventsToOtlp(host, otlp, {
     sink: ['headers: { authorization: "Bearer ${DS_TEST_OTLP_TOKEN}" }', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
-    top: ['telemetry: { listen: "127.0.0.1:0" }'],
+    top: ['telemetry: { listen: "127.0.0.1:0" }', 'shutdown_timeout: 2s'],
     sinks: `  kafka:
     type: kafka
     inputs: [events]
     brokers: [${brokers.map((b) => `"${b}"`).join(', ')}]
     sasl: { mechanism: plain, username: agent, password: "\${DS_TEST_SASL_PASSWORD}" }
+    retry: { initial: 100ms, max: 200ms }
+  kafkatls:
+    type: kafka
+    inputs: [events]
+    brokers: [${brokers.map((b) => `"${b}"`).join(', ')}]
+    tls: { cert: "${pki}/cert.pem", key: "${pki}/key-enc.pem", key_passphrase: "\${DS_TEST_KEY_PASSPHRASE}", verify: false }
     retry: { initial: 100ms, max: 200ms }
 `,
   });
@@ -45,11 +53,16 @@ describe('secrets stay secret', () => {
   let kafka: KafkaMock;
   let dir: string;
   let agent: AgentProcess | undefined;
-  const env = { DS_TEST_OTLP_TOKEN: TOKEN, DS_TEST_SASL_PASSWORD: SASL };
+  const env = { DS_TEST_OTLP_TOKEN: TOKEN, DS_TEST_SASL_PASSWORD: SASL, DS_TEST_KEY_PASSPHRASE: PASSPHRASE };
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
     kafka = await startKafkaMock({ brokers: 1 });
     dir = mkdtempSync(join(tmpdir(), 'ds-secrets-'));
+    // A client certificate whose key is encrypted with the sentinel passphrase.
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-days', '2', '-subj', '/CN=agent',
+      '-passout', `pass:${PASSPHRASE}`, '-keyout', join(dir, 'key-enc.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
   });
   afterAll(async () => {
     await agent?.stop();
@@ -59,7 +72,7 @@ describe('secrets stay secret', () => {
   });
 
   it('never shows the SASL password or the OTLP header in logs (-D), check, dead letters or /metrics', async () => {
-    const yaml = config(host, receiver.httpUrl, kafka.brokers);
+    const yaml = config(host, receiver.httpUrl, kafka.brokers, dir);
     receiver.failNext(1, 400); // the first export is dead-lettered
     const a = spawnAgent(dir, yaml, ['run', '-D'], env);
     agent = a;

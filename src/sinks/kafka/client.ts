@@ -29,6 +29,7 @@ export function tlsConfig(tls: KafkaOptions['tls']): ConnectionOptions | undefin
     ...(tls.ca === undefined ? {} : { ca: [readOption('tls.ca', tls.ca)] }),
     ...(tls.cert === undefined ? {} : { cert: readOption('tls.cert', tls.cert) }),
     ...(tls.key === undefined ? {} : { key: readOption('tls.key', tls.key) }),
+    ...(tls.key_passphrase === undefined ? {} : { passphrase: tls.key_passphrase }),
   };
 }
 

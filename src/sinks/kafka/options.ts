@@ -30,6 +30,8 @@ export const kafkaOptionsSchema = z.strictObject({
       ca: z.string().optional(),
       cert: z.string().optional(),
       key: z.string().optional(),
+      /** Passphrase of an encrypted `key` (use `\${VAR}`; redacted from logs). */
+      key_passphrase: z.string().optional(),
       /** Verify the brokers' certificates (turn off only for tests). */
       verify: z.boolean().default(true),
     })

@@ -27,6 +27,8 @@ beforeAll(async () => {
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
   ], { stdio: 'ignore' });
+  // The same key encrypted, for tls.key_passphrase.
+  execFileSync('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-aes256', '-passout', 'pass:s3cret-phrase', '-out', join(dir, 'key-enc.pem')], { stdio: 'ignore' });
   receiver = await OtlpReceiver.start({ tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
 });
 afterEach(async () => {
@@ -59,6 +61,19 @@ describe.each(['http/protobuf', 'grpc'] as OtlpProtocol[])('%s over TLS', (proto
     expect(receiver.requests).toHaveLength(0);
     await sink({ verify: false }).send(events().slice(0, 1), signal);
     expect(receiver.logs()).toHaveLength(1);
+  });
+
+  test('an encrypted client key is unlocked by key_passphrase; a wrong one fails the sink', async () => {
+    const tls = (passphrase: string) => ({ ca: join(dir, 'cert.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key-enc.pem'), key_passphrase: passphrase });
+    await sink(tls('s3cret-phrase')).send(events().slice(0, 1), signal);
+    expect(receiver.logs()).toHaveLength(1);
+    const wrong = sink(tls('not-it'));
+    const err = await wrong
+      .start(signal)
+      .then(() => wrong.send(events().slice(0, 1), signal))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect(receiver.requests).toHaveLength(1);
   });
 
   test('an unreadable CA file is a permanent configuration error', async () => {
