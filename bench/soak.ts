@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAverage, machine, stopChild } from './lib/proc.mjs';
+import { cpuSeconds, loadAverage, machine, stopChild } from './lib/proc.mjs';
 import { writeGeneratedSection } from './lib/sections.mjs';
 import { BUSYBOX_IMAGE, startDockerd } from '../test/harness/dockerd.js';
 import { startKafkaMock } from '../test/harness/kafka-mock.js';
@@ -122,6 +122,7 @@ telemetry: { listen: "127.0.0.1:0" }
     const listen = logLines().find((l) => l['msg'] === 'telemetry endpoint listening')?.['listen'] as string;
     await new Promise((r) => setTimeout(r, 5000)); // first stats rounds
     const t0 = Date.now();
+    const cpu0 = cpuSeconds(pid) ?? 0;
     log(`agent ${pid} streaming; soak for ${SECONDS} s`);
 
     const samples: Sample[] = [];
@@ -153,6 +154,7 @@ telemetry: { listen: "127.0.0.1:0" }
     clearInterval(sampler);
     sample();
     const metricsText = await (await fetch(`http://${listen}/metrics`)).text();
+    const cpuPercent = (((cpuSeconds(pid) ?? cpu0) - cpu0) / ((Date.now() - t0) / 1000)) * 100;
     const exit = await stopChild(child, 'SIGTERM', 60_000);
     agent = undefined;
 
@@ -177,7 +179,9 @@ telemetry: { listen: "127.0.0.1:0" }
     };
     const kafkaStats = metric('dockstream_sink_records_total', 'sink="kafka",kind="stats"');
     const dropped = metric('dockstream_dropped_records_total');
-    const skipped = metric('dockstream_skipped_ticks_total');
+    const skippedBusy = metric('dockstream_skipped_ticks_total', 'reason="busy"');
+    const skippedFull = metric('dockstream_skipped_ticks_total', 'reason="sinks_full"');
+    const rounds = metric('dockstream_source_records_total', 'source="stats"');
 
     const rss = samples.map((x) => x.rss);
     const fdsSeries = samples.map((x) => x.fds);
@@ -204,7 +208,10 @@ telemetry: { listen: "127.0.0.1:0" }
       `| lifecycle events expected (create, start, die, destroy of the churn) | ${expected.length} |`,
       `| missing in the file / in Kafka | ${missingFile.length} / ${missingKafka.length} |`,
       `| stats records in the file / acknowledged by Kafka | ${fileStats} / ${kafkaStats} |`,
-      `| dropped records / gap records / skipped stats ticks | ${dropped} / ${fileGaps} / ${skipped} |`,
+      `| dropped records / gap records | ${dropped} / ${fileGaps} |`,
+      `| stats ticks skipped: previous round still running / sinks full | ${skippedBusy} / ${skippedFull} |`,
+      `| stats records emitted by the source | ${rounds} |`,
+      `| agent CPU (user + system, % of one core, during the soak) | ${cpuPercent.toFixed(0)} |`,
       `| agent exit code | ${String(exit.code)} |`,
       '',
     ];
