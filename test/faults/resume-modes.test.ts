@@ -115,7 +115,8 @@ describe('events resume modes on a private dockerd', () => {
     expect(records.slice(0, firstEvent).some((r) => r.kind === 'inventory')).toBe(true);
     const replayed = volumeEvents(records);
     expect(replayed).not.toContain('ring-first:create');
-    expect(replayed.at(-1)).toBe('ring-149:destroy');
+    // the last batch of 8 ran in parallel: its events come in any order, all after the gap
+    for (const n of names.slice(144)) expect(replayed).toContain(`${n}:destroy`);
     expect(replayed.length).toBeLessThanOrEqual(256);
     await stop(b);
   }, 180_000);

@@ -70,7 +70,7 @@ describe('OTLP exports without an answer', () => {
     receiver.reset();
     const a = startAgent(
       volumeEventsToOtlp(host, `http://127.0.0.1:${proxy.port}`, {
-        sink: ['timeout: 500ms', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
+        sink: ['timeout: 2s', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
       }),
     );
     const creates = () => receiver.logs().filter((l) => l.attributes['docker.event.actor.id'] === 'unanswered-a' && l.attributes['docker.event.action'] === 'create').length;
@@ -78,7 +78,7 @@ describe('OTLP exports without an answer', () => {
       await waitFor(() => receiver.logs().some((l) => l.attributes['event.name'] === 'dockstream.inventory'), 20_000, 'inventory delivered');
       const uncertain = async () => (await a.agent.metrics.uncertainResends.get()).values.find((v) => v.labels.sink === 'otel')?.value ?? 0;
       expect(await uncertain()).toBe(0);
-      proxy.holdNextAnswer(1500); // 3× the sink's timeout
+      proxy.holdNextAnswer(6000); // 3× the sink's timeout, counted from the receiver's answer
       await dockerCli(host).dockerOk(['volume', 'create', 'unanswered-a']);
       await waitFor(() => creates() >= 2, 20_000, 'the create accepted twice');
       await dockerCli(host).dockerOk(['volume', 'rm', 'unanswered-a']);
