@@ -25,6 +25,8 @@ export const BENCHES = [
   { name: 'kafka', issue: 5, cmd: [node, '--import', 'tsx', 'bench/kafka-pipeline.ts', '50000', '5', '--write'] },
   // Node's young-generation size against RSS and CPU: commands in the section, run by hand.
   { name: 'memory-tuning', issue: 9, cmd: null },
+  // 10 minutes plus start-up: run it with `npm run bench -- soak`.
+  { name: 'soak', issue: 18, cmd: null, manual: [node, '--import', 'tsx', 'bench/soak.ts', '600', '200', '--write'] },
 ];
 
 const args = process.argv.slice(2);
@@ -42,6 +44,11 @@ if (!assembleOnly) {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   for (const b of BENCHES) {
     if (wanted.length > 0 ? !wanted.includes(b.name) : b.cmd === null) continue;
+    if (b.cmd === null && b.manual && wanted.includes(b.name)) {
+      console.error(`\n== bench ${b.name}: node ${b.manual.slice(1).join(' ')}`);
+      execFileSync(b.manual[0], b.manual.slice(1), { cwd: root, stdio: 'inherit' });
+      continue;
+    }
     if (b.cmd === null) {
       console.error(`bench ${b.name}: run its command by hand (bench/results/${b.name}.md says which)`);
       continue;

@@ -82,6 +82,7 @@ const requirements = [
   { what: 'prometheus + promtool', ok: () => onPath('prometheus') && onPath('promtool'), pkg: 'prometheus', why: 'scrape / remote-write / alert rule tests and promtool check|test rules' },
   { what: 'debootstrap', ok: () => onPath('debootstrap'), pkg: 'debootstrap', why: 'builds the trixie/sid rootfs of docker-26, docker-28 and podman-5' },
   { what: 'chroot', ok: () => onPath('chroot'), pkg: 'coreutils', why: 'runs the rootfs engines' },
+  { what: 'strace', ok: () => onPath('strace'), pkg: 'strace', why: 'shows the fsync / rename order of atomic state writes' },
 ];
 
 function missingRequirements() {

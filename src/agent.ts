@@ -323,6 +323,7 @@ export class Agent {
       log: this.log.child({ component: `source:${source.name}` }),
       metrics: this.metrics,
       signal,
+      stateDir: this.config.state_dir,
     };
   }
 }

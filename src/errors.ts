@@ -35,15 +35,21 @@ export class SinkError extends DsError {
   readonly retryable: boolean;
   /** Server-requested delay (Retry-After), if any. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The request was sent but no answer came (timeout, connection reset): the
+   * far side may have accepted it, so a retry may deliver its records twice.
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(
     message: string,
-    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown; details?: Record<string, unknown> },
+    options: { retryable: boolean; retryAfterMs?: number; outcomeUnknown?: boolean; cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(options.retryable ? 'SINK_RETRYABLE' : 'SINK_PERMANENT', message, options);
     this.name = 'SinkError';
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
 

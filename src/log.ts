@@ -11,7 +11,7 @@ export function createLogger(level: LogLevel = 'info'): Logger {
       base: { app: 'dockstream' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['*.password', '*.sasl.password', '*.headers', 'config.sinks.*.headers', 'config.sinks.*.sasl.password'],
+        paths: ['*.password', '*.sasl.password', '*.headers', '*.key_passphrase', '*.tls.key_passphrase', 'config.sinks.*.headers', 'config.sinks.*.sasl.password', 'config.sinks.*.tls.key_passphrase', '*.bearer_token', 'config.sinks.*.bearer_token', 'config.sinks.*.basic_auth.password'],
         censor: '[redacted]',
       },
     },

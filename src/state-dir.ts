@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DsError } from './errors.js';
 import type { Logger } from './log.js';
+import { STATE_DIR_MODE } from './util/atomic-write.js';
 
 /** The default state_dir (schema default, shipped config.yaml, systemd StateDirectory=, the image). */
 export const DEFAULT_STATE_DIR = '/var/lib/dockstream';
@@ -14,7 +15,7 @@ export const DEFAULT_STATE_DIR = '/var/lib/dockstream';
 export function prepareStateDir(dir: string): void {
   const probe = join(dir, `.write-test-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: STATE_DIR_MODE });
     writeFileSync(probe, 'ok');
     rmSync(probe, { force: true });
   } catch (err) {

@@ -7,7 +7,7 @@ import { unitOf } from './types.js';
 export const REDACTED = '<redacted>';
 
 /** Keys whose values are secrets wherever they appear; every value of a `headers` map is one too (OTLP auth). */
-const SECRET_KEYS = new Set(['password']);
+const SECRET_KEYS = new Set(['password', 'key_passphrase', 'bearer_token']);
 const SECRET_MAPS = new Set(['headers']);
 
 interface Def {
@@ -73,7 +73,7 @@ export function withDefaults(schema: z.ZodType, input: unknown): unknown {
   }
 }
 
-/** Secrets replaced by `<redacted>` (SASL passwords, OTLP headers), whatever the nesting. */
+/** Secrets replaced by `<redacted>` (passwords, key passphrases, bearer tokens, headers), whatever the nesting. */
 export function redactSecrets(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v));
   if (!isRecord(value)) return SECRET_KEYS.has(key) && value !== undefined ? REDACTED : value;

@@ -41,7 +41,12 @@ export const sinkCommon = {
       type: z.enum(['memory', 'disk']).default('memory'),
       max_records: z.number().int().positive().default(10_000),
       max_size: size().default(64 * 1024 * 1024),
-      when_full: z.enum(['block', 'drop_oldest']).default('block'),
+      /**
+       * What a full buffer drops: the record being offered (`drop_newest`) or
+       * the oldest queued one (`drop_oldest`). Never blocks: the events socket
+       * must not stall. `block` is the old, misleading name of `drop_newest`.
+       */
+      when_full: z.enum(['drop_newest', 'drop_oldest', 'block']).default('drop_newest'),
     })
     .prefault({}),
   retry: z
@@ -70,6 +75,8 @@ export function buildConfigSchema() {
     log_level: logLevel.default('info'),
     /** Where the events cursor and disk spools live. */
     state_dir: z.string().default(DEFAULT_STATE_DIR),
+    /** `<state_dir>/dead-letter/<sink>.ndjson`: records past this size are dropped and counted. */
+    dead_letter: z.strictObject({ max_size: size().default(64 * 1024 * 1024) }).prefault({}),
     /** How long shutdown may take to drain queues. */
     shutdown_timeout: duration().default(10_000),
     sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), sourceSchema),
@@ -95,6 +102,7 @@ export interface Config {
   readonly docker: z.output<typeof dockerSchema>;
   readonly log_level: z.output<typeof logLevel>;
   readonly state_dir: string;
+  readonly dead_letter: { readonly max_size: number };
   readonly shutdown_timeout: number;
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly sinks: Readonly<Record<string, SinkConfig>>;

@@ -11,6 +11,8 @@ export const tlsFilesSchema = z
     /** Client certificate and key (mTLS). */
     cert: z.string().optional(),
     key: z.string().optional(),
+    /** Passphrase of an encrypted `key` (use `${VAR}`; redacted from logs). */
+    key_passphrase: z.string().optional(),
     /** Verify the server's certificate (turn off only for tests). */
     verify: z.boolean().default(true),
   })
@@ -33,5 +35,6 @@ export function tlsConnectionOptions(tls: TlsFiles | undefined, component: strin
     ...(tls.ca === undefined ? {} : { ca: [readOption(component, 'tls.ca', tls.ca)] }),
     ...(tls.cert === undefined ? {} : { cert: readOption(component, 'tls.cert', tls.cert) }),
     ...(tls.key === undefined ? {} : { key: readOption(component, 'tls.key', tls.key) }),
+    ...(tls.key_passphrase === undefined ? {} : { passphrase: tls.key_passphrase }),
   };
 }

@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, EventRecord } from '../records.js';
 import { eventKey } from '../sources/docker-events/normalize.js';
 import { compareNanos } from '../util/units.js';
+import { STATE_DIR_MODE, writeFileAtomic } from '../util/atomic-write.js';
 
 /** What is persisted: the last event every events-consuming sink settled, and its same-instant siblings. */
 export interface CursorState {
@@ -14,25 +14,6 @@ export interface CursorState {
   readonly keys: readonly string[];
   readonly daemon_id: string;
   readonly saved_at: string;
-}
-
-/** Atomic file write: temp file, fsync, rename, fsync the directory. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
 
 export function loadCursor(path: string): CursorState | null {
@@ -76,7 +57,7 @@ export class EventsCursor {
     this.sinks = sinks;
     this.flushMs = flushMs;
     this.log = log;
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: STATE_DIR_MODE });
     for (const s of sinks) this.frontier.set(s, 0);
     if (initial) {
       // Canonical digits, so that compareNanos orders it against the daemon's.

@@ -29,7 +29,7 @@ export class Pipeline {
   constructor(config: Config, sinks: ReadonlyArray<{ sink: Sink; defaults: BatchDefaults }>, deps: PipelineDeps) {
     this.deps = deps;
     this.stateDir = config.state_dir;
-    this.deadLetter = new DeadLetter(config.state_dir, deps.log, deps.metrics);
+    this.deadLetter = new DeadLetter(config.state_dir, deps.log, deps.metrics, config.dead_letter.max_size);
     this.runnerList = sinks.map(({ sink, defaults }) => this.newRunner(sink, config.sinks[sink.name] as Config['sinks'][string], defaults));
     this.setRoutes(config);
   }

@@ -64,6 +64,13 @@ export class SinkRunner {
     this.buffer = new MemoryBuffer(config.buffer.max_records, config.buffer.max_size);
     this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
     this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+    this.warnIfDeprecated(config);
+  }
+
+  /** `when_full: block` never blocked (the events socket must not stall): it is `drop_newest` under its old name. */
+  private warnIfDeprecated(config: SinkConfig): void {
+    if (config.buffer.when_full !== 'block') return;
+    this.deps.log.warn({ sink: this.name, option: 'buffer.when_full', value: 'block', use: 'drop_newest' }, 'deprecated option value: when_full block drops the newest record when full; write drop_newest');
   }
 
   get sink(): Sink {
@@ -91,6 +98,7 @@ export class SinkRunner {
     }
     this.currentSink = sink;
     this.config = config;
+    this.warnIfDeprecated(config);
     this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
     this.lingerMs = config.batch.linger ?? defaults.lingerMs;
     this.stopped = new AbortController();
@@ -145,7 +153,7 @@ export class SinkRunner {
     return { ok: this.lastError === null, reason: this.lastError };
   }
 
-  /** Never blocks: a full buffer drops (drop_oldest: the oldest not in flight) and counts it. */
+  /** Never blocks: a full buffer drops (drop_newest, alias block: this record; drop_oldest: the oldest not in flight) and counts it. */
   enqueue(record: DsRecord): void {
     if (!this.buffer.offer(record)) {
       if (this.config.buffer.when_full === 'drop_oldest') {
@@ -237,7 +245,7 @@ export class SinkRunner {
       for (const { record, reason } of rejected) await this.deps.deadLetter.write(this.name, [record], reason);
       if (sendable.length > 0) {
         try {
-          await this.withRetry(() => this.sink.send(sendable, signal), 'send');
+          await this.withRetry(() => this.sink.send(sendable, signal), 'send', sendable.length);
           for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
           this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
         } catch (err) {
@@ -256,7 +264,8 @@ export class SinkRunner {
     }
   }
 
-  private async withRetry(fn: () => Promise<void>, what: 'start' | 'send'): Promise<void> {
+  /** `records`: how many a send carries, counted again when an attempt's outcome is unknown. */
+  private async withRetry(fn: () => Promise<void>, what: 'start' | 'send', records = 0): Promise<void> {
     const signal = this.stopped.signal;
     await pRetry(
       async () => {
@@ -277,6 +286,8 @@ export class SinkRunner {
           this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
           if (!retryable || signal.aborted) return;
           this.deps.metrics.retries.inc({ sink: this.name });
+          // Sent, no answer: the retry may deliver these records a second time.
+          if (error instanceof SinkError && error.outcomeUnknown && records > 0) this.deps.metrics.uncertainResends.inc({ sink: this.name }, records);
           const level = attemptNumber === 1 || attemptNumber % 10 === 0 ? 'warn' : 'debug';
           this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: this.lastError }, 'sink delivery failed; retrying');
           // Honour Retry-After on top of our own backoff.

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, stat, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord } from '../records.js';
 import type { SinkBuffer } from './buffer.js';
 import { recordJson } from './serialize.js';
+import { STATE_DIR_MODE, STATE_FILE_MODE, writeFileAtomic } from '../util/atomic-write.js';
 
 interface Segment {
   readonly id: number;
@@ -63,6 +65,7 @@ export class DiskSpool implements SinkBuffer {
   /** Byte lengths of the records handed out by `peek` and not yet acked. */
   private inflight: Array<{ bytes: number; kind: string }> = [];
   private flushing: Promise<void> = Promise.resolve();
+  private savingPosition: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Lines that could not be parsed and were skipped. */
@@ -77,7 +80,7 @@ export class DiskSpool implements SinkBuffer {
 
   /** Opens (and recovers) the spool in `dir`, creating it if needed. */
   static async open(dir: string, maxBytes: number, log: Logger): Promise<DiskSpool> {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: STATE_DIR_MODE });
     const spool = new DiskSpool(dir, maxBytes, log);
     await spool.recover();
     return spool;
@@ -195,7 +198,7 @@ export class DiskSpool implements SinkBuffer {
     this.unackedBytes -= from === 0 ? victim.bytes - this.readOffset : victim.bytes;
     if (from === 0) this.readOffset = 0;
     void unlink(victim.path).catch(() => undefined);
-    void this.savePosition();
+    this.savePosition().catch((err: unknown) => this.log.warn({ dir: this.dir, err: describeError(err) }, 'spool position not saved'));
     return dropped;
   }
 
@@ -204,6 +207,7 @@ export class DiskSpool implements SinkBuffer {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     await this.flush().catch(() => undefined);
+    await this.savingPosition.catch(() => undefined);
     this.closed = true;
     await this.writer?.close().catch(() => undefined);
     this.writer = null;
@@ -246,7 +250,7 @@ export class DiskSpool implements SinkBuffer {
     const last = this.segments[this.segments.length - 1];
     const seg: Segment = { id: (last?.id ?? 0) + 1, path: '', bytes: 0, kinds: new Map() };
     (seg as { path: string }).path = join(this.dir, segmentName(seg.id));
-    this.writer = await open(seg.path, 'a');
+    this.writer = await open(seg.path, 'a', STATE_FILE_MODE);
     this.segments.push(seg);
     return seg;
   }
@@ -258,12 +262,15 @@ export class DiskSpool implements SinkBuffer {
     await this.savePosition();
   }
 
-  private async savePosition(): Promise<void> {
-    const first = this.segments[0];
-    const pos: Position = { segment: first?.id ?? 0, offset: this.readOffset };
-    const tmp = join(this.dir, 'position.json.tmp');
-    await writeFile(tmp, JSON.stringify(pos));
-    await rename(tmp, join(this.dir, 'position.json'));
+  /** Atomic (temp + fsync + rename + fsync of the directory), one write at a time, each with the position at its turn. */
+  private savePosition(): Promise<void> {
+    const write = async (): Promise<void> => {
+      const first = this.segments[0];
+      const pos: Position = { segment: first?.id ?? 0, offset: this.readOffset };
+      await writeFileAtomic(join(this.dir, 'position.json'), JSON.stringify(pos));
+    };
+    this.savingPosition = this.savingPosition.then(write, write);
+    return this.savingPosition;
   }
 
   /** Rebuild state from the files: drop acknowledged segments, cut a torn last line, count what is left. */

@@ -22,6 +22,8 @@ export interface SourceContext {
   readonly metrics: SelfMetrics;
   /** Aborted at shutdown: `run` must then return promptly. */
   readonly signal: AbortSignal;
+  /** `<state_dir>`, for what a source keeps across restarts (alert state); absent for `once`. */
+  readonly stateDir?: string;
   /** The persisted events cursor of this source from the previous run, if any. */
   initialCursor?(): CursorState | null;
 }

@@ -77,6 +77,18 @@ export class SelfMetrics {
     labelNames: ['sink'] as const,
     registers: [this.registry],
   });
+  readonly uncertainResends = new Counter({
+    name: 'dockstream_sink_uncertain_resent_records_total',
+    help: 'Records sent again after an attempt that got no answer (timeout, connection cut): the far side may hold them twice',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetterDropped = new Counter({
+    name: 'dockstream_dead_letter_dropped_records_total',
+    help: 'Dead-lettered records not written because the dead-letter file reached its size bound',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
   readonly sendErrors = new Counter({
     name: 'dockstream_sink_errors_total',
     help: 'Failed batch deliveries, by whether they will be retried',

@@ -11,10 +11,10 @@ import { runCli } from '../harness/cli-run.js';
 const dir = mkdtempSync(join(tmpdir(), 'ds-config-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SECRETS = { KAFKA_PASSWORD: 'kafka-pw-3f9a1c', OTLP_TOKEN: 'otlp-token-77d0e2' };
+const SECRETS = { KAFKA_PASSWORD: 'kafka-pw-3f9a1c', OTLP_TOKEN: 'otlp-token-77d0e2', KEY_PASS: 'key-pass-5b2e90', RW_TOKEN: 'rw-token-c41d07', RW_PASSWORD: 'rw-pw-9e6a3f' };
 
 describe('dockstream config', () => {
-  it('redacts a SASL password and an OTLP header set through ${VAR}; substitutes and fills defaults; prints a valid config', async () => {
+  it('redacts a SASL password, a TLS key passphrase, remote-write credentials and an OTLP header set through ${VAR}; substitutes and fills defaults; prints a valid config', async () => {
     const file = join(dir, 'secrets.yaml');
     writeFileSync(
       file,
@@ -30,6 +30,17 @@ sinks:
     inputs: [events, stats]
     brokers: ["\${KAFKA_BROKER}"]
     sasl: { mechanism: scram-sha-512, username: agent, password: "\${KAFKA_PASSWORD}" }
+    tls: { key_passphrase: "\${KEY_PASS}" }
+  rw:
+    type: prometheus_remote_write
+    inputs: [stats]
+    endpoint: http://127.0.0.1:9090/api/v1/write
+    bearer_token: "\${RW_TOKEN}"
+  rw_basic:
+    type: prometheus_remote_write
+    inputs: [stats]
+    endpoint: http://127.0.0.1:9090/api/v1/write
+    basic_auth: { username: agent, password: "\${RW_PASSWORD}" }
   otel:
     type: otlp
     inputs: [events]
@@ -49,11 +60,15 @@ telemetry: { listen: false }
     };
     expect(out.sinks.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'agent', password: '<redacted>' });
     expect(out.sinks.otel.headers).toEqual({ authorization: '<redacted>', 'x-tenant': '<redacted>' });
+    expect((out.sinks.kafka['tls'] as Record<string, unknown>)['key_passphrase']).toBe('<redacted>');
+    const sinks = out.sinks as unknown as Record<string, Record<string, unknown>>;
+    expect(sinks['rw']?.['bearer_token']).toBe('<redacted>');
+    expect(sinks['rw_basic']?.['basic_auth']).toEqual({ username: 'agent', password: '<redacted>' });
     // Substitution and defaults, in the config's own notation.
     expect(out.sinks.kafka['brokers']).toEqual(['127.0.0.1:19092']);
     expect(out.sources.stats.interval).toBe('30s');
     expect(out.sinks.kafka['acks']).toBe('all');
-    expect(out.sinks.kafka.buffer).toEqual({ type: 'memory', max_records: 10_000, max_size: '64MiB', when_full: 'block' });
+    expect(out.sinks.kafka.buffer).toEqual({ type: 'memory', max_records: 10_000, max_size: '64MiB', when_full: 'drop_newest' });
 
     // The output is a config the agent accepts, and prints back unchanged.
     const again = join(dir, 'printed.yaml');

@@ -33,7 +33,7 @@ describe('config loading', () => {
     const c = parseConfig(GOOD, 'test.yaml', {});
     expect(c.docker.timeout).toBe(5000);
     expect(c.sinks['out']?.batch).toEqual({ max_records: 10, linger: 50 });
-    expect(c.sinks['out']?.buffer).toEqual({ type: 'memory', max_records: 10_000, max_size: 1024 * 1024, when_full: 'block' });
+    expect(c.sinks['out']?.buffer).toEqual({ type: 'memory', max_records: 10_000, max_size: 1024 * 1024, when_full: 'drop_newest' });
     expect(c.sources['events']).toMatchObject({ type: 'docker_events', filters: { type: ['container', 'volume'] } });
     expect(c.telemetry.listen).toBe('127.0.0.1:9323');
   });

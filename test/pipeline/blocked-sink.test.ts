@@ -11,6 +11,7 @@ import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Sink } from '../../src/pipeline/types.js';
 import type { DsRecord } from '../../src/records.js';
 import { SelfMetrics } from '../../src/telemetry/metrics.js';
+import { memoryLogger } from '../harness/agent.js';
 import { event, HOST } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -27,7 +28,7 @@ function sinks(delivered: DsRecord[]): Sink[] {
   ];
 }
 
-describe.each(['block', 'drop_oldest'])('a sink that never acknowledges (when_full: %s)', (whenFull) => {
+describe.each(['drop_newest', 'block', 'drop_oldest'])('a sink that never acknowledges (when_full: %s)', (whenFull) => {
   it('drops and counts beyond its bound, and the events cursor moves on and stays small', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ds-blocked-'));
     dirs.push(dir);
@@ -47,8 +48,9 @@ sinks:
     const metrics = new SelfMetrics();
     const cursor = new EventsCursor(join(dir, 'cursor', 'events.json'), ['stuck', 'ok'], 60_000, nullLogger(), null);
     const delivered: DsRecord[] = [];
+    const { log, entries } = memoryLogger();
     const pipeline = new Pipeline(config, sinks(delivered).map((sink) => ({ sink, defaults: { maxRecords: 10, lingerMs: 1 } })), {
-      log: nullLogger(),
+      log,
       metrics,
       host: () => HOST,
       onSettled: (sink, records) => cursor.settled(sink, records),
@@ -73,7 +75,10 @@ sinks:
 
     // The cursor is not pinned by records the stuck sink will never deliver, and holds only what it still has queued.
     expect(cursor.unsettled).toBeLessThanOrEqual(100);
-    if (whenFull === 'block') {
+    // `block` never blocked: it is drop_newest under its old name, and says so once.
+    const deprecated = entries.filter((e) => e.msg.startsWith('deprecated option value: when_full block'));
+    expect(deprecated.map((e) => [e['sink'], e['use']])).toEqual(whenFull === 'block' ? [['stuck', 'drop_newest']] : []);
+    if (whenFull !== 'drop_oldest') {
       // Kept: the first 100; dropped: the rest, the newest of which settles the cursor.
       expect(cursor.current?.time_nano).toBe(evs[N - 1]?.time_nano);
     } else {

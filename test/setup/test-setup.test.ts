@@ -35,8 +35,9 @@ const MISSING = [
   '  prometheus + promtool (Debian package prometheus): scrape / remote-write / alert rule tests and promtool check|test rules',
   '  debootstrap (Debian package debootstrap): builds the trixie/sid rootfs of docker-26, docker-28 and podman-5',
   '  chroot (Debian package coreutils): runs the rootfs engines',
+  '  strace (Debian package strace): shows the fsync / rename order of atomic state writes',
 ];
-const PACKAGES = 'docker.io containerd runc mount util-linux librdkafka-dev systemd podman prometheus debootstrap coreutils';
+const PACKAGES = 'docker.io containerd runc mount util-linux librdkafka-dev systemd podman prometheus debootstrap coreutils strace';
 
 function setup(wrap: string[], extraEnv: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; lines: string[] } {
   const argv = [...wrap, process.execPath, join(ROOT, 'scripts', 'test-setup.mjs')];

@@ -24,11 +24,15 @@ export class ActiveFile {
   }
 
   /** Opens (creating directories and the file) for appending. */
-  static async open(path: string): Promise<ActiveFile> {
+  static async open(path: string, mode: number): Promise<ActiveFile> {
     let handle: FileHandle;
     try {
       await mkdir(dirname(path), { recursive: true });
-      handle = await open(path, 'a');
+      handle = await open(path, 'a', mode);
+      await handle.chmod(mode).catch(async (err: unknown) => {
+        await handle.close().catch(() => undefined);
+        throw err;
+      });
     } catch (err) {
       throw fileError('open', path, err);
     }

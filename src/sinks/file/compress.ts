@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { chmod, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 
@@ -12,7 +12,10 @@ import { createGzip } from 'node:zlib';
 export async function gzipFile(src: string): Promise<void> {
   const tmp = `${src}.gz.tmp`;
   try {
-    await pipeline(createReadStream(src), createGzip(), createWriteStream(tmp, { flush: true }));
+    // The .gz keeps the permissions of the file it replaces.
+    const { mode } = await stat(src);
+    await pipeline(createReadStream(src), createGzip(), createWriteStream(tmp, { flush: true, mode: mode & 0o777 }));
+    await chmod(tmp, mode & 0o777); // whatever the umask
     await rename(tmp, `${src}.gz`);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);

@@ -16,6 +16,10 @@ const options = z.object({
   compress: z.boolean().default(false),
   /** never: leave it to the OS; batch: a send resolves after fdatasync; interval: fdatasync every fsync_interval. */
   fsync: z.enum(['never', 'batch', 'interval']).default('interval'),
+  /** Permissions of the files written (current and rotated), as an octal string: "0640" (default), "0600", "0644". */
+  mode: z
+    .union([z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as "0640" (quote it in YAML)').transform((s) => parseInt(s, 8)), z.number().int().min(0).max(0o777)])
+    .default(0o640),
   fsync_interval: duration()
     .refine((ms) => ms > 0, 'fsync_interval must be more than 0')
     .default(1000),
@@ -34,6 +38,7 @@ export function createFileSink(name: string, opts: FileSinkOptions, ctx: SinkCon
       compress: opts.compress,
       fsync: opts.fsync,
       fsyncIntervalMs: opts.fsync_interval,
+      mode: opts.mode,
       now,
     },
     ctx.log,

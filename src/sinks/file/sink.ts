@@ -25,6 +25,8 @@ export interface FileSinkSettings {
   readonly compress: boolean;
   readonly fsync: FsyncPolicy;
   readonly fsyncIntervalMs: number;
+  /** File permissions (applied at open, whatever the umask). */
+  readonly mode: number;
   /** Clock (ms since epoch); tests inject one. */
   readonly now: () => number;
 }
@@ -166,7 +168,7 @@ export class FileSink implements Sink {
 
   private async ensureOpen(): Promise<ActiveFile> {
     if (this.file) return this.file;
-    this.file = await ActiveFile.open(this.path);
+    this.file = await ActiveFile.open(this.path, this.settings.mode);
     if (this.file.bytes === 0 && this.settings.fsync === 'batch') await this.syncDir();
     this.scheduleAgeRotation();
     return this.file;

@@ -54,6 +54,6 @@ export function toSinkError(err: unknown, details: Record<string, unknown> = {})
   const permanent = permanentType(err);
   const fields = { ...details, errors: names, ...(types.length > 0 ? { types } : {}) };
   return permanent === null
-    ? new SinkError('kafka produce failed', { retryable: true, cause: err, details: fields })
+    ? new SinkError('kafka produce failed', { retryable: true, outcomeUnknown: names.includes('KafkaJSRequestTimeoutError'), cause: err, details: fields })
     : new SinkError(`kafka rejected the batch: ${permanent}`, { retryable: false, cause: err, details: fields });
 }

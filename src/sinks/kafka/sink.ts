@@ -48,6 +48,8 @@ export class KafkaSink implements Sink {
    * of the sink's CPU. Weak: entries go with the records once delivered.
    */
   private readonly mapped = new WeakMap<DsRecord, MappedMessage>();
+  /** Per batch being retried: how many of its produce requests the brokers already acknowledged. */
+  private readonly acknowledgedRequests = new WeakMap<readonly DsRecord[], number>();
   private connecting: Promise<Producer> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -111,7 +113,10 @@ export class KafkaSink implements Sink {
       if (reason !== null) throw new SinkError(reason, { retryable: false, details: { topic: m.topic, bytes: m.bytes } });
     }
     const producer = await abortable(this.connect(), signal);
-    for (const topicMessages of planRequests(mapped, this.options.max_message_bytes)) {
+    // A retry of this batch skips the produce requests already acknowledged (re-sending them would duplicate).
+    const requests = planRequests(mapped, this.options.max_message_bytes);
+    for (let i = this.acknowledgedRequests.get(batch) ?? 0; i < requests.length; i++) {
+      const topicMessages = requests[i] as (typeof requests)[number];
       try {
         await abortable(
           producer.sendBatch({
@@ -126,6 +131,7 @@ export class KafkaSink implements Sink {
         if (err instanceof DsError && err.code === 'ABORTED') throw err;
         throw toSinkError(err, { topics: topicMessages.map((t) => t.topic), records: batch.length });
       }
+      this.acknowledgedRequests.set(batch, i + 1);
     }
   }
 

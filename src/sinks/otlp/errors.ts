@@ -13,13 +13,31 @@ import type { OtlpProtocol, Signal } from './options.js';
  * into (the exporter itself would drop the status and Retry-After).
  */
 export class RetryableExportError extends Error {
+  /** Sent without an answer (timeout, reset): the endpoint may have accepted it. */
+  readonly outcomeUnknown: boolean;
   constructor(
     readonly retryAfterMs: number | undefined,
     cause: unknown,
   ) {
     super('OTLP endpoint answered a retryable status (429/502/503/504) or could not be reached', cause === undefined ? undefined : { cause });
     this.name = 'RetryableExportError';
+    this.outcomeUnknown = sentWithoutAnswer(cause);
   }
+}
+
+/** Errors after which the request may have reached the endpoint: our timeout, or the connection cut mid-exchange. */
+const NO_ANSWER_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/**
+ * The exporter's transport reports a retryable HTTP status without an error,
+ * and "no answer" with one: its own 'Request timed out', or the socket error.
+ * A connection refused (or a DNS failure) means the request never left.
+ */
+export function sentWithoutAnswer(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.message === 'Request timed out' || err.message === 'socket hang up') return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && NO_ANSWER_CODES.has(code);
 }
 
 const RETRYABLE_GRPC = new Set([1, 4, 8, 10, 11, 14, 15]);
@@ -57,6 +75,7 @@ export function toSinkError(err: unknown, protocol: OtlpProtocol, signal: Signal
     return new SinkError(`otlp ${signal} export: retryable failure`, {
       retryable: true,
       retryAfterMs: err.retryAfterMs,
+      outcomeUnknown: err.outcomeUnknown,
       cause: err,
       details: { ...base, retryAfterMs: err.retryAfterMs },
     });
@@ -65,6 +84,8 @@ export function toSinkError(err: unknown, protocol: OtlpProtocol, signal: Signal
     const retryable = RETRYABLE_GRPC.has(err.code);
     return new SinkError(`otlp ${signal} export: gRPC status ${err.code}`, {
       retryable,
+      // DEADLINE_EXCEEDED / CANCELLED: the call may have completed on the server.
+      outcomeUnknown: err.code === 4 || err.code === 1,
       retryAfterMs: retryable ? grpcRetryAfter(err) : undefined,
       cause: err,
       details: { ...base, grpcCode: err.code, message: err.details },
@@ -90,6 +111,7 @@ export function combineSinkErrors(errors: readonly SinkError[]): SinkError {
   return new SinkError(`otlp export: ${errors.length} of the batch's exports failed`, {
     retryable: true,
     retryAfterMs: delays.length > 0 ? Math.max(...delays) : undefined,
+    outcomeUnknown: errors.some((e) => e.outcomeUnknown),
     cause: retryable[0],
     details: { failures: errors.map((e) => e.message) },
   });

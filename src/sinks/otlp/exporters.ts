@@ -3,6 +3,7 @@
  * metric exporter for the configured protocols, with their internal retries
  * taken out so that the pipeline alone decides when to try again.
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -90,6 +91,7 @@ function httpConfig(opts: OtlpSinkOptions, url: string | undefined): HttpConfig 
           ca: readPem(tls.ca, 'CA'),
           cert: readPem(tls.cert, 'certificate'),
           key: readPem(tls.key, 'key'),
+          passphrase: tls.key_passphrase,
           rejectUnauthorized: tls.verify !== false,
         }
       : undefined;
@@ -104,6 +106,16 @@ function httpConfig(opts: OtlpSinkOptions, url: string | undefined): HttpConfig 
   };
 }
 
+/** gRPC takes no passphrase: an encrypted key is decrypted here, in memory. */
+function decryptedKey(pem: Buffer | undefined, passphrase: string | undefined): Buffer | undefined {
+  if (pem === undefined || passphrase === undefined) return pem;
+  try {
+    return Buffer.from(createPrivateKey({ key: pem, passphrase }).export({ format: 'pem', type: 'pkcs8' }));
+  } catch (cause) {
+    throw new SinkError('otlp: cannot decrypt the TLS key (wrong key_passphrase?)', { retryable: false, cause });
+  }
+}
+
 function grpcCredentials(opts: OtlpSinkOptions): ChannelCredentials | undefined {
   const tls = opts.tls;
   if (!tls) return undefined; // the exporter decides: http:// → plaintext, else TLS, OTEL_EXPORTER_OTLP_INSECURE
@@ -111,7 +123,7 @@ function grpcCredentials(opts: OtlpSinkOptions): ChannelCredentials | undefined 
   if (tls.ca === undefined && tls.cert === undefined && tls.key === undefined && tls.verify !== false) return undefined;
   return credentials.createSsl(
     readPem(tls.ca, 'CA') ?? null,
-    readPem(tls.key, 'key') ?? null,
+    decryptedKey(readPem(tls.key, 'key'), tls.key_passphrase) ?? null,
     readPem(tls.cert, 'certificate') ?? null,
     tls.verify === false ? { rejectUnauthorized: false } : undefined,
   );

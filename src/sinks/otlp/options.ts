@@ -26,6 +26,8 @@ export const otlpOptions = z.object({
       ca: z.string().optional(),
       cert: z.string().optional(),
       key: z.string().optional(),
+      /** Passphrase of an encrypted `key` (use `\${VAR}`; redacted from logs). */
+      key_passphrase: z.string().optional(),
       /** gRPC only: plaintext instead of TLS (like OTEL_EXPORTER_OTLP_INSECURE=true). */
       insecure: z.boolean().optional(),
       /** false: do not verify the server certificate (testing only). */

@@ -57,6 +57,8 @@ export class OtlpSink implements Sink {
   private readonly metricsTarget: SignalTarget;
   private exporters: Exporters | null = null;
   private closed = false;
+  /** Per batch being retried: the exports (0 = logs, i + 1 = resource i's metrics) the endpoint already accepted. */
+  private readonly acceptedExports = new WeakMap<readonly DsRecord[], Set<number>>();
 
   constructor(
     readonly name: string,
@@ -126,13 +128,20 @@ export class OtlpSink implements Sink {
       // reject() screens records first; this is the backstop for anything it missed.
       throw new SinkError('otlp: cannot map a record of the batch', { retryable: false, cause });
     }
+    // A retry of this batch sends only the exports that were not accepted yet:
+    // re-sending an accepted one would deliver its records twice.
+    const done = this.acceptedExports.get(batch) ?? new Set<number>();
+    this.acceptedExports.set(batch, done);
     const tasks: (() => Promise<void>)[] = [];
+    const add = (index: number, run: () => Promise<void>): void => {
+      if (!done.has(index)) tasks.push(() => run().then(() => void done.add(index)));
+    };
     if (logRecords.length > 0) {
-      tasks.push(() => exportOnce(logs, logRecords).catch((err: unknown) => Promise.reject(toSinkError(err, this.logsTarget.protocol, 'logs'))));
+      add(0, () => exportOnce(logs, logRecords).catch((err: unknown) => Promise.reject(toSinkError(err, this.logsTarget.protocol, 'logs'))));
     }
-    for (const rm of resourceMetrics) {
-      tasks.push(() => exportOnce(metrics, rm).catch((err: unknown) => Promise.reject(toSinkError(err, this.metricsTarget.protocol, 'metrics'))));
-    }
+    resourceMetrics.forEach((rm, i) =>
+      add(i + 1, () => exportOnce(metrics, rm).catch((err: unknown) => Promise.reject(toSinkError(err, this.metricsTarget.protocol, 'metrics')))),
+    );
     const failures = await abortable(runPool(tasks, this.options.max_concurrent_exports), signal);
     if (failures.length > 0) {
       const errors = failures.map((f) => (f instanceof SinkError ? f : toSinkError(f, this.logsTarget.protocol, 'logs')));

@@ -98,4 +98,32 @@ export class AlertEvaluator {
   phase(name: string): RulePhase | undefined {
     return this.states.get(name)?.phase;
   }
+
+  /** Every rule's phase (and since when it is pending or firing), to persist across restarts. */
+  snapshot(): AlertSnapshot {
+    const rules: Record<string, { phase: RulePhase; since: number }> = {};
+    for (const [name, st] of this.states) rules[name] = { phase: st.phase, since: st.since };
+    return { rules };
+  }
+
+  /**
+   * Take up where a previous run stopped: a rule that was firing does not
+   * fire again while still true, and resolves at the first observation below
+   * its clear level. Rules no longer configured, and malformed entries, are ignored.
+   */
+  restore(snapshot: unknown): void {
+    const rules = (snapshot as { rules?: unknown } | null)?.rules;
+    if (typeof rules !== 'object' || rules === null) return;
+    for (const [name, saved] of Object.entries(rules as Record<string, unknown>)) {
+      const state = this.states.get(name);
+      const { phase, since } = (saved ?? {}) as { phase?: unknown; since?: unknown };
+      if (!state || (phase !== 'ok' && phase !== 'pending' && phase !== 'firing') || typeof since !== 'number') continue;
+      state.phase = phase;
+      state.since = since;
+    }
+  }
+}
+
+export interface AlertSnapshot {
+  readonly rules: Readonly<Record<string, { readonly phase: RulePhase; readonly since: number }>>;
 }

@@ -15,6 +15,7 @@ import {
   type HostInfo,
 } from '../../records.js';
 import { msToRfc3339 } from '../../util/units.js';
+import { AlertStateFile } from './alert-state.js';
 import { AlertEvaluator, type AlertTransition } from './alerts.js';
 import { summarizeDiskUsage } from './formulas.js';
 import { largestObjects } from './largest.js';
@@ -80,6 +81,7 @@ export class DockerDfSource implements Source {
   private readonly options: DockerDfOptions;
   private readonly once: boolean;
   private readonly alerts: AlertEvaluator;
+  private alertState: AlertStateFile | null = null;
 
   constructor(name: string, options: DockerDfOptions, once: boolean) {
     this.name = name;
@@ -95,6 +97,9 @@ export class DockerDfSource implements Source {
       if (err) throw err;
       return;
     }
+    const alertState = ctx.stateDir === undefined ? null : new AlertStateFile(ctx.stateDir, this.name, ctx.log);
+    alertState?.load(this.alerts);
+    this.alertState = alertState;
     let busyLogged = false;
     await everyInterval(
       this.options.interval,
@@ -140,6 +145,7 @@ export class DockerDfSource implements Source {
         ctx.log.debug({ source: this.name, rule: t.rule.name, state: t.state, value: t.value, threshold: t.rule.threshold }, 'disk usage alert');
         ctx.emit(alertRecord(t, record.host, record.time));
       }
+      await this.alertState?.save(this.alerts);
       ctx.metrics.pollDuration.observe({ source: this.name }, durationMs / 1000);
       ctx.metrics.lastSuccess.set({ component: this.name }, Date.now() / 1000);
       return null;

@@ -3,6 +3,7 @@
  * docker CLI's formulas (docker/cli `cli/command/container/stats_helpers.go`).
  * The swagger's `usage - cache` is stale; the CLI's own code is the reference.
  */
+import { DsError } from '../../errors.js';
 import type { ContainerRef, CpuStats, Engine, HostInfo, MemoryStats, NetCounters, StatsRecord } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
 import type { CpuSample, RawNetworkStats, RawStats } from './raw.js';
@@ -172,7 +173,7 @@ function pidsOf(raw: RawStats): StatsRecord['pids'] {
  */
 export function normalize(raw: RawStats, prev: CpuSample | null, container: ContainerRef, host: HostInfo): StatsRecord | null {
   if (isStoppedSample(raw)) return null;
-  return {
+  const record: StatsRecord = {
     kind: 'stats',
     schema: RECORD_SCHEMA_VERSION,
     time: raw.read as string,
@@ -184,4 +185,21 @@ export function normalize(raw: RawStats, prev: CpuSample | null, container: Cont
     block_io: blockIoOf(raw),
     pids: pidsOf(raw),
   };
+  for (const section of ['cpu', 'memory', 'network', 'block_io', 'pids'] as const) assertNumbers(record[section], section);
+  return record;
+}
+
+/**
+ * The daemon's counters are Go integers: a value of another type (or one that
+ * made a formula overflow) would reach consumers as NaN, null or a string.
+ * Such a sample is refused with a coded error; the round counts and skips it.
+ */
+function assertNumbers(value: unknown, path: string): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new DsError('DOCKER_MALFORMED', 'stats sample has a non-finite value', { details: { path } });
+    return;
+  }
+  if (value === null || path === 'memory.cache_source') return;
+  if (typeof value !== 'object') throw new DsError('DOCKER_MALFORMED', 'stats sample has a non-numeric value', { details: { path } });
+  for (const [k, v] of Object.entries(value)) assertNumbers(v, `${path}.${k}`);
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 function options(extra: Partial<FileSinkOptions> = {}): FileSinkOptions {
-  return { path: join(dir, BASE), max_files: 5, compress: false, fsync: 'never', fsync_interval: 1000, ...extra };
+  return { path: join(dir, BASE), max_files: 5, compress: false, fsync: 'never', fsync_interval: 1000, mode: 0o640, ...extra };
 }
 
 describe('file sink', () => {
@@ -33,8 +33,14 @@ describe('file sink', () => {
       compress: false,
       fsync: 'interval',
       fsync_interval: 1000,
+      mode: 0o640,
     });
     expect(fileSinkPlugin.options.safeParse({ path: '/x', fsync_interval: 0 }).success).toBe(false);
+    expect(fileSinkPlugin.options.parse({ path: '/x', mode: '0600' }).mode).toBe(0o600);
+    expect(fileSinkPlugin.options.parse({ path: '/x', mode: '644' }).mode).toBe(0o644);
+    // YAML reads an unquoted 0640 as the decimal 640: refused rather than misread.
+    expect(fileSinkPlugin.options.safeParse({ path: '/x', mode: 640 }).success).toBe(false);
+    expect(fileSinkPlugin.options.safeParse({ path: '/x', mode: '0948' }).success).toBe(false);
     expect(fileSinkPlugin.options.safeParse({ path: '/x', fsync: 'sometimes' }).success).toBe(false);
   });
 
@@ -79,6 +85,24 @@ describe('file sink', () => {
     expect(names.slice(0, -1).every((n) => n.endsWith('.gz'))).toBe(true);
     expect(readdirSync(dir).some((n) => n.endsWith('.tmp'))).toBe(false);
     expect(readAll(dir, BASE)).toBe(ndjson(batch));
+  });
+
+  it('writes its files with the configured mode, whatever the umask; rotated and gzipped files keep it', async () => {
+    const old = process.umask(0o077);
+    try {
+      const sink = createFileSink('file', options({ max_size: 2000, compress: true, max_files: 100, mode: 0o644 }), sinkContext());
+      await sink.send(events(0, 9), signal);
+      await sink.close();
+      const names = filesInOrder(dir, BASE);
+      expect(names.length).toBeGreaterThan(2);
+      for (const n of names) expect([n, statSync(join(dir, n)).mode & 0o777]).toEqual([n, 0o644]);
+    } finally {
+      process.umask(old);
+    }
+    const strict = createFileSink('file', options({ path: join(dir, 'strict', BASE) }), sinkContext());
+    await strict.send(events(0, 1), signal);
+    await strict.close();
+    expect(statSync(join(dir, 'strict', BASE)).mode & 0o777).toBe(0o640); // the default
   });
 
   it('close is idempotent, waits for sends queued before it, and refuses later sends', async () => {

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 function options(extra: Partial<FileSinkOptions>): FileSinkOptions {
-  return { path: join(dir, 'logs', BASE), max_files: 5, compress: false, fsync: 'never', fsync_interval: 1000, ...extra };
+  return { path: join(dir, 'logs', BASE), max_files: 5, compress: false, fsync: 'never', fsync_interval: 1000, mode: 0o640, ...extra };
 }
 
 /** Sends records 0..total-1 in batches cycling through `sizes`. */

@@ -1,4 +1,5 @@
 // TLS to the endpoint: a CA file from config, verification on by default, `verify: false` for tests.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dst-otlp-tls-'));
   const pem = selfSignedCert(dir);
   receiver = await OtlpReceiver.start({ tls: { cert: readFileSync(pem.cert), key: readFileSync(pem.key) } });
+  // The same key encrypted, for tls.key_passphrase.
+  execFileSync('openssl', ['pkey', '-in', pem.key, '-aes256', '-passout', 'pass:s3cret-phrase', '-out', join(dir, 'key-enc.pem')], { stdio: 'ignore' });
 });
 afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.close()));
@@ -54,6 +57,19 @@ describe.each(['http/protobuf', 'grpc'] as OtlpProtocol[])('%s over TLS', (proto
     expect(receiver.requests).toHaveLength(0);
     await sink({ verify: false }).send(events().slice(0, 1), signal);
     expect(receiver.logs()).toHaveLength(1);
+  });
+
+  test('an encrypted client key is unlocked by key_passphrase; a wrong one fails the sink', async () => {
+    const tls = (passphrase: string) => ({ ca: join(dir, 'cert.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key-enc.pem'), key_passphrase: passphrase });
+    await sink(tls('s3cret-phrase')).send(events().slice(0, 1), signal);
+    expect(receiver.logs()).toHaveLength(1);
+    const wrong = sink(tls('not-it'));
+    const err = await wrong
+      .start(signal)
+      .then(() => wrong.send(events().slice(0, 1), signal))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkError);
+    expect(receiver.requests).toHaveLength(1);
   });
 
   test('an unreadable CA file is a permanent configuration error', async () => {

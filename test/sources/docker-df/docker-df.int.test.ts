@@ -3,7 +3,7 @@
  * daemon holds other tests' objects): the record equals what the docker CLI
  * prints, and a volume rule fires and resolves as the volume comes and goes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,48 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
     } finally {
       ac.abort();
       await running;
+    }
+  });
+  it('keeps alert state across restarts: a still-true alert is not fired again, one cleared while down is resolved', async () => {
+    await d.dockerOk(['volume', 'prune', '--force']);
+    const stateDir = mkdtempSync(join(tmpdir(), 'ds-alert-state-'));
+    const options = dockerDfPlugin.options.parse({
+      interval: '1s',
+      objects: ['volumes'],
+      rules: [{ name: 'volumes-reclaimable', object: 'volumes', reclaimable_bytes: '4MiB' }],
+    });
+    /** One agent lifetime: a fresh source on `dir`, until `polls` disk_usage records (or an alert, with `untilAlert`). */
+    const lifetime = async (dir: string, polls: number, untilAlert = false): Promise<AlertRecord[]> => {
+      const ac = new AbortController();
+      const { ctx, records } = collectingContext(docker, host, ac.signal);
+      const running = dockerDfPlugin.create('df', options).run({ ...ctx, stateDir: dir });
+      const alerts = () => records.filter((r): r is AlertRecord => r.kind === 'alert');
+      try {
+        await waitFor('polls', () => records.filter((r) => r.kind === 'disk_usage').length >= polls && (!untilAlert || alerts().length > 0));
+      } finally {
+        ac.abort();
+        await running;
+      }
+      return alerts();
+    };
+    const without = mkdtempSync(join(tmpdir(), 'ds-alert-none-'));
+    try {
+      await fillVolume(d, 'df-persist', 5);
+      expect((await lifetime(stateDir, 1, true)).map((a) => [a.state, a.value])).toEqual([['firing', 5 * MiB]]);
+      const file = join(stateDir, 'alerts', 'df.json');
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ rules: { 'volumes-reclaimable': { phase: 'firing' } } });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      // Restarted, still above: silence (without the state file it would fire again).
+      expect(await lifetime(stateDir, 3)).toEqual([]);
+      expect((await lifetime(without, 1, true)).map((a) => a.state)).toEqual(['firing']);
+      // Cleared while no agent ran: the next start resolves it.
+      await d.dockerOk(['volume', 'prune', '--force']);
+      expect((await lifetime(stateDir, 1, true)).map((a) => [a.state, a.rule, a.value])).toEqual([['resolved', 'volumes-reclaimable', 0]]);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ rules: { 'volumes-reclaimable': { phase: 'ok' } } });
+      expect(await lifetime(stateDir, 2)).toEqual([]);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+      rmSync(without, { recursive: true, force: true });
     }
   });
 });
