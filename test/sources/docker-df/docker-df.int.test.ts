@@ -34,6 +34,11 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): P
 }
 
 /** `docker run --rm` writing `mib` MiB into a named volume. */
+/** Removes every unused volume: from API 1.42 (Engine 23) a plain prune keeps named volumes, and 1.41 knows no `all` filter. */
+async function pruneVolumes(d: PrivateDockerd): Promise<string> {
+  return d.dockerOk(['volume', 'prune', '--force', ...(apiAtLeast(d.apiVersion, 1, 42) ? ['--all'] : [])]);
+}
+
 async function fillVolume(d: PrivateDockerd, volume: string, mib: number): Promise<void> {
   await d.dockerOk(['volume', 'create', volume]);
   await d.dockerOk(['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/f', 'bs=1M', `count=${mib}`]);
@@ -137,8 +142,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       await fillVolume(d, 'df-alert', 5);
       await waitFor('firing', () => alerts().length >= 1);
       const sinceSec = Math.floor(Date.now() / 1000) - 60;
-      // From API 1.42 (Engine 23) a prune takes only anonymous volumes unless told `--all`; 1.41 knows no `all` filter.
-      await d.dockerOk(['volume', 'prune', '--force', ...(apiAtLeast(d.apiVersion, 1, 42) ? ['--all'] : [])]);
+      await pruneVolumes(d);
       expect(await d.dockerOk(['volume', 'ls', '-q'])).toBe('');
       await waitFor('resolved', () => alerts().length >= 2);
       ac.abort();
@@ -162,7 +166,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
     }
   });
   it('keeps alert state across restarts: a still-true alert is not fired again, one cleared while down is resolved', async () => {
-    await d.dockerOk(['volume', 'prune', '--force']);
+    await pruneVolumes(d);
     const stateDir = mkdtempSync(join(tmpdir(), 'ds-alert-state-'));
     const options = dockerDfPlugin.options.parse({
       interval: '1s',
@@ -194,7 +198,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       expect(await lifetime(stateDir, 3)).toEqual([]);
       expect((await lifetime(without, 1, true)).map((a) => a.state)).toEqual(['firing']);
       // Cleared while no agent ran: the next start resolves it.
-      await d.dockerOk(['volume', 'prune', '--force']);
+      await pruneVolumes(d);
       expect((await lifetime(stateDir, 1, true)).map((a) => [a.state, a.rule, a.value])).toEqual([['resolved', 'volumes-reclaimable', 0]]);
       expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ rules: { 'volumes-reclaimable': { phase: 'ok' } } });
       expect(await lifetime(stateDir, 2)).toEqual([]);
