@@ -18,7 +18,8 @@ import { cpuSampleOf, normalize } from '../../src/sources/docker-stats/normalize
 import { DISK_OBJECT_TYPES } from '../../src/records.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const RUNS = { numRuns: 400, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false } as const;
+// FUZZ_RUNS=20000 for a deep local run (CI keeps 400: new inputs each run, within a bounded time).
+const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 400), interruptAfterTimeLimit: process.env.FUZZ_RUNS ? 600_000 : 20_000, markInterruptAsFailure: false } as const;
 const HOST: HostInfo = { name: 'h', daemon_id: 'd', engine: 'docker', version: '20.10.24', api_version: '1.41' };
 
 /** Every number in `v` (deeply) is finite. */

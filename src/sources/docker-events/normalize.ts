@@ -86,10 +86,19 @@ export function parseEventLine(line: string): { raw: RawEvent; timeNano: string 
   let timeNano = extractTimeNano(line);
   if (timeNano === null) {
     if (typeof ev.time !== 'number' || !Number.isFinite(ev.time)) throw new MalformedEventError('no_time');
+    if (ev.time < 0 || ev.time > MAX_EVENT_SECONDS) throw new MalformedEventError('time_out_of_range');
     timeNano = (BigInt(Math.trunc(ev.time)) * 1_000_000_000n).toString();
+  }
+  // Up to 20 digits is before year 5138; only longer ones need the exact check.
+  if (timeNano.length > 20 && (timeNano.length > 21 || BigInt(timeNano) > MAX_EVENT_NANOS)) {
+    throw new MalformedEventError('time_out_of_range');
   }
   return { raw: ev, timeNano };
 }
+
+/** 9999-12-31T23:59:59Z: the last second RFC 3339's four-digit year (and so `time`) can say. */
+const MAX_EVENT_SECONDS = 253_402_300_799;
+const MAX_EVENT_NANOS = 253_402_300_799_999_999_999n;
 
 /**
  * The actor's attributes as a string map. Docker sends map[string]string, so

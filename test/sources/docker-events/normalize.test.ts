@@ -80,6 +80,18 @@ describe('event normalisation', () => {
     expect(noAction.timeNano).toBe('5000000000');
     expect(() => normalizeEvent(noAction.raw, noAction.timeNano, host)).toThrow(/no_type_or_action/);
   });
+
+  // Found by the fuzz test in CI: a `time` of 2^64 made Date throw a RangeError, uncounted.
+  it('rejects a time RFC 3339 cannot say', () => {
+    const line = (time: string) => `{"Type":"container","Action":"start","Actor":{"ID":"c1"},${time}}`;
+    expect(() => parseEventLine(line('"time":18446744073709552000'))).toThrow(/time_out_of_range/);
+    expect(() => parseEventLine(line('"time":-1'))).toThrow(/time_out_of_range/);
+    expect(() => parseEventLine(line('"time":1,"timeNano":253402300800000000000'))).toThrow(/time_out_of_range/);
+    expect(() => parseEventLine(line('"time":1,"timeNano":1253402300799999999999'))).toThrow(/time_out_of_range/);
+    const last = parseEventLine(line('"time":1,"timeNano":253402300799999999999'));
+    expect(normalizeEvent(last.raw, last.timeNano, host).time).toBe('9999-12-31T23:59:59.999999999Z');
+    expect(parseEventLine(line('"time":0,"timeNano":0')).timeNano).toBe('0');
+  });
 });
 
 describe('resume boundary', () => {
