@@ -22,8 +22,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
-import { createSink } from '../src/agent.js';
+import { createSink } from '../src/agent/components.js';
 import { parseConfig } from '../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../src/builtin-plugins.js';
 import { nullLogger } from '../src/log.js';
 import { Pipeline } from '../src/pipeline/pipeline.js';
 import type { DsRecord } from '../src/records.js';
@@ -154,11 +155,11 @@ async function runCase(brokers: readonly string[], brokerPid: number, c: Case): 
   const replaced = Object.values(kafkajsInternals).filter((v) => v === 'installed').length;
   if (replaced !== (c.asPublished ? 0 : 3)) throw new Error(`kafkajs internals: ${JSON.stringify(kafkajsInternals)}`);
   const stateDir = mkdtempSync(join(tmpdir(), 'ds-bench-kafka-'));
-  const config = parseConfig(configYaml(brokers, c, stateDir), 'bench.yaml', {});
+  const config = parseConfig(configYaml(brokers, c, stateDir), 'bench.yaml', BUILTIN_PLUGINS, {});
   const metrics = new SelfMetrics();
   const log = nullLogger();
-  const { sink, defaults } = createSink('kafka', config.sinks['kafka']!, log, metrics, () => HOST);
-  const pipeline = new Pipeline(config, [{ sink, defaults }], { log, metrics, host: () => HOST });
+  const parts = createSink('kafka', config.sinks['kafka']!, BUILTIN_PLUGINS, log, metrics, () => HOST);
+  const pipeline = new Pipeline(config, [parts], { log, metrics, host: () => HOST });
   const pool = templates(c.kind);
   try {
     await pipeline.open();

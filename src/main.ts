@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { Agent } from './agent.js';
+import { Agent } from './agent/agent.js';
+import { BUILTIN_PLUGINS } from './builtin-plugins.js';
 import { formatCheckLine, runCheck } from './commands/check.js';
-import { ONCE_SOURCES, runOnce, type OnceSource } from './commands/once.js';
+import { runOnce } from './commands/once.js';
 import { effectiveConfigYaml } from './config/effective.js';
 import { ConfigError, formatProblem } from './config/load.js';
 import { configName, describeConfigSource, loadLocatedConfig, loadLocatedConfigInput, locateConfig, type ConfigSource } from './config/locate.js';
@@ -15,13 +16,14 @@ import { createLogger, type LogLevel } from './log.js';
 import { parseDuration } from './util/units.js';
 import { VERSION } from './version.js';
 
+const ONCE_ALIASES = BUILTIN_PLUGINS.sources.map((p) => p.alias);
 
 const USAGE = `usage: dockstream [command] [options]
 
 commands:
   run      run the agent (default)              [-c FILE] [-H HOST] [-D]
   check    validate config, reach daemon+sinks  [-c FILE] [-H HOST]
-  once     one collection round as NDJSON       [-c FILE] [-H HOST] [--source events|stats|df] [--since DURATION]
+  once     one collection round as NDJSON       [-c FILE] [-H HOST] [--source ${ONCE_ALIASES.join('|')}] [--since DURATION]
   config   print the effective config as YAML   [-c FILE]   (after \${VAR} and defaults, secrets redacted)
   version  print the version
 
@@ -32,7 +34,7 @@ options:
                       DOCKER_HOST, DOCKER_CONTEXT, the current docker context, then the local docker,
                       rootless docker and Podman sockets
   -D, --debug         debug logs (each daemon request)
-      --source NAME   with once: events, stats or df (default: every configured source)
+      --source NAME   with once: ${ONCE_ALIASES.join(', ')} (default: every configured source)
       --since DUR     with once --source events: how far back (e.g. 10m); default: all the daemon holds
 `;
 
@@ -43,7 +45,7 @@ function fail(message: string, code: number): never {
 
 function load(source: ConfigSource): Config {
   try {
-    return loadLocatedConfig(source);
+    return loadLocatedConfig(source, BUILTIN_PLUGINS);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(err.message + '\n');
@@ -108,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       const log = createLogger(values.debug ? 'debug' : (loaded.log_level as LogLevel));
       const connection = daemonAddress(loaded, values.host);
       const config: Config = { ...loaded, state_dir: chooseStateDir(loaded.state_dir, process.env, log) };
-      const agent = new Agent(config, log, { dockerHost: values.host });
+      const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS, dockerHost: values.host });
       const onSignal = (sig: NodeJS.Signals): void => {
         log.info({ signal: sig }, 'signal received');
         void agent.stop();
@@ -120,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
         log.info({ config: configName(source) }, 'SIGHUP received; reloading configuration');
         let next: Config;
         try {
-          next = loadLocatedConfig(source);
+          next = loadLocatedConfig(source, BUILTIN_PLUGINS);
         } catch (err) {
           const problems = err instanceof ConfigError ? err.problems.map((p) => formatProblem(configName(source), p)) : [describeError(err)];
           log.error({ problems }, 'new configuration is invalid; keeping the running one');
@@ -148,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
       const log = createLogger(values.debug ? 'debug' : 'warn');
       process.stdout.write(`ok    config                 ${describeConfigSource(source)}\n`);
       daemonAddress(config, values.host);
-      const lines = await runCheck(config, log, values.host);
+      const lines = await runCheck(config, BUILTIN_PLUGINS, log, values.host);
       for (const line of lines) process.stdout.write(formatCheckLine(line) + '\n');
       if (lines.some((l) => !l.ok && l.configProblem)) return EXIT.CONFIG;
       return lines.every((l) => l.ok) ? EXIT.OK : EXIT.UNAVAILABLE;
@@ -156,18 +158,18 @@ async function main(argv: string[]): Promise<number> {
     case 'config': {
       let input: unknown;
       try {
-        input = loadLocatedConfigInput(source).input;
+        input = loadLocatedConfigInput(source, BUILTIN_PLUGINS).input;
       } catch {
         load(source); // the same messages and exit code as the other commands
       }
-      await write(effectiveConfigYaml(input, describeConfigSource(source)));
+      await write(effectiveConfigYaml(input, describeConfigSource(source), BUILTIN_PLUGINS));
       return EXIT.OK;
     }
     case 'once': {
       const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
       daemonAddress(config, values.host);
-      if (values.source !== undefined && !(values.source in ONCE_SOURCES)) fail(`--source must be one of ${Object.keys(ONCE_SOURCES).join(', ')}`, EXIT.USAGE);
+      if (values.source !== undefined && !ONCE_ALIASES.includes(values.source)) fail(`--source must be one of ${ONCE_ALIASES.join(', ')}`, EXIT.USAGE);
       let sinceMs: number | undefined;
       if (values.since !== undefined) {
         const ms = parseDuration(values.since);
@@ -177,9 +179,10 @@ async function main(argv: string[]): Promise<number> {
       try {
         await runOnce(
           config,
+          BUILTIN_PLUGINS,
           log,
           {
-            ...(values.source ? { source: values.source as OnceSource } : {}),
+            ...(values.source ? { source: values.source } : {}),
             ...(sinceMs !== undefined ? { sinceMs } : {}),
             ...(values.host ? { dockerHost: values.host } : {}),
           },

@@ -1,8 +1,8 @@
-import { createDockerClient, createSink } from '../agent.js';
+import { createDockerClient, createSink } from '../agent/components.js';
 import type { Config } from '../config/schema.js';
 import { describeError, DsError } from '../errors.js';
-import { eventFiltersParam, type EventFilters } from '../sources/docker-events/engine-query.js';
 import type { Logger } from '../log.js';
+import type { PluginRegistry } from '../plugin.js';
 import type { HostInfo } from '../records.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
 
@@ -15,7 +15,7 @@ export interface CheckLine {
 }
 
 /** Validate connectivity: the daemon and every sink, one line each. Fails fast (no retry loops). */
-export async function runCheck(config: Config, log: Logger, dockerHost: string | undefined, timeoutMs = 10_000): Promise<CheckLine[]> {
+export async function runCheck(config: Config, plugins: PluginRegistry, log: Logger, dockerHost: string | undefined, timeoutMs = 10_000): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
   let host: HostInfo = { name: '', daemon_id: '', engine: 'docker', version: '', api_version: '' };
   const docker = createDockerClient(config, log, dockerHost);
@@ -35,7 +35,8 @@ export async function runCheck(config: Config, log: Logger, dockerHost: string |
   for (const [name, sc] of Object.entries(config.sources)) {
     try {
       // What the engine cannot do shows up here rather than as a source failing at run time.
-      if (sc.type === 'docker_events') eventFiltersParam((sc as { filters?: EventFilters }).filters, host.engine, name);
+      const { type, ...options } = sc;
+      plugins.source(type).checkAgainst?.(options, host.engine, name);
       lines.push({ component: `source ${name}`, ok: true, detail: sc.type });
     } catch (err) {
       lines.push({ component: `source ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
@@ -44,7 +45,7 @@ export async function runCheck(config: Config, log: Logger, dockerHost: string |
   const metrics = new SelfMetrics();
   await Promise.all(
     Object.entries(config.sinks).map(async ([name, sc]) => {
-      const { sink } = createSink(name, sc, log, metrics, () => host);
+      const { sink } = createSink(name, sc, plugins, log, metrics, () => host);
       try {
         const detail = await sink.check(AbortSignal.timeout(timeoutMs));
         lines.push({ component: `sink ${name}`, ok: true, detail: `${sc.type}: ${detail}` });

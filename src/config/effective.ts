@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { formatDuration, formatSize } from '../util/units.js';
+import type { PluginRegistry } from '../plugin.js';
 import { buildConfigSchema } from './schema.js';
 import { unitOf } from './types.js';
 
@@ -82,7 +83,7 @@ export function redactSecrets(value: unknown, key = ''): unknown {
 }
 
 /** `dockstream config`: the effective config as YAML, after substitution and defaults, secrets redacted. */
-export function effectiveConfigYaml(input: unknown, sourceLine: string): string {
-  const effective = redactSecrets(withDefaults(buildConfigSchema(), input));
+export function effectiveConfigYaml(input: unknown, sourceLine: string, plugins: PluginRegistry): string {
+  const effective = redactSecrets(withDefaults(buildConfigSchema(plugins), input));
   return `# effective configuration: ${sourceLine}\n# after \${VAR} substitution and defaults; secrets redacted\n${stringify(effective)}`;
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Document, isScalar, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import { DsError } from '../errors.js';
+import type { RecordKind } from '../records.js';
+import type { PluginRegistry } from '../plugin.js';
 import { buildConfigSchema, type Config } from './schema.js';
 
 export interface ConfigProblem {
@@ -72,12 +74,12 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
 }
 
 /** Parse, substitute, validate and graph-check a config text. Throws ConfigError with every problem. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfigInput(text, file, env).config;
+export function parseConfig(text: string, file: string, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfigInput(text, file, plugins, env).config;
 }
 
 /** parseConfig, plus the substituted input before schema defaults (what `dockstream config` prints from). */
-export function parseConfigInput(text: string, file: string, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
+export function parseConfigInput(text: string, file: string, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -104,7 +106,7 @@ export function parseConfigInput(text: string, file: string, env: NodeJS.Process
   });
 
   const data = doc.toJS() ?? {};
-  const parsed = buildConfigSchema().safeParse(data);
+  const parsed = buildConfigSchema(plugins).safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -132,17 +134,26 @@ export function parseConfigInput(text: string, file: string, env: NodeJS.Process
     });
   }
   if (parsed.success) {
+    for (const [name, sink] of Object.entries(parsed.data.sinks)) {
+      const accepts = plugins.sink(sink.type).accepts;
+      sink.kinds?.forEach((kind, i) => {
+        if (accepts.includes(kind as RecordKind)) return;
+        const path = ['sinks', name, 'kinds', i];
+        problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `a ${sink.type} sink does not take ${kind} records (it takes ${accepts.join(', ')})` });
+      });
+    }
     if (Object.keys(parsed.data.sinks).length === 0) problems.push({ path: 'sinks', line: lineOf(doc, counter, ['sinks']), message: 'at least one sink is needed' });
     if (Object.keys(parsed.data.sources).length === 0) problems.push({ path: 'sources', line: lineOf(doc, counter, ['sources']), message: 'at least one source is needed' });
   }
   // Problems in file order, so the first one a user sees is the first in the file.
   problems.sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));
-  if (problems.length > 0) throw new ConfigError(file, problems);
-  return { config: parsed.data as unknown as Config, input: data };
+  // A failed parse always left problems; the second test is for the type checker.
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, problems);
+  return { config: parsed.data, input: data };
 }
 
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(readConfigFile(file), file, env);
+export function loadConfig(file: string, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfig(readConfigFile(file), file, plugins, env);
 }
 
 export function readConfigFile(file: string): string {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { PluginRegistry } from '../plugin.js';
 import type { Config } from './schema.js';
 import { BUILTIN_CONFIG_YAML } from './builtin.js';
 import { parseConfigInput, readConfigFile } from './load.js';
@@ -46,12 +47,12 @@ export function describeConfigSource(source: ConfigSource): string {
   }
 }
 
-export function loadLocatedConfig(source: ConfigSource, env: NodeJS.ProcessEnv = process.env): Config {
-  return loadLocatedConfigInput(source, env).config;
+export function loadLocatedConfig(source: ConfigSource, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): Config {
+  return loadLocatedConfigInput(source, plugins, env).config;
 }
 
 /** The config and its substituted input (for `dockstream config`). */
-export function loadLocatedConfigInput(source: ConfigSource, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
+export function loadLocatedConfigInput(source: ConfigSource, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
   const text = source.kind === 'file' ? readConfigFile(source.path) : BUILTIN_CONFIG_YAML;
-  return parseConfigInput(text, configName(source), env);
+  return parseConfigInput(text, configName(source), plugins, env);
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { SINK_PLUGINS } from '../sinks/index.js';
-import { SOURCE_PLUGINS } from '../sources/index.js';
+import type { PluginRegistry } from '../plugin.js';
 import { RECORD_KINDS } from '../records.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
 import { duration, logLevel, size } from './types.js';
@@ -57,19 +56,24 @@ export const sinkCommon = {
     .prefault({}),
 };
 
-function pluginUnion<P extends { type: string; options: z.ZodObject }>(
-  plugins: readonly P[],
-  extra: z.ZodRawShape,
-) {
-  const members = plugins.map((p) =>
-    p.options.extend({ type: z.literal(p.type), ...extra }).strict(),
-  );
-  return z.discriminatedUnion('type', members as unknown as [z.ZodObject, ...z.ZodObject[]]);
+/** What every source entry is, whatever its type: the type's own options are checked by its plugin's schema. */
+const sourceEntry = z.looseObject({ type: z.string() });
+/** What every sink entry is: the common keys, then the type's own options. */
+const sinkEntry = z.looseObject({ type: z.string(), ...sinkCommon });
+
+/**
+ * One member per plugin type: its options plus `type` (and, for sinks, the
+ * common keys), strict. Typed as the generic entry: what a member adds is
+ * only known to the plugin, which gets its options back typed (plugin.ts).
+ */
+function pluginUnion<E extends z.ZodType>(plugins: ReadonlyArray<{ type: string; options: z.ZodObject }>, extra: z.ZodRawShape, _entry: E): E {
+  const members = plugins.map((p) => p.options.extend({ type: z.literal(p.type), ...extra }).strict());
+  return z.discriminatedUnion('type', members as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as E;
 }
 
-export function buildConfigSchema() {
-  const sourceSchema = pluginUnion(SOURCE_PLUGINS, {});
-  const sinkSchema = pluginUnion(SINK_PLUGINS, sinkCommon);
+const names = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -');
+
+function configSchema(source: typeof sourceEntry, sink: typeof sinkEntry) {
   return z.strictObject({
     docker: dockerSchema.prefault({}),
     log_level: logLevel.default('info'),
@@ -79,8 +83,8 @@ export function buildConfigSchema() {
     dead_letter: z.strictObject({ max_size: size().default(64 * 1024 * 1024) }).prefault({}),
     /** How long shutdown may take to drain queues. */
     shutdown_timeout: duration().default(10_000),
-    sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), sourceSchema),
-    sinks: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, digits, _ . -'), sinkSchema),
+    sources: z.record(names(), source),
+    sinks: z.record(names(), sink),
     telemetry: z
       .strictObject({
         /** host:port for /metrics, /healthz, /readyz; false turns it off. */
@@ -90,21 +94,11 @@ export function buildConfigSchema() {
   });
 }
 
-type SinkCommon = z.output<z.ZodObject<typeof sinkCommon>>;
-
-export interface SourceConfig {
-  readonly type: string;
-  readonly [option: string]: unknown;
+/** The config schema for the source and sink types of `plugins`. */
+export function buildConfigSchema(plugins: PluginRegistry) {
+  return configSchema(pluginUnion(plugins.sources, {}, sourceEntry), pluginUnion(plugins.sinks, sinkCommon, sinkEntry));
 }
-export type SinkConfig = SinkCommon & { readonly type: string; readonly [option: string]: unknown };
 
-export interface Config {
-  readonly docker: z.output<typeof dockerSchema>;
-  readonly log_level: z.output<typeof logLevel>;
-  readonly state_dir: string;
-  readonly dead_letter: { readonly max_size: number };
-  readonly shutdown_timeout: number;
-  readonly sources: Readonly<Record<string, SourceConfig>>;
-  readonly sinks: Readonly<Record<string, SinkConfig>>;
-  readonly telemetry: { readonly listen: string | false };
-}
+export type Config = z.output<ReturnType<typeof configSchema>>;
+export type SourceConfig = Config['sources'][string];
+export type SinkConfig = Config['sinks'][string];

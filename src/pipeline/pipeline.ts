@@ -1,8 +1,9 @@
-import type { Config } from '../config/schema.js';
+import type { Config, SinkConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, EventRecord, HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import { DeadLetter } from './dead-letter.js';
+import { Settlement } from './settlement.js';
 import { SinkRunner } from './sink-runner.js';
 import type { BatchDefaults, Sink } from './types.js';
 
@@ -10,7 +11,6 @@ export interface PipelineDeps {
   readonly log: Logger;
   readonly metrics: SelfMetrics;
   host(): HostInfo;
-  onSettled?(sink: string, records: readonly DsRecord[]): void;
 }
 
 /**
@@ -25,12 +25,15 @@ export class Pipeline {
   private stateDir: string;
   private readonly listeners = new Set<(e: EventRecord) => void>();
   private readonly routes = new Map<string, SinkRunner[]>();
+  /** Per source that follows its records (the events source's cursor). */
+  private readonly settlements = new Map<string, Settlement>();
 
-  constructor(config: Config, sinks: ReadonlyArray<{ sink: Sink; defaults: BatchDefaults }>, deps: PipelineDeps) {
+  /** `sinks`: each with its config (the agent narrows `kinds` to what the sink takes). */
+  constructor(config: Config, sinks: ReadonlyArray<{ sink: Sink; defaults: BatchDefaults; config: SinkConfig }>, deps: PipelineDeps) {
     this.deps = deps;
     this.stateDir = config.state_dir;
     this.deadLetter = new DeadLetter(config.state_dir, deps.log, deps.metrics, config.dead_letter.max_size);
-    this.runnerList = sinks.map(({ sink, defaults }) => this.newRunner(sink, config.sinks[sink.name] as Config['sinks'][string], defaults));
+    this.runnerList = sinks.map((parts) => this.newRunner(parts.sink, parts.config, parts.defaults));
     this.setRoutes(config);
   }
 
@@ -38,14 +41,16 @@ export class Pipeline {
     return this.runnerList;
   }
 
-  private newRunner(sink: Sink, sc: Config['sinks'][string], defaults: BatchDefaults): SinkRunner {
+  private newRunner(sink: Sink, sc: SinkConfig, defaults: BatchDefaults): SinkRunner {
     return new SinkRunner(sink, sc, defaults, {
       log: this.deps.log,
       metrics: this.deps.metrics,
       deadLetter: this.deadLetter,
       host: this.deps.host,
       stateDir: this.stateDir,
-      ...(this.deps.onSettled ? { onSettled: this.deps.onSettled } : {}),
+      onSettled: (sink, records) => {
+        for (const settlement of this.settlements.values()) settlement.settled(sink, records);
+      },
     });
   }
 
@@ -58,7 +63,7 @@ export class Pipeline {
   }
 
   /** Reload: a new sink, opened and started. */
-  async addSink(sink: Sink, sc: Config['sinks'][string], defaults: BatchDefaults): Promise<void> {
+  async addSink(sink: Sink, sc: SinkConfig, defaults: BatchDefaults): Promise<void> {
     const runner = this.newRunner(sink, sc, defaults);
     await runner.open();
     this.runnerList = [...this.runnerList, runner];
@@ -72,13 +77,39 @@ export class Pipeline {
     this.runnerList = this.runnerList.filter((r) => r !== runner);
     for (const [source, list] of this.routes) this.routes.set(source, list.filter((r) => r !== runner));
     await runner.drain(signal);
+    // What it could not deliver in time is abandoned: nothing waits for it any more.
+    for (const settlement of this.settlements.values()) settlement.forgetSink(name);
   }
 
-  /** A source's record: counted, fanned out to its sinks, and published to event listeners. Never blocks. */
-  emit(source: string, record: DsRecord): void {
+  /** The settlement tracker of `source` (created on first use). */
+  settlement(source: string): Settlement {
+    let settlement = this.settlements.get(source);
+    if (!settlement) {
+      settlement = new Settlement();
+      this.settlements.set(source, settlement);
+    }
+    return settlement;
+  }
+
+  /** Reload: a source no longer configured; its settlements are no one's business any more. */
+  forgetSource(source: string): void {
+    this.settlements.delete(source);
+  }
+
+  /**
+   * A source's record: counted, fanned out to its sinks, and published to event
+   * listeners. Never blocks. A followed record is registered with the source's
+   * settlement before any sink can settle it (a full buffer does at once).
+   */
+  emit(source: string, record: DsRecord, follow = false): void {
     this.deps.metrics.countSourceRecord(source, record.kind);
-    for (const runner of this.routes.get(source) ?? []) {
-      if (runner.accepts(source, record)) runner.enqueue(record);
+    const runners = this.routes.get(source) ?? [];
+    if (follow) {
+      const takers = runners.filter((r) => r.accepts(source, record));
+      this.settlement(source).follow(record, takers.map((r) => r.name));
+      for (const runner of takers) runner.enqueue(record);
+    } else {
+      for (const runner of runners) if (runner.accepts(source, record)) runner.enqueue(record);
     }
     if (record.kind === 'event') {
       for (const listener of this.listeners) {

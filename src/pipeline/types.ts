@@ -1,9 +1,8 @@
-import type { z } from 'zod';
 import type { DockerClient } from '../docker/client.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, EventRecord, HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
-import type { CursorState } from './cursor.js';
+import type { SettledListener } from './settlement.js';
 
 /** What a source gets from the agent. Sources only talk to the daemon and emit. */
 export interface SourceContext {
@@ -14,18 +13,25 @@ export interface SourceContext {
   setHost(host: HostInfo): void;
   /** Hand a record to the pipeline. Never blocks; overflow is the pipeline's business. */
   emit(record: DsRecord): void;
+  /**
+   * `emit`, and follow the record: `onSettled` listeners hear of it once every
+   * sink that took it is done with it (for an at-least-once resume point).
+   */
+  emitFollowed(record: DsRecord): void;
+  /** Followed records settled by every sink, in emission order; returns the unsubscribe (docs/design.md §4). */
+  onSettled(listener: SettledListener): () => void;
   /** False when a sink this source feeds is full: a polling source skips its tick. */
   hasCapacity(): boolean;
-  /** Container lifecycle from the events source (for sources keeping a container set). */
+  /** Event records any source emits (container lifecycle, for sources keeping a container set). */
   onEvent(listener: (event: EventRecord) => void): () => void;
   readonly log: Logger;
   readonly metrics: SelfMetrics;
   /** Aborted at shutdown: `run` must then return promptly. */
   readonly signal: AbortSignal;
-  /** `<state_dir>`, for what a source keeps across restarts (alert state); absent for `once`. */
+  /** `<state_dir>`, for what a source keeps across restarts (cursor, alert state); absent for `once`. */
   readonly stateDir?: string;
-  /** The persisted events cursor of this source from the previous run, if any. */
-  initialCursor?(): CursorState | null;
+  /** What the instance this one replaces handed over on reload (its `handover()`), if any. */
+  readonly handover?: unknown;
 }
 
 export interface Source {
@@ -33,8 +39,10 @@ export interface Source {
   readonly type: string;
   /** Runs until the signal aborts (or, with `once`, until one round is done). */
   run(ctx: SourceContext): Promise<void>;
-  /** Where the source stands, for a replacement to resume from (events: the last emitted instant). */
-  checkpoint?(): { time_nano: string; keys: string[] } | null;
+  /** On reload, where a replacement continues from (opaque to the agent; events: the last emitted instant). */
+  handover?(): unknown;
+  /** After the last record it emitted was settled or abandoned (shutdown, replacement): persist what must survive. */
+  close?(): Promise<void>;
 }
 
 export interface SinkContext {
@@ -62,26 +70,7 @@ export interface Sink {
   reject?(record: DsRecord): string | null;
 }
 
-export interface SourceOnceOptions {
-  /** `once --since`: for events, the window start in ms since epoch. */
-  readonly sinceMs?: number;
-}
-
-export interface SourcePlugin<O = unknown> {
-  readonly type: string;
-  /** Zod schema of the plugin's own options (besides `type`). */
-  readonly options: z.ZodObject & z.ZodType<O>;
-  create(name: string, options: O, once?: SourceOnceOptions): Source;
-}
-
 export interface BatchDefaults {
   readonly maxRecords: number;
   readonly lingerMs: number;
-}
-
-export interface SinkPlugin<O = unknown> {
-  readonly type: string;
-  readonly options: z.ZodObject & z.ZodType<O>;
-  readonly batchDefaults: BatchDefaults;
-  create(name: string, options: O, ctx: SinkContext): Sink;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CONFIG_YAML } from '../../src/config/builtin.js';
 import { parseConfig } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 import { locateConfig } from '../../src/config/locate.js';
 // @ts-expect-error: a plain .mjs build script without types
 import { builtinModule } from '../../scripts/gen-builtin-config.mjs';
@@ -14,7 +15,7 @@ describe('config.yaml (the default and documented example)', () => {
   });
 
   it('is valid, with no fixed daemon (found like the docker CLI), events, stats and disk sources, and one stdout sink', () => {
-    const c = parseConfig(readFileSync('config.yaml', 'utf8'), 'config.yaml', {});
+    const c = parseConfig(readFileSync('config.yaml', 'utf8'), 'config.yaml', BUILTIN_PLUGINS, {});
     expect(c.docker.host).toBeUndefined();
     expect(Object.fromEntries(Object.entries(c.sources).map(([k, v]) => [k, v.type]))).toEqual({
       events: 'docker_events',
@@ -29,7 +30,7 @@ describe('config.yaml (the default and documented example)', () => {
   });
 
   it('follows STATE_DIRECTORY like systemd (DOCKER_HOST is read by the daemon lookup, not the file)', () => {
-    const c = parseConfig(readFileSync('config.yaml', 'utf8'), 'config.yaml', { DOCKER_HOST: 'tcp://127.0.0.1:2375', STATE_DIRECTORY: '/srv/dockstream' });
+    const c = parseConfig(readFileSync('config.yaml', 'utf8'), 'config.yaml', BUILTIN_PLUGINS, { DOCKER_HOST: 'tcp://127.0.0.1:2375', STATE_DIRECTORY: '/srv/dockstream' });
     expect(c.docker.host).toBeUndefined();
     expect(c.state_dir).toBe('/srv/dockstream');
   });

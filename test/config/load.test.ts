@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, substituteVars } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 
 const GOOD = `
 docker:
@@ -20,7 +21,7 @@ sinks:
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}) {
   try {
-    parseConfig(text, 'test.yaml', env);
+    parseConfig(text, 'test.yaml', BUILTIN_PLUGINS, env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -30,7 +31,7 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}) {
 
 describe('config loading', () => {
   it('parses a valid config with human durations and sizes', () => {
-    const c = parseConfig(GOOD, 'test.yaml', {});
+    const c = parseConfig(GOOD, 'test.yaml', BUILTIN_PLUGINS, {});
     expect(c.docker.timeout).toBe(5000);
     expect(c.sinks['out']?.batch).toEqual({ max_records: 10, linger: 50 });
     expect(c.sinks['out']?.buffer).toEqual({ type: 'memory', max_records: 10_000, max_size: 1024 * 1024, when_full: 'drop_newest' });
@@ -41,10 +42,10 @@ describe('config loading', () => {
   it('substitutes ${VAR} and ${VAR:-default} in values, restoring types of plain scalars', () => {
     // Inside a flow mapping `{…}` YAML itself needs the reference quoted; block style is plain.
     const text = GOOD.replace('unix:///tmp/none.sock', '${DOCK:-unix:///default.sock}').replace('batch: { max_records: 10, linger: 50ms }', 'batch:\n      max_records: ${BATCH}');
-    const c = parseConfig(text, 't.yaml', { BATCH: '25' });
+    const c = parseConfig(text, 't.yaml', BUILTIN_PLUGINS, { BATCH: '25' });
     expect(c.docker.host).toBe('unix:///default.sock');
     expect(c.sinks['out']?.batch.max_records).toBe(25);
-    const c2 = parseConfig(text, 't.yaml', { BATCH: '25', DOCK: 'tcp://127.0.0.1:2375' });
+    const c2 = parseConfig(text, 't.yaml', BUILTIN_PLUGINS, { BATCH: '25', DOCK: 'tcp://127.0.0.1:2375' });
     expect(c2.docker.host).toBe('tcp://127.0.0.1:2375');
     expect(substituteVars('a$$b ${X}', { X: '1' }, () => undefined)).toBe('a$b 1');
   });
@@ -94,7 +95,7 @@ sinks:
 
   it('formats the error with file:line: path: message', () => {
     try {
-      parseConfig(GOOD.replace('type: stdout', 'type: stdout\n    colour: 1'), 'cfg.yaml', {});
+      parseConfig(GOOD.replace('type: stdout', 'type: stdout\n    colour: 1'), 'cfg.yaml', BUILTIN_PLUGINS, {});
       expect.unreachable();
     } catch (err) {
       expect((err as Error).message).toBe('cfg.yaml: invalid configuration\n  cfg.yaml:13: sinks.out.colour: unknown key');

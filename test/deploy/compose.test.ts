@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 
 const DIR = join(import.meta.dirname, '../../deploy/compose');
 
@@ -84,7 +85,7 @@ describe('deploy/compose', () => {
   it("config.yaml passes the agent's own validation with .env.example's values", () => {
     // What the container sees: compose passes these through `environment:`.
     const env = Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k]) => [k, example[k] ?? '']));
-    const config = parseConfig(readFileSync(join(DIR, 'config.yaml'), 'utf8'), 'config.yaml', env);
+    const config = parseConfig(readFileSync(join(DIR, 'config.yaml'), 'utf8'), 'config.yaml', BUILTIN_PLUGINS, env);
     expect(Object.keys(config.sources)).toEqual(['events', 'stats', 'df']);
     expect(config.sinks['kafka']).toMatchObject({ type: 'kafka', inputs: ['events', 'stats', 'df'], brokers: ['kafka-1.example.internal:9092'] });
     expect(config.sinks['otlp']).toMatchObject({ type: 'otlp', endpoint: 'http://otel-collector.example.internal:4318' });
@@ -97,7 +98,7 @@ describe('deploy/compose', () => {
   it('config.yaml names the missing endpoint variables when they are not set', () => {
     let err: unknown;
     try {
-      parseConfig(readFileSync(join(DIR, 'config.yaml'), 'utf8'), 'config.yaml', {});
+      parseConfig(readFileSync(join(DIR, 'config.yaml'), 'utf8'), 'config.yaml', BUILTIN_PLUGINS, {});
     } catch (e) {
       err = e;
     }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCursor } from '../../src/pipeline/cursor.js';
+import { loadCursor } from '../../src/sources/docker-events/cursor.js';
 import type { EventRecord } from '../../src/records.js';
 import { eventKey } from '../../src/sources/docker-events/normalize.js';
 import { readRecords, waitFor } from '../harness/agent.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCursor } from '../../src/pipeline/cursor.js';
+import { loadCursor } from '../../src/sources/docker-events/cursor.js';
 import type { DsRecord, EventRecord, GapRecord } from '../../src/records.js';
 import { nanosToRfc3339 } from '../../src/util/units.js';
 import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';

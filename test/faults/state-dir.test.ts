@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadCursor } from '../../src/pipeline/cursor.js';
+import { loadCursor } from '../../src/sources/docker-events/cursor.js';
 import type { GapRecord } from '../../src/records.js';
 import { removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { spawnAgent } from '../harness/agent-process.js';

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { Agent } from '../../src/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { parseConfig } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 import type { DsRecord } from '../../src/records.js';
 
 export interface LogEntry {
@@ -35,11 +36,11 @@ export interface RunningAgent {
  */
 export function startAgent(yaml: string, env: NodeJS.ProcessEnv = {}): RunningAgent {
   const dir = mkdtempSync(join(tmpdir(), 'ds-agent-'));
-  const parsed = parseConfig(yaml, 'test.yaml', { ...env, DIR: dir });
+  const parsed = parseConfig(yaml, 'test.yaml', BUILTIN_PLUGINS, { ...env, DIR: dir });
   // The default 127.0.0.1:9323 would collide between agents and parallel runs: off unless the yaml sets it.
   const config = /^telemetry:/m.test(yaml) ? parsed : { ...parsed, telemetry: { listen: false as const } };
   const { log, entries } = memoryLogger();
-  const agent = new Agent(config, log);
+  const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS });
   const done = agent.run();
   let stopped = false;
   return {

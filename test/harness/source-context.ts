@@ -10,16 +10,19 @@ export function collectingContext(docker: DockerClient, initialHost: HostInfo, s
   const records: DsRecord[] = [];
   const listeners = new Set<(e: EventRecord) => void>();
   const metrics = new SelfMetrics();
+  const emit = (r: DsRecord): void => {
+    records.push(r);
+    if (r.kind === 'event') for (const l of listeners) l(r);
+  };
   const ctx: SourceContext = {
     docker,
     host: () => host,
     setHost: (h) => {
       host = h;
     },
-    emit: (r) => {
-      records.push(r);
-      if (r.kind === 'event') for (const l of listeners) l(r);
-    },
+    emit,
+    emitFollowed: emit,
+    onSettled: () => () => undefined,
     hasCapacity: () => true,
     onEvent: (l) => {
       listeners.add(l);

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 import { nullLogger } from '../../src/log.js';
-import { EventsCursor } from '../../src/pipeline/cursor.js';
+import { EventsCursor } from '../../src/sources/docker-events/cursor.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Sink } from '../../src/pipeline/types.js';
 import type { DsRecord } from '../../src/records.js';
@@ -43,25 +44,26 @@ sinks:
   ok: { type: stdout, inputs: [events], batch: { max_records: 500, linger: 1ms } }
 `,
       'blocked.yaml',
+      BUILTIN_PLUGINS,
       {},
     );
     const metrics = new SelfMetrics();
-    const cursor = new EventsCursor(join(dir, 'cursor', 'events.json'), ['stuck', 'ok'], 60_000, nullLogger(), null);
+    const cursor = new EventsCursor(join(dir, 'cursor', 'events.json'), 60_000, nullLogger(), null);
     const delivered: DsRecord[] = [];
     const { log, entries } = memoryLogger();
-    const pipeline = new Pipeline(config, sinks(delivered).map((sink) => ({ sink, defaults: { maxRecords: 10, lingerMs: 1 } })), {
+    const pipeline = new Pipeline(config, sinks(delivered).map((sink) => ({ sink, defaults: { maxRecords: 10, lingerMs: 1 }, config: config.sinks[sink.name]! })), {
       log,
       metrics,
       host: () => HOST,
-      onSettled: (sink, records) => cursor.settled(sink, records),
     });
+    const settlement = pipeline.settlement('events');
+    settlement.listen((records) => cursor.advance(records));
     await pipeline.open();
     pipeline.start();
     const N = 5000;
     const evs = Array.from({ length: N }, (_, i) => event(i + 1));
     for (const [i, e] of evs.entries()) {
-      cursor.track(e);
-      pipeline.emit('events', e);
+      pipeline.emit('events', e, true);
       if (i % 100 === 99) await new Promise((r) => setImmediate(r)); // let deliveries run
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -74,7 +76,7 @@ sinks:
     expect(delivered.filter((r) => r.kind === 'event')).toHaveLength(N);
 
     // The cursor is not pinned by records the stuck sink will never deliver, and holds only what it still has queued.
-    expect(cursor.unsettled).toBeLessThanOrEqual(100);
+    expect(settlement.unsettled).toBeLessThanOrEqual(100);
     // `block` never blocked: it is drop_newest under its old name, and says so once.
     const deprecated = entries.filter((e) => e.msg.startsWith('deprecated option value: when_full block'));
     expect(deprecated.map((e) => [e['sink'], e['use']])).toEqual(whenFull === 'block' ? [['stuck', 'drop_newest']] : []);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/commands/check.js';
 import { runOnce } from '../../src/commands/once.js';
 import { parseConfig } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 import { DsError } from '../../src/errors.js';
 import type { DiskUsageRecord, DsRecord, EventRecord, GapRecord, InventoryRecord, StatsRecord } from '../../src/records.js';
 import { memoryLogger, removeDir, startAgent, waitFor } from '../harness/agent.js';
@@ -322,8 +323,8 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     expect((err as DsError).message).toBe('Podman cannot filter events by network: remove this key from sources.events.filters');
 
     // `dockstream check` says so up front, as a configuration problem.
-    const checkConfig = parseConfig(`sources:\n  events: { type: docker_events, filters: { network: [n1] } }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'check.yaml', {});
-    const lines = await runCheck(checkConfig, memoryLogger().log, pm.host);
+    const checkConfig = parseConfig(`sources:\n  events: { type: docker_events, filters: { network: [n1] } }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'check.yaml', BUILTIN_PLUGINS, {});
+    const lines = await runCheck(checkConfig, BUILTIN_PLUGINS, memoryLogger().log, pm.host);
     expect(lines.find((l) => l.component === 'source events')).toEqual({
       component: 'source events',
       ok: false,
@@ -349,10 +350,10 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
   /** One `dockstream once --source … [--since …]` round against the podman socket, in-process. */
   async function once(source: 'events' | 'stats' | 'df', opts: { sinceMs?: number; filters?: string } = {}): Promise<DsRecord[]> {
     const events = `{ type: docker_events${opts.filters ? `, filters: ${opts.filters}` : ''} }`;
-    const config = parseConfig(`sources:\n  events: ${events}\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'once.yaml', {});
+    const config = parseConfig(`sources:\n  events: ${events}\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'once.yaml', BUILTIN_PLUGINS, {});
     let text = '';
     const sinceMs = opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {};
-    await runOnce(config, memoryLogger('warn').log, { source, dockerHost: pm.host, ...sinceMs }, async (t) => {
+    await runOnce(config, BUILTIN_PLUGINS, memoryLogger('warn').log, { source, dockerHost: pm.host, ...sinceMs }, async (t) => {
       text += t;
     });
     return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DsRecord);

@@ -1,13 +1,13 @@
 import { lazySink } from '../../pipeline/lazy-sink.js';
-import type { SinkPlugin } from '../../pipeline/types.js';
-import { kafkaOptionsSchema, type KafkaOptions } from './options.js';
+import { defineSink } from '../../plugin.js';
+import { kafkaOptionsSchema } from './options.js';
 
 /** `type: kafka` — keyed, batched, optionally compressed, acknowledged delivery. */
-export const kafkaSinkPlugin: SinkPlugin<KafkaOptions> = {
+export const kafkaSinkPlugin = defineSink({
   type: 'kafka',
   options: kafkaOptionsSchema,
   // 500 records of ~1 KB stay well under the broker's 1 MB message limit.
   batchDefaults: { maxRecords: 500, lingerMs: 50 },
   // kafkajs loads only when a kafka sink is configured.
   create: (name, options, ctx) => lazySink(name, 'kafka', async () => new (await import('./sink.js')).KafkaSink(name, options, ctx)),
-};
+});

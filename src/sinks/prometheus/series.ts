@@ -6,11 +6,14 @@
  * labels, static labels) plus the data point's own attributes.
  */
 import { z } from 'zod';
-import { assertNever, type AlertRecord, type DsRecord } from '../../records.js';
+import { assertNever, type AlertRecord, type DsRecord, type RecordKind } from '../../records.js';
 import { VERSION } from '../../version.js';
 import { labelAttributes, resourceAttributes, type ResourceSettings } from '../otlp/attributes.js';
 import { DISK_METRICS, diskPoints, STATS_METRICS, statsPoints, type MetricSpec, type Point } from '../otlp/catalog.js';
 import { promLabelName, promMetricName, promType } from './names.js';
+
+/** The kinds that become series (events as a counter per type and action); gaps and inventories do not. */
+export const SERIES_KINDS: readonly RecordKind[] = ['event', 'stats', 'disk_usage', 'alert'];
 
 /** Options both Prometheus sinks take (spread into their zod objects). */
 export const labelOptions = {

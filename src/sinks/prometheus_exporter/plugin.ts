@@ -1,25 +1,14 @@
-import { z } from 'zod';
-import { duration } from '../../config/types.js';
-import type { SinkPlugin } from '../../pipeline/types.js';
-import { labelOptions } from '../prometheus/series.js';
+import { defineSink } from '../../plugin.js';
+import { SERIES_KINDS } from '../prometheus/series.js';
+import { prometheusExporterOptions } from './options.js';
 import { PrometheusExporterSink } from './sink.js';
 
-const options = z.object({
-  /** host:port of the scrape endpoint (port 0: any free port). */
-  listen: z.string().default('127.0.0.1:9324'),
-  path: z.string().startsWith('/').default('/metrics'),
-  /** Bound on stored series; a new series beyond it is dropped and counted. */
-  max_series: z.number().int().positive().default(100_000),
-  /** A series not updated for this long disappears (a container whose events were missed); keep it above the df interval. */
-  expire_after: duration().default(3_600_000),
-  ...labelOptions,
-});
-export type PrometheusExporterOptions = z.output<typeof options>;
-
-export const prometheusExporterSinkPlugin: SinkPlugin<PrometheusExporterOptions> = {
+/** `type: prometheus_exporter`: the latest value of every series on a scrape endpoint. */
+export const prometheusExporterSinkPlugin = defineSink({
   type: 'prometheus_exporter',
-  options,
+  options: prometheusExporterOptions,
+  accepts: SERIES_KINDS,
   // Updating the in-memory store is cheap: take what is there promptly.
   batchDefaults: { maxRecords: 1024, lingerMs: 50 },
   create: (name, opts, ctx) => new PrometheusExporterSink(name, opts, ctx),
-};
+});

@@ -8,7 +8,7 @@ import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { formatListen, parseListen, type ListenAddress } from '../../telemetry/listen.js';
 import { SeriesMapper } from '../prometheus/series.js';
 import { Exposition } from './exposition.js';
-import type { PrometheusExporterOptions } from './plugin.js';
+import type { PrometheusExporterOptions } from './options.js';
 import { SeriesStore } from './store.js';
 
 const ENDS_SERIES = new Set(['die', 'destroy']);

@@ -5,7 +5,7 @@ import type { Sink, SinkContext } from '../../pipeline/types.js';
 import type { DsRecord } from '../../records.js';
 import { DeltaTotals, SeriesMapper } from '../prometheus/series.js';
 import { encodeWriteRequest, toTimeSeries } from './encode.js';
-import type { RemoteWriteOptions } from './plugin.js';
+import type { RemoteWriteOptions } from './options.js';
 import { postWrite, requestSettings, retryAfterMs, type WriteResponse } from './transport.js';
 
 /**

@@ -7,7 +7,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tlsConnectionOptions } from '../../config/tls.js';
 import { DsError } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import type { RemoteWriteOptions } from './plugin.js';
+import type { RemoteWriteOptions } from './options.js';
 
 export interface WriteResponse {
   readonly status: number;

@@ -1,13 +1,8 @@
 import type { Writable } from 'node:stream';
-import { z } from 'zod';
-import type { SinkContext, SinkPlugin } from '../../pipeline/types.js';
+import type { SinkContext } from '../../pipeline/types.js';
+import { defineSink } from '../../plugin.js';
+import { stdoutSinkOptions, type StdoutSinkOptions } from './options.js';
 import { StdoutSink } from './sink.js';
-
-const options = z.object({
-  /** Indented JSON for humans instead of NDJSON (not for machines: a record spans lines). */
-  pretty: z.boolean().default(false),
-});
-export type StdoutSinkOptions = z.output<typeof options>;
 
 /** Internal constructor: tests pass their own stream; config always gets process.stdout. */
 export function createStdoutSink(
@@ -19,10 +14,10 @@ export function createStdoutSink(
   return new StdoutSink(name, { pretty: opts.pretty }, stream, ctx.log);
 }
 
-export const stdoutSinkPlugin: SinkPlugin<StdoutSinkOptions> = {
+export const stdoutSinkPlugin = defineSink({
   type: 'stdout',
-  options,
+  options: stdoutSinkOptions,
   // Humans watch this one: flush quickly.
   batchDefaults: { maxRecords: 256, lingerMs: 50 },
   create: (name, opts, ctx) => createStdoutSink(name, opts, ctx),
-};
+});

@@ -1,13 +1,16 @@
 import pRetry from 'p-retry';
 import { describeError, DsError, isAbortError } from '../../errors.js';
-import type { Source, SourceContext, SourceOnceOptions } from '../../pipeline/types.js';
+import { join } from 'node:path';
+import type { Source, SourceContext } from '../../pipeline/types.js';
+import type { SourceOnceOptions } from '../../plugin.js';
 import type { EventRecord, GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
 import { msToRfc3339, nanosToRfc3339, nanosToSinceParam } from '../../util/units.js';
 import { EventBoundary } from './boundary.js';
+import { EventsCursor, loadCursor, type CursorState } from './cursor.js';
 import { boundedEventsQuery, eventActionFilter, eventFiltersParam } from './engine-query.js';
 import { MalformedEventError, normalizeEvent, parseEventLine } from './normalize.js';
-import type { DockerEventsOptions } from './plugin.js';
+import type { DockerEventsOptions } from './options.js';
 
 /** dockerd's in-memory event ring (`eventsLimit` in daemon/events/events.go). */
 const RING_SIZE = 256;
@@ -54,6 +57,8 @@ export class DockerEventsSource implements Source {
   private connectedAtNano: string | null = null;
   /** Daemon id stored with the cursor we resumed from (a different daemon means a gap). */
   private resumedDaemonId: string | null = null;
+  /** The daemon this instance last connected to (handed over with the boundary on reload). */
+  private lastDaemonId = '';
 
   constructor(name: string, options: DockerEventsOptions, once?: SourceOnceOptions) {
     this.name = name;
@@ -61,14 +66,28 @@ export class DockerEventsSource implements Source {
     this.once = once;
   }
 
-  checkpoint(): { time_nano: string; keys: string[] } | null {
+  /** The persisted resume point (`<state_dir>/cursor/<name>.json`), fed by the pipeline's settlement. */
+  private cursor: EventsCursor | null = null;
+  private stopListening: (() => void) | null = null;
+
+  /** On reload: what this instance emitted, so the replacement neither repeats nor skips an event. */
+  handover(): CursorState | null {
     const snap = this.boundary.snapshot();
-    return snap ? { time_nano: snap.timeNano, keys: snap.keys } : null;
+    return snap ? { time_nano: snap.timeNano, keys: snap.keys, daemon_id: this.lastDaemonId, saved_at: '' } : null;
+  }
+
+  /** Every event it emitted was settled or abandoned: persist the cursor. */
+  async close(): Promise<void> {
+    this.stopListening?.();
+    this.stopListening = null;
+    await this.cursor?.flush();
   }
 
   async run(ctx: SourceContext): Promise<void> {
     if (this.once) return this.runOnce(ctx, this.once);
-    const cursor = this.options.start_from.mode === 'now' ? null : (ctx.initialCursor?.() ?? null);
+    const persisted = this.openCursor(ctx);
+    const handedOver = (ctx.handover as CursorState | null | undefined) ?? null;
+    const cursor = this.options.start_from.mode === 'now' ? null : (handedOver ?? persisted);
     if (cursor) {
       this.boundary.restore(cursor.time_nano, cursor.keys);
       this.resumedDaemonId = cursor.daemon_id;
@@ -103,6 +122,25 @@ export class DockerEventsSource implements Source {
         throw err;
       }
     }
+  }
+
+  /**
+   * The cursor every sink's settlement advances (at-least-once: docs/design.md
+   * §4); returns what it held from the previous run. Not for `once`.
+   */
+  private openCursor(ctx: SourceContext): CursorState | null {
+    if (ctx.stateDir === undefined || this.cursor) return this.cursor?.current ?? null;
+    const path = join(ctx.stateDir, 'cursor', `${this.name}.json`);
+    let initial: CursorState | null = null;
+    try {
+      initial = loadCursor(path);
+    } catch (err) {
+      ctx.log.error({ source: this.name, path, err: describeError(err) }, 'events cursor unreadable; starting without it');
+    }
+    const cursor = new EventsCursor(path, this.options.cursor_interval, ctx.log, initial);
+    this.cursor = cursor;
+    this.stopListening = ctx.onSettled((records) => cursor.advance(records));
+    return initial;
   }
 
   /**
@@ -146,6 +184,7 @@ export class DockerEventsSource implements Source {
     const previousDaemonId = connects > 0 ? ctx.host().daemon_id : this.resumedDaemonId;
     const { host, systemTimeNano } = await docker.describe(signal);
     ctx.setHost(host);
+    this.lastDaemonId = host.daemon_id;
     const nowNano = systemTimeNano ?? (BigInt(Date.now()) * 1_000_000n).toString();
     if (connects === 0 && this.boundary.timeNano === null && this.options.start_from.mode === 'back') {
       this.connectedAtNano = (BigInt(nowNano) - BigInt(this.options.start_from.ms) * 1_000_000n).toString();
@@ -262,7 +301,7 @@ export class DockerEventsSource implements Source {
       if (!this.boundary.admit(record)) continue; // replayed boundary event, already emitted
       tally.fresh++;
       ctx.metrics.lastEventTime.set({ source: this.name }, Number(BigInt(record.time_nano) / 1_000_000n) / 1000);
-      ctx.emit(record);
+      ctx.emitFollowed(record);
     }
   }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
-import { createFileSink, fileSinkPlugin, type FileSinkOptions } from '../../../src/sinks/file/plugin.js';
+import type { FileSinkOptions } from '../../../src/sinks/file/options.js';
+import { createFileSink, fileSinkPlugin } from '../../../src/sinks/file/plugin.js';
 import { events, ndjson, seqsOf, sinkContext } from './fixtures.js';
 import { filesInOrder, readAll, readText } from './read-back.js';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileSink, type FileSinkOptions } from '../../../src/sinks/file/plugin.js';
+import type { FileSinkOptions } from '../../../src/sinks/file/options.js';
+import { createFileSink } from '../../../src/sinks/file/plugin.js';
 import { events, sinkContext, seqsOf } from './fixtures.js';
 import { filesInOrder, readAll, readText } from './read-back.js';
 

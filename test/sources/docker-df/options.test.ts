@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
+import { BUILTIN_PLUGINS } from '../../../src/builtin-plugins.js';
 import { dockerDfOptions, toAlertRules } from '../../../src/sources/docker-df/options.js';
 
 const issues = (input: unknown): string[] => {
@@ -81,7 +82,7 @@ sinks:
 `;
 
   it('is a registered source type with its options', () => {
-    const config = parseConfig(yaml('      - { object: volumes, reclaimable_bytes: 10GiB, for: 5m }'), 'config.yaml', {});
+    const config = parseConfig(yaml('      - { object: volumes, reclaimable_bytes: 10GiB, for: 5m }'), 'config.yaml', BUILTIN_PLUGINS, {});
     expect(config.sources['disk']).toMatchObject({
       type: 'docker_df',
       interval: 60_000,
@@ -92,7 +93,7 @@ sinks:
   });
 
   it('reports rule problems with their path and line', () => {
-    expect(() => parseConfig(yaml('      - { object: containers, size_bytes: 1GB }'), 'config.yaml', {})).toThrow(
+    expect(() => parseConfig(yaml('      - { object: containers, size_bytes: 1GB }'), 'config.yaml', BUILTIN_PLUGINS, {})).toThrow(
       /config\.yaml:8: sources\.disk\.rules\[0\]\.object: "containers" is not among the polled objects \(images, volumes\)/,
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reclaimedBytes } from '../../../src/sources/docker-df/plugin.js';
+import { reclaimedBytes } from '../../../src/sources/docker-events/normalize.js';
 
 describe('reclaimedBytes (prune events)', () => {
   it('reads the decimal reclaimed attribute', () => {

@@ -1,13 +1,16 @@
 // The events source's reconnect loop against the Docker API stand-in: Podman's
 // identity (a new /info ID per call, no ring), its filters and bounded
 // queries, and the backoff after streams that end at once.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { DsError } from '../../../src/errors.js';
 import type { DsRecord, EventRecord, GapRecord, HostInfo, InventoryRecord } from '../../../src/records.js';
-import { dockerEventsOptions } from '../../../src/sources/docker-events/plugin.js';
+import { dockerEventsOptions } from '../../../src/sources/docker-events/options.js';
 import { DockerEventsSource } from '../../../src/sources/docker-events/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { collectingContext } from '../../harness/source-context.js';
@@ -30,9 +33,11 @@ describe('docker_events reconnects', () => {
   let docker: DockerClient | undefined;
   let stop: AbortController | undefined;
   let running: Promise<unknown> | undefined;
+  const cleanups: Array<() => void> = [];
   afterEach(async () => {
     stop?.abort();
     await running;
+    for (const f of cleanups.splice(0)) f();
     await docker?.close();
     await daemon?.close();
     daemon = docker = stop = running = undefined;
@@ -91,7 +96,12 @@ describe('docker_events reconnects', () => {
     docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
     stop = new AbortController();
     const c = collectingContext(docker, HOST, stop.signal);
-    const ctx = { ...c.ctx, log, initialCursor: () => ({ time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'an-old-random-id', saved_at: '' }) };
+    const stateDir = mkdtempSync(join(tmpdir(), 'ds-reconnect-'));
+    cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    mkdirSync(join(stateDir, 'cursor'));
+    const persisted = { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'an-old-random-id', saved_at: '' };
+    writeFileSync(join(stateDir, 'cursor', 'events.json'), JSON.stringify(persisted));
+    const ctx = { ...c.ctx, log, stateDir };
     running = new DockerEventsSource('events', dockerEventsOptions.parse({}), undefined).run(ctx).catch(() => undefined);
     await waitFor(() => events(c.records).length >= 1, 10_000, 'the new event');
     expect(events(c.records).map((e) => e.action)).toEqual(['die']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { containerSelector, pickLabels } from '../../../src/sources/docker-stats/selection.js';
-import { dockerStatsOptions } from '../../../src/sources/docker-stats/plugin.js';
+import { dockerStatsOptions } from '../../../src/sources/docker-stats/options.js';
 
 const web = { name: 'web-1', image: 'docker.io/library/nginx:1.27', labels: { team: 'web', tier: 'front' } };
 const db = { name: 'db', image: 'postgres:16', labels: { team: 'data' } };

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Config } from './config/schema.js';
+import type { Config } from '../config/schema.js';
 
 /** What a SIGHUP reload changes, by component name. */
 export interface ReloadPlan {

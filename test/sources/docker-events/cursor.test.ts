@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventsCursor, loadCursor } from '../../src/pipeline/cursor.js';
-import { nullLogger } from '../../src/log.js';
-import { eventKey } from '../../src/sources/docker-events/normalize.js';
-import { event } from './fixtures.js';
+import { nullLogger } from '../../../src/log.js';
+import { Settlement } from '../../../src/pipeline/settlement.js';
+import { EventsCursor, loadCursor } from '../../../src/sources/docker-events/cursor.js';
+import { eventKey } from '../../../src/sources/docker-events/normalize.js';
+import { event } from '../../pipeline/fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -17,17 +18,25 @@ function cursorPath(): string {
   return join(d, 'cursor', 'events.json');
 }
 
+/** A cursor fed by a settlement over `sinks`, as the events source wires them. */
+function cursorOver(path: string, sinks: readonly string[], flushMs = 10_000) {
+  const cursor = new EventsCursor(path, flushMs, nullLogger(), null);
+  const settlement = new Settlement();
+  settlement.listen((records) => cursor.advance(records));
+  return { cursor, settlement, track: (e: ReturnType<typeof event>) => settlement.follow(e, sinks) };
+}
+
 describe('events cursor', () => {
   it('advances only to what every events-consuming sink settled', async () => {
     const path = cursorPath();
-    const c = new EventsCursor(path, ['kafka', 'file'], 10_000, nullLogger(), null);
+    const { cursor: c, settlement, track } = cursorOver(path, ['kafka', 'file']);
     const evs = [1, 2, 3, 4, 5].map((n) => event(n));
-    for (const e of evs) c.track(e);
-    c.settled('kafka', evs.slice(0, 4));
+    for (const e of evs) track(e);
+    settlement.settled('kafka', evs.slice(0, 4));
     expect(c.current).toBeNull();
-    c.settled('file', evs.slice(0, 2));
+    settlement.settled('file', evs.slice(0, 2));
     expect(c.current?.time_nano).toBe(evs[1]?.time_nano);
-    c.settled('file', evs.slice(2, 5));
+    settlement.settled('file', evs.slice(2, 5));
     expect(c.current?.time_nano).toBe(evs[3]?.time_nano);
     await c.flush();
     const saved = loadCursor(path);
@@ -38,32 +47,32 @@ describe('events cursor', () => {
 
   it('keeps every settled event of the boundary instant, so a resume drops exactly those', async () => {
     const path = cursorPath();
-    const c = new EventsCursor(path, ['out'], 10_000, nullLogger(), null);
+    const { cursor: c, settlement, track } = cursorOver(path, ['out']);
     const same = '1800000000000000777';
     const a = event(1, { timeNano: same, id: 'a' });
     const b = event(2, { timeNano: same, id: 'b' });
     const x = event(3, { timeNano: same, id: 'x' });
-    for (const e of [a, b, x]) c.track(e);
-    c.settled('out', [a, b]);
+    for (const e of [a, b, x]) track(e);
+    settlement.settled('out', [a, b]);
     await c.flush();
     expect(loadCursor(path)?.keys).toEqual([eventKey(a), eventKey(b)]);
   });
 
   it('writes at most once per interval, and at flush', async () => {
     const path = cursorPath();
-    const c = new EventsCursor(path, ['out'], 200, nullLogger(), null);
+    const { settlement, track } = cursorOver(path, ['out'], 200);
     const e = event(1);
-    c.track(e);
-    c.settled('out', [e]);
+    track(e);
+    settlement.settled('out', [e]);
     expect(loadCursor(path)).toBeNull();
     await new Promise((r) => setTimeout(r, 400));
     expect(loadCursor(path)?.time_nano).toBe(e.time_nano);
   });
 
   it('with no sink taking events, the cursor follows emission', () => {
-    const c = new EventsCursor(cursorPath(), [], 10_000, nullLogger(), null);
+    const { cursor: c, track } = cursorOver(cursorPath(), []);
     const e = event(7);
-    c.track(e);
+    track(e);
     expect(c.current?.time_nano).toBe(e.time_nano);
   });
 
