@@ -278,7 +278,7 @@ try {
   const floors = { undici: [], http1: [] };
   const first = agents[0];
   const { Pool } = await import('undici');
-  const { Http1Pool } = await load('src/docker/http1.js');
+  const { Http1Pool } = await load('src/docker/http1/pool.js');
   const bareUndici = new Pool('http://localhost', { socketPath: d.socketPath, connections: first.concurrency, keepAliveTimeout: 15_000 });
   const bareHttp1 = new Http1Pool(resolveConnection({ host: d.host }), { connections: first.concurrency, keepAliveTimeoutMs: 15_000, userAgent: 'bench' });
   const apiVersion = first.client.apiVersion;

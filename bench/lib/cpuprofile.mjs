@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const STAGES = [
   ['GC', (f) => f.functionName === '(garbage collector)'],
   ['idle', (f) => f.functionName === '(idle)'],
-  ['socket + HTTP (http1.ts)', (f) => /src\/docker\/http1\.js$/.test(f.url) || /^node:(net|internal\/stream_base_commons)/.test(f.url)],
+  ['socket + HTTP (http1/)', (f) => /src\/docker\/http1\/[^/]+\.js$/.test(f.url) || /^node:(net|internal\/stream_base_commons)/.test(f.url)],
   ['metrics (prom-client)', (f) => /node_modules\/prom-client\//.test(f.url)],
   ['framing (ndjson.ts)', (f) => /src\/docker\/(ndjson|client)\.js$/.test(f.url) || /string_decoder/.test(f.url)],
   ['JSON.parse + timeNano (parseEventLine)', (f) => f.functionName === 'parseEventLine' || f.functionName === 'extractTimeNano'],

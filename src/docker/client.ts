@@ -3,7 +3,9 @@ import { DockerHttpError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Engine, HostInfo } from '../records.js';
 import type { ConnectionSpec } from './host.js';
-import { Http1Pool, Http1ProtocolError, Http1TimeoutError, openStream, type Http1Stream } from './http1.js';
+import { Http1ProtocolError, Http1TimeoutError } from './http1/errors.js';
+import { Http1Pool } from './http1/pool.js';
+import { openStream, type Http1Stream } from './http1/stream.js';
 import { splitLines } from './ndjson.js';
 import { rfc3339ToNanos } from '../util/units.js';
 import { negotiateApiVersion } from './negotiate.js';
@@ -34,7 +36,7 @@ export interface DockerClientOptions {
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD']);
 
 /**
- * A read-only Docker Engine API client over http1.ts. Buffered requests share
+ * A read-only Docker Engine API client over http1/. Buffered requests share
  * a pool of keep-alive connections; every stream gets a connection of its own
  * (design gotcha 1) with no body timeout (gotcha 2).
  */

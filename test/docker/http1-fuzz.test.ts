@@ -1,4 +1,4 @@
-// src/docker/http1.ts against Node's own HTTP parser, and against bad bytes.
+// src/docker/http1/ (pool and parser) against Node's own HTTP parser, and against bad bytes.
 //
 // Differential: fast-check builds valid HTTP/1.1 responses (status, headers,
 // a body framed by Content-Length, chunked encoding with random chunk sizes
@@ -19,7 +19,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionSpec } from '../../src/docker/host.js';
-import { Http1ConnectionError, Http1Pool, Http1ProtocolError, Http1TimeoutError, type ResponseHeaders } from '../../src/docker/http1.js';
+import { Http1ConnectionError, Http1ProtocolError, Http1TimeoutError } from '../../src/docker/http1/errors.js';
+import type { ResponseHeaders } from '../../src/docker/http1/parser.js';
+import { Http1Pool } from '../../src/docker/http1/pool.js';
 
 let dir: string;
 let server: Server;

@@ -9,7 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../src/docker/client.js';
 import { resolveConnection, type ConnectionSpec } from '../../src/docker/host.js';
-import { Http1ConnectionError, Http1Pool, Http1ProtocolError, Http1TimeoutError, openStream, type Http1Stream } from '../../src/docker/http1.js';
+import { Http1ConnectionError, Http1ProtocolError, Http1TimeoutError } from '../../src/docker/http1/errors.js';
+import { Http1Pool } from '../../src/docker/http1/pool.js';
+import { openStream, type Http1Stream } from '../../src/docker/http1/stream.js';
 import { DsError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
 
@@ -249,7 +251,7 @@ describe('http1 client: connections', () => {
     const srv = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK'));
     // A process that makes one request and never closes its pool (keep-alive 60 s) still exits at once.
     const script = `
-      import { Http1Pool } from ${JSON.stringify(join(process.cwd(), 'src/docker/http1.ts'))};
+      import { Http1Pool } from ${JSON.stringify(join(process.cwd(), 'src/docker/http1/pool.ts'))};
       const p = new Http1Pool({ kind: 'unix', socketPath: ${JSON.stringify(srv.path)}, display: 'x' }, { connections: 2, keepAliveTimeoutMs: 60000, userAgent: 't' });
       const res = await p.request('GET', '/x', { timeoutMs: 5000 });
       console.log(res.body.toString());`;

@@ -46,7 +46,7 @@ const STATS_QUERY = Object.freeze({ stream: false, 'one-shot': true } as const);
 /**
  * `stream=false&one-shot=true`: one sample, no priming second sample (that
  * would double the daemon's work and take ~2 s). A kept-alive connection the
- * daemon closed meanwhile is retried by the client's pool (http1.ts).
+ * daemon closed meanwhile is retried by the client's pool (http1/pool.ts).
  */
 async function fetchStats(client: DockerClient, id: string, opts: RoundOptions): Promise<string> {
   const path = `/containers/${encodeURIComponent(id)}/stats`;
