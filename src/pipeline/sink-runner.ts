@@ -4,7 +4,7 @@ import type { SinkConfig } from '../config/schema.js';
 import { describeError, isAbortError, SinkError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, HostInfo } from '../records.js';
-import { RECORD_SCHEMA_VERSION } from '../records.js';
+import { gapRecord } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import { nowRfc3339 } from '../util/units.js';
 import type { DeadLetter } from './dead-letter.js';
@@ -350,19 +350,15 @@ export class SinkRunner {
   /** After drops, once there is room again, tell consumers exactly what went missing. */
   private injectGapIfDropped(): void {
     if (this.droppedSinceGap === 0 || !this.buffer.hasRoom() || Date.now() < this.gapRetryAt) return;
-    const to = nowRfc3339();
-    const gap: DsRecord = {
-      kind: 'gap',
-      schema: RECORD_SCHEMA_VERSION,
-      time: to,
+    const gap = gapRecord({
       host: this.deps.host(),
       from: this.dropStartedAt,
-      to,
+      to: nowRfc3339(),
       reason: this.buffer.kind === 'disk' ? 'spool_full' : 'queue_overflow',
       component: `sink:${this.name}`,
       dropped: this.droppedSinceGap,
       detail: `the sink ${this.buffer.kind === 'disk' ? 'spool' : 'queue'} was full; records were dropped`,
-    };
+    });
     this.deps.log.warn({ sink: this.name, dropped: this.droppedSinceGap }, 'sink queue has room again; gap recorded');
     this.droppedSinceGap = 0;
     this.dropStartedAt = null;
