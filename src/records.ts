@@ -165,6 +165,28 @@ export interface GapRecord extends Envelope {
   readonly detail?: string;
 }
 
+/** What a `gap` says; the envelope's `time` is `to`, when the gap was noticed to end. */
+export type GapFields = Omit<GapRecord, 'kind' | 'schema' | 'time'>;
+
+/**
+ * The one way sources and sinks build a `gap`, so every gap has the same
+ * fields in the same order (consumers see the same JSON from either).
+ */
+export function gapRecord(gap: GapFields): GapRecord {
+  return {
+    kind: 'gap',
+    schema: RECORD_SCHEMA_VERSION,
+    time: gap.to,
+    host: gap.host,
+    from: gap.from,
+    to: gap.to,
+    reason: gap.reason,
+    component: gap.component,
+    ...(gap.dropped !== undefined ? { dropped: gap.dropped } : {}),
+    ...(gap.detail !== undefined ? { detail: gap.detail } : {}),
+  };
+}
+
 export interface AlertRecord extends Envelope {
   readonly kind: 'alert';
   readonly state: 'firing' | 'resolved';

@@ -17,7 +17,7 @@ const STAGES = [
   ['normalise (normalize.ts)', (f) => /src\/sources\/docker-events\/normalize\.js$/.test(f.url)],
   ['boundary + source loop (source.ts, boundary.ts)', (f) => /src\/sources\/docker-events\/(source|boundary)\.js$/.test(f.url)],
   ['cursor (cursor.ts)', (f) => /src\/pipeline\/cursor\.js$/.test(f.url) || (f.functionName === 'onSettled' && /src\/agent\.js$/.test(f.url))],
-  ['pipeline + queue (pipeline, sink-runner, buffer, queue)', (f) => /src\/pipeline\/(pipeline|sink-runner|buffer|queue)\.js$/.test(f.url)],
+  ['pipeline + queue (pipeline, sink-runner, buffer, queue)', (f) => /src\/pipeline\/(pipeline|sink-runner|batcher|delivery|drop-accounting|buffer|queue)\.js$/.test(f.url)],
   ['file / stdout sink + write', (f) => /src\/sinks\/(file|stdout)\//.test(f.url) || /^node:(fs|internal\/fs|buffer)/.test(f.url) || f.functionName === 'writeBuffer' || f.functionName === 'writeString'],
   ['promises, microtasks', (f) => f.functionName === 'runMicrotasks' || /task_queues/.test(f.url)],
 ];

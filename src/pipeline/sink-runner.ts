@@ -1,15 +1,15 @@
-import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import type { SinkConfig } from '../config/schema.js';
-import { describeError, isAbortError, SinkError } from '../errors.js';
+import { describeError, isAbortError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, HostInfo } from '../records.js';
-import { RECORD_SCHEMA_VERSION } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
-import { nowRfc3339 } from '../util/units.js';
-import type { DeadLetter } from './dead-letter.js';
-import { join } from 'node:path';
+import { Batcher, type BatchSettings } from './batcher.js';
 import { MemoryBuffer, type SinkBuffer } from './buffer.js';
+import type { DeadLetter } from './dead-letter.js';
+import { Delivery } from './delivery.js';
+import { DropAccounting } from './drop-accounting.js';
 import { DiskSpool } from './spool.js';
 import type { BatchDefaults, Sink } from './types.js';
 
@@ -28,10 +28,10 @@ export interface SinkRunnerDeps {
 }
 
 /**
- * One sink's queue, batcher and delivery loop. Records leave the queue only
- * once the sink acknowledged them; failures are retried with exponential
- * backoff and jitter (honouring Retry-After) until shutdown; permanent
- * failures are dead-lettered and counted.
+ * One sink's buffer and delivery loop: the batcher says when to take a batch,
+ * delivery gets it to the sink (retrying, dead-lettering), drop accounting
+ * counts what a full buffer refused. Records leave the buffer only once the
+ * sink acknowledged them (or they were dead-lettered).
  */
 export class SinkRunner {
   readonly name: string;
@@ -39,20 +39,14 @@ export class SinkRunner {
   private config: SinkConfig;
   private readonly deps: SinkRunnerDeps;
   private buffer: SinkBuffer;
-  private maxBatch: number;
-  private lingerMs: number;
-  private wake: (() => void) | null = null;
-  private lingerTimer: NodeJS.Timeout | null = null;
+  private readonly batcher: Batcher;
+  private readonly delivery: Delivery;
+  private readonly drops: DropAccounting;
   private closing = false;
   private stopped = new AbortController();
   private loop: Promise<void> | null = null;
-  /** Records dropped since the last gap record, by kind, and when dropping began. */
-  private droppedSinceGap = 0;
-  private gapRetryAt = 0;
-  private dropStartedAt: string | null = null;
   private delivering = false;
   private inFlight = 0;
-  private lastError: string | null = null;
   private started = false;
 
   constructor(sink: Sink, config: SinkConfig, defaults: BatchDefaults, deps: SinkRunnerDeps) {
@@ -62,8 +56,9 @@ export class SinkRunner {
     this.deps = deps;
     // A disk spool replaces this in open(); until then nothing is offered.
     this.buffer = new MemoryBuffer(config.buffer.max_records, config.buffer.max_size);
-    this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
-    this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+    this.batcher = new Batcher(() => this.buffer.depth.records, batchSettings(config, defaults));
+    this.delivery = new Delivery(this.name, this, deps);
+    this.drops = new DropAccounting(this.name, deps, config.buffer, () => this.buffer);
     this.warnIfDeprecated(config);
   }
 
@@ -89,7 +84,7 @@ export class SinkRunner {
   async replace(sink: Sink, config: SinkConfig, defaults: BatchDefaults): Promise<void> {
     const old = this.currentSink;
     this.stopped.abort(new DOMException('sink replaced', 'AbortError'));
-    this.wake?.();
+    this.batcher.wakeNow();
     await this.loop;
     await old.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
     if (config.buffer.type !== this.config.buffer.type || config.buffer.max_size !== this.config.buffer.max_size || config.buffer.max_records !== this.config.buffer.max_records) {
@@ -99,8 +94,7 @@ export class SinkRunner {
     this.currentSink = sink;
     this.config = config;
     this.warnIfDeprecated(config);
-    this.maxBatch = config.batch.max_records ?? defaults.maxRecords;
-    this.lingerMs = config.batch.linger ?? defaults.lingerMs;
+    this.batcher.settings = batchSettings(config, defaults);
     this.stopped = new AbortController();
     this.started = false;
     this.loop = this.run();
@@ -129,19 +123,8 @@ export class SinkRunner {
     const spool = await DiskSpool.open(join(this.deps.stateDir, 'spool', this.name), this.config.buffer.max_size, this.deps.log.child({ sink: this.name }));
     spool.onDurable = (records) => this.deps.onSettled?.(this.name, records);
     spool.onLost = (records, err) => {
-      this.deps.log.error({ sink: this.name, records: records.length, err: describeError(err) }, 'spool write failed; records dropped');
-      for (const r of records) {
-        // Our own gap record lost too: announce those drops again later, not in a tight loop.
-        if (r.kind === 'gap' && r.component === `sink:${this.name}`) {
-          this.droppedSinceGap += r.dropped ?? 0;
-          this.dropStartedAt ??= r.from;
-          this.gapRetryAt = Date.now() + 1000;
-        } else {
-          this.countDrop(r.kind, 1);
-          this.settleDropped(r);
-        }
-      }
-      this.maybeWake();
+      this.drops.lost(records, err);
+      this.batcher.maybeWake();
     };
     this.buffer = spool;
     this.updateGauges();
@@ -149,25 +132,26 @@ export class SinkRunner {
 
   /** Healthy when started and the last delivery attempt did not fail. */
   get status(): { ok: boolean; reason: string | null } {
-    if (!this.started) return { ok: false, reason: this.lastError ?? 'not started' };
-    return { ok: this.lastError === null, reason: this.lastError };
+    const lastError = this.delivery.lastError;
+    if (!this.started) return { ok: false, reason: lastError ?? 'not started' };
+    return { ok: lastError === null, reason: lastError };
   }
 
   /** Never blocks: a full buffer drops (drop_newest, alias block: this record; drop_oldest: the oldest not in flight) and counts it. */
   enqueue(record: DsRecord): void {
     if (!this.buffer.offer(record)) {
       if (this.config.buffer.when_full === 'drop_oldest') {
-        const dropped = this.buffer.dropOldest(this.delivering ? this.inFlight : 0, this.settleDropped);
-        for (const [kind, n] of Object.entries(dropped)) this.countDrop(kind, n);
+        const dropped = this.buffer.dropOldest(this.delivering ? this.inFlight : 0, this.drops.settle);
+        for (const [kind, n] of Object.entries(dropped)) this.drops.count(kind, n);
       }
       if (!this.buffer.offer(record)) {
-        this.countDrop(record.kind, 1);
-        this.settleDropped(record);
+        this.drops.count(record.kind, 1);
+        this.drops.settle(record);
         return;
       }
     }
     this.updateGauges();
-    this.maybeWake();
+    this.batcher.maybeWake();
   }
 
   start(): void {
@@ -179,7 +163,7 @@ export class SinkRunner {
     this.closing = true;
     const onAbort = (): void => this.stopped.abort(new DOMException('drain deadline', 'AbortError'));
     signal.addEventListener('abort', onAbort, { once: true });
-    this.wake?.();
+    this.batcher.wakeNow();
     try {
       await this.loop;
     } finally {
@@ -198,20 +182,20 @@ export class SinkRunner {
   private async run(): Promise<void> {
     const signal = this.stopped.signal;
     try {
-      await this.withRetry(() => this.sink.start(signal), 'start');
+      await this.delivery.start(signal);
     } catch (err) {
       if (!isAbortError(err) && !signal.aborted) this.deps.log.error({ sink: this.name, err: describeError(err) }, 'sink cannot start');
       return;
     }
     this.started = true;
-    this.lastError = null;
+    this.delivery.lastError = null;
     this.deps.log.info({ sink: this.name, type: this.sink.type }, 'sink started');
     for (;;) {
       try {
-        await this.waitForBatch();
+        await this.batcher.waitForBatch(this.closing);
         if (signal.aborted) return;
         this.injectGapIfDropped();
-        const batch = this.buffer.depth.records === 0 ? [] : await this.buffer.peek(this.maxBatch);
+        const batch = this.buffer.depth.records === 0 ? [] : await this.buffer.peek(this.batcher.settings.maxRecords);
         if (batch.length === 0) {
           if (this.closing) return;
           continue;
@@ -221,38 +205,21 @@ export class SinkRunner {
       } catch (err) {
         if (isAbortError(err) || signal.aborted) return;
         // Never let one bad turn stop delivery for good: log, pause, go on.
-        this.lastError = describeError(err);
-        this.deps.log.error({ sink: this.name, err: this.lastError }, 'sink loop error; continuing');
+        this.delivery.lastError = describeError(err);
+        this.deps.log.error({ sink: this.name, err: this.delivery.lastError }, 'sink loop error; continuing');
         await sleep(1000, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) return;
       }
     }
   }
 
+  /** Delivers the batch peeked from the head of the buffer, then acknowledges it there. */
   private async deliver(batch: DsRecord[], signal: AbortSignal): Promise<void> {
     this.delivering = true;
     this.inFlight = batch.length;
     let acked = false;
     try {
-      const rejected: Array<{ record: DsRecord; reason: string }> = [];
-      const sendable = this.sink.reject
-        ? batch.filter((r) => {
-            const reason = this.sink.reject?.(r) ?? null;
-            if (reason !== null) rejected.push({ record: r, reason });
-            return reason === null;
-          })
-        : batch;
-      for (const { record, reason } of rejected) await this.deps.deadLetter.write(this.name, [record], reason);
-      if (sendable.length > 0) {
-        try {
-          await this.withRetry(() => this.sink.send(sendable, signal), 'send', sendable.length);
-          for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
-          this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
-        } catch (err) {
-          if (!(err instanceof SinkError) || err.retryable) throw err;
-          await this.deps.deadLetter.write(this.name, sendable, err.message);
-        }
-      }
+      await this.delivery.deliver(batch, signal);
       await this.buffer.ack(batch.length);
       acked = true;
       this.updateGauges();
@@ -264,108 +231,10 @@ export class SinkRunner {
     }
   }
 
-  /** `records`: how many a send carries, counted again when an attempt's outcome is unknown. */
-  private async withRetry(fn: () => Promise<void>, what: 'start' | 'send', records = 0): Promise<void> {
-    const signal = this.stopped.signal;
-    await pRetry(
-      async () => {
-        await fn();
-        this.lastError = null;
-      },
-      {
-        retries: Number.POSITIVE_INFINITY,
-        minTimeout: this.config.retry.initial,
-        maxTimeout: this.config.retry.max,
-        factor: 2,
-        randomize: true,
-        signal,
-        shouldRetry: ({ error }) => !(error instanceof SinkError && !error.retryable) && !isAbortError(error),
-        onFailedAttempt: async ({ error, attemptNumber }) => {
-          const retryable = !(error instanceof SinkError && !error.retryable);
-          this.lastError = describeError(error);
-          this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
-          if (!retryable || signal.aborted) return;
-          this.deps.metrics.retries.inc({ sink: this.name });
-          // Sent, no answer: the retry may deliver these records a second time.
-          if (error instanceof SinkError && error.outcomeUnknown && records > 0) this.deps.metrics.uncertainResends.inc({ sink: this.name }, records);
-          const level = attemptNumber === 1 || attemptNumber % 10 === 0 ? 'warn' : 'debug';
-          this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: this.lastError }, 'sink delivery failed; retrying');
-          // Honour Retry-After on top of our own backoff.
-          if (error instanceof SinkError && error.retryAfterMs !== undefined) {
-            await sleep(Math.min(error.retryAfterMs, this.config.retry.max), undefined, { signal }).catch(() => undefined);
-          }
-        },
-      },
-    );
-  }
-
-  /** Resolves when a full batch is queued, the linger time passed, or we are closing. */
-  private async waitForBatch(): Promise<void> {
-    if (this.buffer.depth.records >= this.maxBatch || this.closing) return;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      if (this.buffer.depth.records > 0) this.armLinger();
-    });
-    this.wake = null;
-    if (this.lingerTimer) {
-      clearTimeout(this.lingerTimer);
-      this.lingerTimer = null;
-    }
-  }
-
-  private maybeWake(): void {
-    if (!this.wake) return;
-    if (this.buffer.depth.records >= this.maxBatch) this.wake();
-    else this.armLinger();
-  }
-
-  private armLinger(): void {
-    if (this.lingerTimer || !this.wake) return;
-    const wake = this.wake;
-    this.lingerTimer = setTimeout(() => {
-      this.lingerTimer = null;
-      wake();
-    }, this.lingerMs);
-  }
-
-  /**
-   * A dropped record is done with for this sink (a `gap` announces it): the
-   * events cursor must not wait for it, nor keep it in memory while the sink
-   * stays blocked.
-   */
-  private readonly settleDropped = (record: DsRecord): void => {
-    this.deps.onSettled?.(this.name, [record]);
-  };
-
-  private countDrop(kind: string, n: number): void {
-    const reason = this.buffer.kind === 'disk' ? 'spool_full' : 'queue_full';
-    this.deps.metrics.dropped.inc({ component: `sink:${this.name}`, kind, reason }, n);
-    if (this.droppedSinceGap === 0) {
-      this.dropStartedAt = nowRfc3339();
-      this.deps.log.warn({ sink: this.name, buffer: this.buffer.kind, max_records: this.config.buffer.max_records, max_size: this.config.buffer.max_size }, 'sink buffer full; dropping records');
-    }
-    this.droppedSinceGap += n;
-  }
-
-  /** After drops, once there is room again, tell consumers exactly what went missing. */
+  /** Queues the `gap` record once drops are to be announced and there is room. */
   private injectGapIfDropped(): void {
-    if (this.droppedSinceGap === 0 || !this.buffer.hasRoom() || Date.now() < this.gapRetryAt) return;
-    const to = nowRfc3339();
-    const gap: DsRecord = {
-      kind: 'gap',
-      schema: RECORD_SCHEMA_VERSION,
-      time: to,
-      host: this.deps.host(),
-      from: this.dropStartedAt,
-      to,
-      reason: this.buffer.kind === 'disk' ? 'spool_full' : 'queue_overflow',
-      component: `sink:${this.name}`,
-      dropped: this.droppedSinceGap,
-      detail: `the sink ${this.buffer.kind === 'disk' ? 'spool' : 'queue'} was full; records were dropped`,
-    };
-    this.deps.log.warn({ sink: this.name, dropped: this.droppedSinceGap }, 'sink queue has room again; gap recorded');
-    this.droppedSinceGap = 0;
-    this.dropStartedAt = null;
+    const gap = this.drops.takeGap();
+    if (!gap) return;
     this.buffer.offer(gap);
     this.updateGauges();
   }
@@ -378,9 +247,6 @@ export class SinkRunner {
   }
 }
 
-/** Records per kind: one counter update per kind and batch, not one per record. */
-function countByKind(records: readonly DsRecord[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of records) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
-  return counts;
+function batchSettings(config: SinkConfig, defaults: BatchDefaults): BatchSettings {
+  return { maxRecords: config.batch.max_records ?? defaults.maxRecords, lingerMs: config.batch.linger ?? defaults.lingerMs };
 }
