@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { PluginRegistry } from '../plugin.js';
-import { RECORD_KINDS } from '../records.js';
+import { sinkCommon } from '../pipeline/sink-settings.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
-import { duration, logLevel, size } from './types.js';
+import { duration, logLevel, size } from '../util/option-types.js';
 
 const tlsSchema = z.strictObject({
   /** Verify the daemon's certificate against `ca`. */
@@ -22,39 +22,6 @@ const dockerSchema = z.strictObject({
   /** Pin an API version (e.g. "1.44"); default: negotiated with the daemon. */
   api_version: z.string().regex(/^1\.\d+$/, 'expected e.g. "1.44"').optional(),
 });
-
-/** Options every sink has, whatever its type. */
-export const sinkCommon = {
-  /** Source names whose records this sink takes. */
-  inputs: z.array(z.string()).min(1, 'a sink needs at least one input'),
-  /** Only these record kinds (default: all). */
-  kinds: z.array(z.enum(RECORD_KINDS as [string, ...string[]])).optional(),
-  batch: z
-    .strictObject({
-      max_records: z.number().int().positive().optional(),
-      linger: duration().optional(),
-    })
-    .prefault({}),
-  buffer: z
-    .strictObject({
-      type: z.enum(['memory', 'disk']).default('memory'),
-      max_records: z.number().int().positive().default(10_000),
-      max_size: size().default(64 * 1024 * 1024),
-      /**
-       * What a full buffer drops: the record being offered (`drop_newest`) or
-       * the oldest queued one (`drop_oldest`). Never blocks: the events socket
-       * must not stall. `block` is the old, misleading name of `drop_newest`.
-       */
-      when_full: z.enum(['drop_newest', 'drop_oldest', 'block']).default('drop_newest'),
-    })
-    .prefault({}),
-  retry: z
-    .strictObject({
-      initial: duration().default(500),
-      max: duration().default(30_000),
-    })
-    .prefault({}),
-};
 
 /** What every source entry is, whatever its type: the type's own options are checked by its plugin's schema. */
 const sourceEntry = z.looseObject({ type: z.string() });

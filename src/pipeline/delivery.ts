@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SinkConfig } from '../config/schema.js';
+import type { SinkSettings } from './sink-settings.js';
 import { describeError, isAbortError, SinkError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord } from '../records.js';
@@ -17,7 +17,7 @@ export interface DeliveryDeps {
 /** The sink delivered to and its settings; both change when a reload replaces the sink. */
 export interface DeliveryTarget {
   readonly sink: Sink;
-  readonly sinkConfig: SinkConfig;
+  readonly sinkConfig: SinkSettings;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { SinkConfig } from '../config/schema.js';
+import type { SinkSettings } from './sink-settings.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { gapRecord, type DsRecord, type GapRecord, type HostInfo } from '../records.js';
@@ -20,7 +20,7 @@ export interface DropAccountingDeps {
 export class DropAccounting {
   private readonly name: string;
   private readonly deps: DropAccountingDeps;
-  private readonly limits: SinkConfig['buffer'];
+  private readonly limits: SinkSettings['buffer'];
   /** The buffer records are dropped from (a disk spool replaces the memory buffer on open). */
   private readonly buffer: () => SinkBuffer;
   /** Records dropped since the last gap record, and when dropping began. */
@@ -28,7 +28,7 @@ export class DropAccounting {
   private gapRetryAt = 0;
   private dropStartedAt: string | null = null;
 
-  constructor(name: string, deps: DropAccountingDeps, limits: SinkConfig['buffer'], buffer: () => SinkBuffer) {
+  constructor(name: string, deps: DropAccountingDeps, limits: SinkSettings['buffer'], buffer: () => SinkBuffer) {
     this.name = name;
     this.deps = deps;
     this.limits = limits;

@@ -1,11 +1,19 @@
-import type { Config, SinkConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, EventRecord, HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import { DeadLetter } from './dead-letter.js';
 import { Settlement } from './settlement.js';
+import type { SinkSettings } from './sink-settings.js';
 import { SinkRunner } from './sink-runner.js';
 import type { BatchDefaults, Sink } from './types.js';
+
+/** What the pipeline reads of the agent's config (the config satisfies it). */
+export interface PipelineConfig {
+  readonly state_dir: string;
+  readonly dead_letter: { readonly max_size: number };
+  readonly sources: Readonly<Record<string, unknown>>;
+  readonly sinks: Readonly<Record<string, { readonly inputs: readonly string[] }>>;
+}
 
 export interface PipelineDeps {
   readonly log: Logger;
@@ -29,7 +37,7 @@ export class Pipeline {
   private readonly settlements = new Map<string, Settlement>();
 
   /** `sinks`: each with its config (the agent narrows `kinds` to what the sink takes). */
-  constructor(config: Config, sinks: ReadonlyArray<{ sink: Sink; defaults: BatchDefaults; config: SinkConfig }>, deps: PipelineDeps) {
+  constructor(config: PipelineConfig, sinks: ReadonlyArray<{ sink: Sink; defaults: BatchDefaults; config: SinkSettings }>, deps: PipelineDeps) {
     this.deps = deps;
     this.stateDir = config.state_dir;
     this.deadLetter = new DeadLetter(config.state_dir, deps.log, deps.metrics, config.dead_letter.max_size);
@@ -41,7 +49,7 @@ export class Pipeline {
     return this.runnerList;
   }
 
-  private newRunner(sink: Sink, sc: SinkConfig, defaults: BatchDefaults): SinkRunner {
+  private newRunner(sink: Sink, sc: SinkSettings, defaults: BatchDefaults): SinkRunner {
     return new SinkRunner(sink, sc, defaults, {
       log: this.deps.log,
       metrics: this.deps.metrics,
@@ -55,7 +63,7 @@ export class Pipeline {
   }
 
   /** Which sinks each source feeds (rebuilt on reload). */
-  setRoutes(config: Config): void {
+  setRoutes(config: PipelineConfig): void {
     this.routes.clear();
     for (const name of Object.keys(config.sources)) {
       this.routes.set(name, this.runnerList.filter((r) => config.sinks[r.name]?.inputs.includes(name)));
@@ -63,7 +71,7 @@ export class Pipeline {
   }
 
   /** Reload: a new sink, opened and started. */
-  async addSink(sink: Sink, sc: SinkConfig, defaults: BatchDefaults): Promise<void> {
+  async addSink(sink: Sink, sc: SinkSettings, defaults: BatchDefaults): Promise<void> {
     const runner = this.newRunner(sink, sc, defaults);
     await runner.open();
     this.runnerList = [...this.runnerList, runner];

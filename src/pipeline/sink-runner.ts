@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import type { SinkConfig } from '../config/schema.js';
+import type { SinkSettings } from './sink-settings.js';
 import { describeError, isAbortError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord, HostInfo } from '../records.js';
@@ -36,7 +36,7 @@ export interface SinkRunnerDeps {
 export class SinkRunner {
   readonly name: string;
   private currentSink: Sink;
-  private config: SinkConfig;
+  private config: SinkSettings;
   private readonly deps: SinkRunnerDeps;
   private buffer: SinkBuffer;
   private readonly batcher: Batcher;
@@ -49,7 +49,7 @@ export class SinkRunner {
   private inFlight = 0;
   private started = false;
 
-  constructor(sink: Sink, config: SinkConfig, defaults: BatchDefaults, deps: SinkRunnerDeps) {
+  constructor(sink: Sink, config: SinkSettings, defaults: BatchDefaults, deps: SinkRunnerDeps) {
     this.name = sink.name;
     this.currentSink = sink;
     this.config = config;
@@ -63,7 +63,7 @@ export class SinkRunner {
   }
 
   /** `when_full: block` never blocked (the events socket must not stall): it is `drop_newest` under its old name. */
-  private warnIfDeprecated(config: SinkConfig): void {
+  private warnIfDeprecated(config: SinkSettings): void {
     if (config.buffer.when_full !== 'block') return;
     this.deps.log.warn({ sink: this.name, option: 'buffer.when_full', value: 'block', use: 'drop_newest' }, 'deprecated option value: when_full block drops the newest record when full; write drop_newest');
   }
@@ -72,7 +72,7 @@ export class SinkRunner {
     return this.currentSink;
   }
 
-  get sinkConfig(): SinkConfig {
+  get sinkConfig(): SinkSettings {
     return this.config;
   }
 
@@ -81,7 +81,7 @@ export class SinkRunner {
    * sink instance and settings. The buffer stays, so nothing queued is lost; a
    * batch the old sink was sending is sent again by the new one (at least once).
    */
-  async replace(sink: Sink, config: SinkConfig, defaults: BatchDefaults): Promise<void> {
+  async replace(sink: Sink, config: SinkSettings, defaults: BatchDefaults): Promise<void> {
     const old = this.currentSink;
     this.stopped.abort(new DOMException('sink replaced', 'AbortError'));
     this.batcher.wakeNow();
@@ -247,6 +247,6 @@ export class SinkRunner {
   }
 }
 
-function batchSettings(config: SinkConfig, defaults: BatchDefaults): BatchSettings {
+function batchSettings(config: SinkSettings, defaults: BatchDefaults): BatchSettings {
   return { maxRecords: config.batch.max_records ?? defaults.maxRecords, lingerMs: config.batch.linger ?? defaults.lingerMs };
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { sinkCommon } from '../../src/config/schema.js';
+import { sinkCommon } from '../../src/pipeline/sink-settings.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { nanosToRfc3339 } from '../../src/util/units.js';
 

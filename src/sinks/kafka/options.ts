@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tlsFilesSchema } from '../../config/tls.js';
-import { duration, size } from '../../config/types.js';
+import { duration, size } from '../../util/option-types.js';
 import { RECORD_KINDS, type RecordKind } from '../../records.js';
 
 /** Kafka's legal topic names: at most 249 of [a-zA-Z0-9._-]. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/types.js';
+import { duration } from '../../util/option-types.js';
 import { DsError } from '../../errors.js';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/types.js';
+import { duration } from '../../util/option-types.js';
 import { labelOptions } from '../prometheus/series.js';
 
 export const prometheusExporterOptions = z.object({

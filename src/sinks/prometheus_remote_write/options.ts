@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tlsFilesSchema } from '../../config/tls.js';
-import { duration } from '../../config/types.js';
+import { duration } from '../../util/option-types.js';
 import { labelOptions } from '../prometheus/series.js';
 
 export const remoteWriteOptions = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, parseSize } from '../util/units.js';
+import { parseDuration, parseSize } from './units.js';
 
 /**
  * Durations and sizes are pipes (text → number); their input side is tagged,
