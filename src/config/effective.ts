@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { formatDuration, formatSize } from '../util/units.js';
 import type { PluginRegistry } from '../plugin.js';
 import { buildConfigSchema } from './schema.js';
-import { unitOf } from '../util/option-types.js';
+import { unitOf } from '../options/units.js';
 
 export const REDACTED = '<redacted>';
 

@@ -1,22 +1,15 @@
 import { z } from 'zod';
 import type { PluginRegistry } from '../plugin.js';
 import { sinkCommon } from '../pipeline/sink-settings.js';
+import { tlsFilesSchema } from '../options/tls.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
-import { duration, logLevel, size } from '../util/option-types.js';
-
-const tlsSchema = z.strictObject({
-  /** Verify the daemon's certificate against `ca`. */
-  verify: z.boolean().default(true),
-  ca: z.string().optional(),
-  cert: z.string().optional(),
-  key: z.string().optional(),
-});
+import { duration, logLevel, size } from '../options/units.js';
 
 const dockerSchema = z.strictObject({
   /** unix:///path or tcp://host:port; default: DOCKER_HOST, else the local socket. */
   host: z.string().optional(),
   /** Explicit TLS; default: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH like the docker CLI. */
-  tls: tlsSchema.optional(),
+  tls: tlsFilesSchema.optional(),
   /** Per-request timeout (not for streams). */
   timeout: duration().default(30_000),
   /** Pin an API version (e.g. "1.44"); default: negotiated with the daemon. */

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DsError } from '../errors.js';
+import { readTlsFiles } from '../options/tls.js';
 import { discoverDaemon } from './discovery.js';
 
 export type ConnectionSpec =
@@ -12,17 +12,18 @@ export type ConnectionSpec =
       readonly display: string;
       /** Where the address came from (`-H`, `DOCKER_HOST`, a context, a well-known socket). */
       readonly source: string;
-      readonly tls: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly verify: boolean } | null;
+      readonly tls: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly passphrase?: string; readonly verify: boolean } | null;
     };
 
 type TlsFiles = NonNullable<Extract<ConnectionSpec, { kind: 'tcp' }>['tls']>;
 
 /** `tls.connect` options for a TLS daemon connection (the http1 pool and streams). */
-export function tlsConnectOptions(tls: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } {
+export function tlsConnectOptions(tls: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer; passphrase?: string; rejectUnauthorized: boolean } {
   return {
     ...(tls.ca ? { ca: tls.ca } : {}),
     ...(tls.cert ? { cert: tls.cert } : {}),
     ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
     rejectUnauthorized: tls.verify,
   };
 }
@@ -35,7 +36,7 @@ export interface HostSettings {
   readonly cliHost?: string | undefined;
   /** `docker.host` in the config: wins over DOCKER_HOST and contexts. */
   readonly host?: string | undefined;
-  readonly tls?: { readonly verify: boolean; readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined } | undefined;
+  readonly tls?: { readonly verify: boolean; readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined; readonly key_passphrase?: string | undefined } | undefined;
 }
 
 /** Schemes the docker CLI accepts that an agent on a Linux host cannot use, with what to do instead. */
@@ -82,21 +83,9 @@ export function resolveConnection(settings: HostSettings, env: NodeJS.ProcessEnv
         cert: join(certPath, 'cert.pem'),
         key: join(certPath, 'key.pem'),
       };
-    tls = {
-      verify: files.verify,
-      ...(files.ca ? { ca: readPem(files.ca) } : {}),
-      ...(files.cert ? { cert: readPem(files.cert) } : {}),
-      ...(files.key ? { key: readPem(files.key) } : {}),
-    };
+    const passphrase = settings.tls?.key_passphrase;
+    tls = { verify: files.verify, ...readTlsFiles(files, 'docker'), ...(passphrase === undefined ? {} : { passphrase }) };
   }
   const url = `${useTls ? 'https' : 'http'}://${hostname}:${port}`;
   return { kind: 'tcp', origin: url, display: `tcp://${hostname}:${port}`, source: origin, tls };
-}
-
-function readPem(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new DsError('DOCKER_BAD_HOST', `cannot read TLS file ${path}`, { cause: err, details: { path } });
-  }
 }

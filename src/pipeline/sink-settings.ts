@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RECORD_KINDS, type RecordKind } from '../records.js';
-import { duration, size } from '../util/option-types.js';
+import { backoff, duration, size } from '../options/units.js';
 
 /** Options every sink has, whatever its type: what the pipeline does around it (inputs, kinds, batching, buffer, retries). */
 export const sinkCommon = {
@@ -27,12 +27,7 @@ export const sinkCommon = {
       when_full: z.enum(['drop_newest', 'drop_oldest', 'block']).default('drop_newest'),
     })
     .prefault({}),
-  retry: z
-    .strictObject({
-      initial: duration().default(500),
-      max: duration().default(30_000),
-    })
-    .prefault({}),
+  retry: backoff(),
 };
 
 /** The pipeline's settings of one sink (its own options aside). */

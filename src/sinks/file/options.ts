@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, size } from '../../util/option-types.js';
+import { duration, size } from '../../options/units.js';
 
 export const fileSinkOptions = z.object({
   /** The file appended to; directories are created. Rotated files go next to it. */

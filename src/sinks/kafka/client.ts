@@ -8,7 +8,7 @@ import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from '../../log.js';
 import { logLevel as KafkaLogLevel } from './kafkajs.js';
 import type { KafkaOptions } from './options.js';
-import { tlsConnectionOptions } from '../../config/tls.js';
+import { tlsConnectionOptions } from '../../options/tls.js';
 
 /** KafkaJS's own retries per call: enough to ride out a leader move, short enough to hand back control. */
 export const KAFKAJS_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { tlsFilesSchema } from '../../config/tls.js';
-import { duration, size } from '../../util/option-types.js';
+import { tlsFilesSchema } from '../../options/tls.js';
+import { duration, size } from '../../options/units.js';
 import { RECORD_KINDS, type RecordKind } from '../../records.js';
 
 /** Kafka's legal topic names: at most 249 of [a-zA-Z0-9._-]. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../util/option-types.js';
+import { duration } from '../../options/units.js';
 import { DsError } from '../../errors.js';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../util/option-types.js';
+import { duration } from '../../options/units.js';
 import { labelOptions } from '../prometheus/series.js';
 
 export const prometheusExporterOptions = z.object({

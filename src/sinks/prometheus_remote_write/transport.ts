@@ -4,8 +4,8 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { tlsConnectionOptions } from '../../config/tls.js';
-import { DsError } from '../../errors.js';
+import { tlsConnectionOptions } from '../../options/tls.js';
+import { httpAuthHeaders } from '../../options/http-auth.js';
 import { VERSION } from '../../version.js';
 import type { RemoteWriteOptions } from './options.js';
 
@@ -19,18 +19,13 @@ const MAX_BODY = 512;
 
 /** Static request settings: headers (auth included) and TLS material, read once. */
 export function requestSettings(opts: RemoteWriteOptions): { headers: Record<string, string>; tls: RequestOptions } {
-  if (opts.basic_auth && opts.bearer_token) {
-    throw new DsError('CONFIG_INVALID', 'prometheus_remote_write: basic_auth and bearer_token are exclusive');
-  }
   const headers: Record<string, string> = {
-    ...opts.headers,
+    ...httpAuthHeaders(opts, 'prometheus_remote_write'),
     'Content-Type': 'application/x-protobuf',
     'Content-Encoding': 'snappy',
     'X-Prometheus-Remote-Write-Version': '0.1.0',
     'User-Agent': `dockstream/${VERSION}`,
   };
-  if (opts.basic_auth) headers.Authorization = `Basic ${Buffer.from(`${opts.basic_auth.username}:${opts.basic_auth.password}`).toString('base64')}`;
-  if (opts.bearer_token) headers.Authorization = `Bearer ${opts.bearer_token}`;
   return { headers, tls: tlsConnectionOptions(opts.tls, 'prometheus_remote_write') ?? {} };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, size } from '../../util/option-types.js';
+import { duration, size } from '../../options/units.js';
 import { DISK_OBJECT_TYPES, type DiskObjectType } from '../../records.js';
 import type { AlertMetric, AlertRule } from './alerts.js';
 

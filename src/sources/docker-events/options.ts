@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../util/option-types.js';
+import { backoff, duration } from '../../options/units.js';
 import { parseDuration } from '../../util/units.js';
 
 /**
@@ -68,12 +68,7 @@ export const dockerEventsOptions = z.strictObject({
     }),
   /** How often the events cursor may be written (also at shutdown). */
   cursor_interval: duration().default(1000),
-  reconnect: z
-    .strictObject({
-      initial: duration().default(500),
-      max: duration().default(30_000),
-    })
-    .prefault({}),
+  reconnect: backoff(),
 });
 
 export type DockerEventsOptions = z.output<typeof dockerEventsOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../util/option-types.js';
+import { duration } from '../../options/units.js';
 
 const patterns = z.array(z.string().min(1)).min(1);
 

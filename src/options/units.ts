@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration, parseSize } from '../util/units.js';
 
 /**
  * Durations and sizes are pipes (text → number); their input side is tagged,
@@ -48,3 +48,12 @@ const sizeSchema = () =>
   });
 
 export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+/** An exponential backoff's bounds (sink retries, the events source's reconnects). */
+export const backoff = () =>
+  z
+    .strictObject({
+      initial: duration().default(500),
+      max: duration().default(30_000),
+    })
+    .prefault({});
