@@ -188,6 +188,14 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  /** Set at Kafka sink start (src/sinks/kafka/kafkajs-internals.ts): which private KafkaJS paths run our code. */
+  readonly kafkajsReplacement = new Gauge({
+    name: 'dockstream_kafkajs_replacement_installed',
+    help: "1 when the Kafka sink's replacement of that KafkaJS internal module is installed, 0 when KafkaJS runs it as published (turned off, loaded too early, or another layout)",
+    labelNames: ['replacement'] as const,
+    registers: [this.registry],
+  });
+
   /** A 1/0 gauge per component, filled from observeHealth() when scraped. */
   private upGauge<L extends string>(name: string, help: string, label: L, read: (h: ComponentHealth) => [string, boolean][]): Gauge<L> {
     const gauge: Gauge<L> = new Gauge({

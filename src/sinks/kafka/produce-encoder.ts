@@ -12,21 +12,17 @@
  * encoder measures the request first, then writes it once into one
  * allocation; CRC32C is the native one from `@node-rs/crc32`.
  *
- * How: `kafkajs.ts` puts it in place of KafkaJS's v3 module (v4–v7 wrap
- * v3), with KafkaJS's pieces from `kafkajsDeps` below. A request
+ * How: `kafkajs-internals.ts` puts it in place of KafkaJS's v3 module (v4–v7
+ * wrap v3) and gives it KafkaJS's pieces (`ProduceEncoderDeps`). A request
  * outside the fast path (header arrays, non-string values, timestamps whose
  * deltas do not fit...) is encoded by KafkaJS's own encoder. Record batches:
  * `record-batch.ts`; wire primitives: `wire.ts`.
  */
-import { createRequire } from 'node:module';
 import type { EncoderLike, ProduceArgs, ProduceEncoderDeps, ProduceRequestFactory } from './produce-types.js';
 import { PARTITION_OVERHEAD, planBatch, writeRecords, type BatchPlan } from './record-batch.js';
 import { asEncoder } from './wire.js';
 
-export { asEncoder } from './wire.js';
 export type { EncoderLike, MessageInput, PartitionData, ProduceArgs, ProduceEncoderDeps, ProduceRequest, ProduceRequestFactory, TopicData } from './produce-types.js';
-
-const require = createRequire(import.meta.url);
 
 const NO_COMPRESSION = 0;
 const COMPRESSION_CODEC_MASK = 0x07;
@@ -118,42 +114,4 @@ export function createProduceRequest(deps: ProduceEncoderDeps): ProduceRequestFa
     const request = deps.kafkajs(args);
     return { ...request, encode: async () => (await encode(args)) ?? request.encode() };
   };
-}
-
-const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
-const COMPRESSION_MODULE = 'kafkajs/src/protocol/message/compression/index.js';
-const LONG_MODULE = 'kafkajs/src/utils/long.js';
-const CRC32C_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
-
-/** The native CRC32C (SSE 4.2 / ARMv8, ~5 GB/s here against KafkaJS's 0.4); KafkaJS's own where it does not load. */
-function loadCrc32c(): { crc32c: (bytes: Buffer) => number; native: boolean } {
-  try {
-    const { crc32c } = require('@node-rs/crc32') as { crc32c: (input: Uint8Array, initial?: number) => number };
-    return { crc32c: (bytes) => crc32c(bytes), native: true };
-  } catch {
-    return { crc32c: require(CRC32C_MODULE) as (bytes: Buffer) => number, native: false };
-  }
-}
-
-const CRC32C = loadCrc32c();
-
-/** Whether the encoder's CRC32C is the native one. */
-export const nativeCrc32c: boolean = CRC32C.native;
-
-/** KafkaJS's Encoder prototype (throws when its layout differs: `asEncoder` relies on its `buf`, `offset` and `buffer`). */
-export function kafkajsEncoderPrototype(): object {
-  const Encoder = require(ENCODER_MODULE) as { prototype: object };
-  if (typeof Object.getOwnPropertyDescriptor(Encoder.prototype, 'buffer')?.get !== 'function') throw new Error('unexpected kafkajs layout');
-  return Encoder.prototype;
-}
-
-/** KafkaJS's own pieces the encoder needs (throws when its layout differs). */
-export function kafkajsDeps(kafkajs: ProduceRequestFactory): ProduceEncoderDeps & { nativeCrc32c: boolean } {
-  const encoderProto = kafkajsEncoderPrototype();
-  const { lookupCodec } = require(COMPRESSION_MODULE) as Pick<ProduceEncoderDeps, 'lookupCodec'>;
-  const Long = require(LONG_MODULE) as { fromValue: ProduceEncoderDeps['toLong'] };
-  if (typeof kafkajs !== 'function' || typeof lookupCodec !== 'function' || typeof Long.fromValue !== 'function') {
-    throw new Error('unexpected kafkajs layout');
-  }
-  return { kafkajs, encoderProto, lookupCodec, toLong: (v) => Long.fromValue(v), crc32c: CRC32C.crc32c, nativeCrc32c };
 }
