@@ -196,6 +196,14 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  /** Set at OTLP sink start (src/sinks/otlp/exporter-internals.ts), per HTTP exporter; gRPC has nothing to replace. */
+  readonly otlpExporterReplacement = new Gauge({
+    name: 'dockstream_otlp_exporter_replacement_installed',
+    help: "1 when the OTLP sink's replacement inside that HTTP exporter is installed, 0 when the exporter runs as published (its layout differs)",
+    labelNames: ['sink', 'signal', 'replacement'] as const,
+    registers: [this.registry],
+  });
+
   /** A 1/0 gauge per component, filled from observeHealth() when scraped. */
   private upGauge<L extends string>(name: string, help: string, label: L, read: (h: ComponentHealth) => [string, boolean][]): Gauge<L> {
     const gauge: Gauge<L> = new Gauge({
