@@ -9,8 +9,8 @@ import { recordJson } from '../src/pipeline/serialize.js';
 import type { DsRecord } from '../src/records.js';
 import { toMessage, topicResolver } from '../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../src/sinks/kafka/options.js';
-import { kafkajsOriginal, PRODUCE_MODULE } from '../src/sinks/kafka/kafkajs.js';
-import { createProduceRequest, kafkajsDeps, type ProduceArgs, type ProduceRequestFactory } from '../src/sinks/kafka/produce-encoder.js';
+import { installKafkajsInternals, kafkajsDeps, kafkajsOriginal, PRODUCE_MODULE } from '../src/sinks/kafka/kafkajs-internals.js';
+import { createProduceRequest, type ProduceArgs, type ProduceRequestFactory } from '../src/sinks/kafka/produce-encoder.js';
 
 const GZIP = 1;
 const PARTITIONS = 6;
@@ -66,6 +66,8 @@ export async function encodeCosts(records: readonly DsRecord[], batch = 500): Pr
       },
     ],
   });
+  // As the sink does at start, before this loads KafkaJS's encoder: else the later runs in this process would find it loaded.
+  installKafkajsInternals();
   const kafkajs = kafkajsOriginal<ProduceRequestFactory>(PRODUCE_MODULE);
   const fast = createProduceRequest(kafkajsDeps(kafkajs));
   const encodeWith = (factory: ProduceRequestFactory, compression: number) => async () => {

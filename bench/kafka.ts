@@ -46,7 +46,7 @@ const containers = Array.from({ length: 50 }, (_, i) => containerRef(i));
 /**
  * How fast this machine is right now, in µs: JSON.stringify of one event
  * record, and Buffer.alloc(512), which KafkaJS's own encoders did ~5 times
- * per message (the sink replaces them since; see src/sinks/kafka/kafkajs.ts).
+ * per message (the sink replaces them since; see src/sinks/kafka/kafkajs-internals.ts).
  */
 function calibrate(): { stringifyUs: number; allocUs: number } {
   const records = pool('event');

@@ -188,6 +188,22 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  /** Set at Kafka sink start (src/sinks/kafka/kafkajs-internals.ts): which private KafkaJS paths run our code. */
+  readonly kafkajsReplacement = new Gauge({
+    name: 'dockstream_kafkajs_replacement_installed',
+    help: "1 when the Kafka sink's replacement of that KafkaJS internal module is installed, 0 when KafkaJS runs it as published (turned off, loaded too early, or another layout)",
+    labelNames: ['replacement'] as const,
+    registers: [this.registry],
+  });
+
+  /** Set at OTLP sink start (src/sinks/otlp/exporter-internals.ts), per HTTP exporter; gRPC has nothing to replace. */
+  readonly otlpExporterReplacement = new Gauge({
+    name: 'dockstream_otlp_exporter_replacement_installed',
+    help: "1 when the OTLP sink's replacement inside that HTTP exporter is installed, 0 when the exporter runs as published (its layout differs)",
+    labelNames: ['sink', 'signal', 'replacement'] as const,
+    registers: [this.registry],
+  });
+
   /** A 1/0 gauge per component, filled from observeHealth() when scraped. */
   private upGauge<L extends string>(name: string, help: string, label: L, read: (h: ComponentHealth) => [string, boolean][]): Gauge<L> {
     const gauge: Gauge<L> = new Gauge({

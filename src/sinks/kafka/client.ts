@@ -4,11 +4,16 @@
  * KafkaJS logs routed into pino without secrets.
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type { KafkaConfig, LogEntry, logLevel, SASLOptions } from 'kafkajs';
 import type { Logger } from '../../log.js';
-import { logLevel as KafkaLogLevel } from './kafkajs.js';
 import type { KafkaOptions } from './options.js';
 import { tlsConnectionOptions } from '../../options/tls.js';
+
+/**
+ * KafkaJS's `logLevel` values (a public enum), written out so that this module
+ * does not load KafkaJS: the adapter loads it after installing its replacements.
+ */
+const KafkaLogLevel = { ERROR: 1 as logLevel.ERROR, WARN: 2 as logLevel.WARN, INFO: 4 as logLevel.INFO } as const;
 
 /** KafkaJS's own retries per call: enough to ride out a leader move, short enough to hand back control. */
 export const KAFKAJS_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } as const;

@@ -2,10 +2,10 @@
  * Pure mapping from records to Kafka messages: topic, key, headers, value,
  * timestamp, and the size guard. No I/O here.
  */
-import type { Message, TopicMessages } from 'kafkajs';
 import { recordJson } from '../../pipeline/serialize.js';
 import { containerOf, RECORD_KINDS, type DsRecord, type HostInfo, type RecordKind } from '../../records.js';
 import type { KafkaOptions } from './options.js';
+import type { ProduceMessage, TopicMessages } from './port.js';
 
 /** Fixed header of a v2 record batch (what the broker's size limit also counts). */
 export const RECORD_BATCH_OVERHEAD = 61;
@@ -21,7 +21,7 @@ export interface MappedMessage {
    * for the queue's size accounting): KafkaJS writes strings straight into its
    * encode buffer, so no second serialization and no intermediate Buffer.
    */
-  readonly message: Message & { key: string; value: string; headers: Readonly<Record<string, string>>; timestamp: string };
+  readonly message: ProduceMessage;
   /** Upper bound of the message's size inside a record batch (uncompressed). */
   readonly bytes: number;
 }
@@ -152,7 +152,7 @@ export function oversizeReason(mapped: MappedMessage, maxMessageBytes: number): 
  */
 export function planRequests(messages: readonly MappedMessage[], maxMessageBytes: number): TopicMessages[][] {
   const requests: TopicMessages[][] = [];
-  let byTopic = new Map<string, Message[]>();
+  let byTopic = new Map<string, ProduceMessage[]>();
   let used = RECORD_BATCH_OVERHEAD;
   const flush = () => {
     if (byTopic.size === 0) return;

@@ -8,6 +8,10 @@ export const kafkaSinkPlugin = defineSink({
   options: kafkaOptionsSchema,
   // 500 records of ~1 KB stay well under the broker's 1 MB message limit.
   batchDefaults: { maxRecords: 500, lingerMs: 50 },
-  // kafkajs loads only when a kafka sink is configured.
-  create: (name, options, ctx) => lazySink(name, 'kafka', async () => new (await import('./sink.js')).KafkaSink(name, options, ctx)),
+  // kafkajs loads only when a kafka sink is configured, and only once it starts (kafkajs-adapter.ts).
+  create: (name, options, ctx) =>
+    lazySink(name, 'kafka', async () => {
+      const [{ KafkaSink }, { createKafkajsClient }] = await Promise.all([import('./sink.js'), import('./kafkajs-adapter.js')]);
+      return new KafkaSink(name, options, ctx, createKafkajsClient);
+    }),
 });

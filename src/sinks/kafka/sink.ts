@@ -1,21 +1,17 @@
 /**
- * The Kafka sink: one KafkaJS producer, batches produced with `sendBatch`,
- * resolved only when the brokers acknowledged them (per `acks`).
+ * The Kafka sink: one producer, each produce request resolved only when the
+ * brokers acknowledged it (per `acks`). It talks to the client through
+ * `port.ts` only; the plugin passes the KafkaJS adapter.
  */
-import type { Producer } from 'kafkajs';
 import { DsError, SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink, SinkContext } from '../../pipeline/types.js';
 import type { DsRecord, RecordKind } from '../../records.js';
-import { KAFKAJS_RETRY, kafkaConfig } from './client.js';
+import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { toSinkError } from './errors.js';
 import { oversizeReason, planRequests, toMessage, topicResolver, type MappedMessage } from './mapping.js';
 import type { KafkaOptions } from './options.js';
-import { memoizedDefaultPartitioner } from './partitioner.js';
-import { CompressionTypes, Kafka, kafkajsInternals } from './kafkajs.js';
-
-const ACKS = { all: -1, leader: 1, none: 0 } as const;
-const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+import type { KafkaClient, KafkaClientFactory, KafkaProducer } from './port.js';
 
 /** Rejects with ABORTED when the signal fires; the underlying call may still complete. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -39,8 +35,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 export class KafkaSink implements Sink {
   readonly type = 'kafka';
-  private readonly kafka: Kafka;
+  private client: KafkaClient | undefined;
   private readonly log: Logger;
+  private readonly metrics: SelfMetrics;
   private readonly topicFor: (kind: RecordKind) => string;
   /**
    * Messages built by reject(), reused by send() and its retries: the pipeline
@@ -50,18 +47,24 @@ export class KafkaSink implements Sink {
   private readonly mapped = new WeakMap<DsRecord, MappedMessage>();
   /** Per batch being retried: how many of its produce requests the brokers already acknowledged. */
   private readonly acknowledgedRequests = new WeakMap<readonly DsRecord[], number>();
-  private connecting: Promise<Producer> | undefined;
+  private connecting: Promise<KafkaProducer> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
     private readonly options: KafkaOptions,
     ctx: SinkContext,
+    private readonly createClient: KafkaClientFactory,
   ) {
     this.log = ctx.log.child({ sink: name });
-    this.log.debug({ replaced: kafkajsInternals }, 'kafkajs internals');
-    this.kafka = new Kafka(kafkaConfig(options, this.log));
+    this.metrics = ctx.metrics;
     this.topicFor = topicResolver(options);
+  }
+
+  /** The client, built at the first start, check or send (for KafkaJS: where its internals are replaced). */
+  private kafka(): KafkaClient {
+    this.client ??= this.createClient(this.options, this.log, this.metrics);
+    return this.client;
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -69,18 +72,12 @@ export class KafkaSink implements Sink {
   }
 
   /** One shared connect attempt; a failed one is forgotten so the next call tries again. */
-  private connect(): Promise<Producer> {
+  private connect(): Promise<KafkaProducer> {
     if (this.closing !== undefined) {
       return Promise.reject(new SinkError('kafka sink is closed', { retryable: true }));
     }
     if (this.connecting === undefined) {
-      const producer = this.kafka.producer({
-        idempotent: false,
-        allowAutoTopicCreation: true,
-        // Java-compatible murmur2: same key, same partition as other clients.
-        createPartitioner: memoizedDefaultPartitioner,
-        retry: KAFKAJS_RETRY,
-      });
+      const producer = this.kafka().producer();
       const attempt = producer.connect().then(
         () => {
           this.log.info({ brokers: this.options.brokers }, 'kafka producer connected');
@@ -119,12 +116,7 @@ export class KafkaSink implements Sink {
       const topicMessages = requests[i] as (typeof requests)[number];
       try {
         await abortable(
-          producer.sendBatch({
-            topicMessages,
-            acks: ACKS[this.options.acks],
-            timeout: this.options.timeout,
-            compression: COMPRESSION[this.options.compression],
-          }),
+          producer.send({ topicMessages, acks: this.options.acks, timeout: this.options.timeout, compression: this.options.compression }),
           signal,
         );
       } catch (err) {
@@ -136,7 +128,7 @@ export class KafkaSink implements Sink {
   }
 
   async check(signal: AbortSignal): Promise<string> {
-    const admin = this.kafka.admin({ retry: KAFKAJS_RETRY });
+    const admin = this.kafka().admin();
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(2 * this.options.connect_timeout)]);
     try {
       // Metadata only: the admin calls that need the controller are not used.

@@ -12,5 +12,5 @@ export function createOtlpSink(
   ctx: SinkContext,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): OtlpSink {
-  return new OtlpSink(name, options, ctx.log, env);
+  return new OtlpSink(name, options, ctx.log, ctx.metrics, env);
 }

@@ -1,7 +1,8 @@
 /**
  * The OpenTelemetry JS OTLP exporters for one sink: a log exporter and a
  * metric exporter for the configured protocols, with their internal retries
- * taken out so that the pipeline alone decides when to try again.
+ * taken out (`exporter-internals.ts`) so that the pipeline alone decides when
+ * to try again.
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,14 +17,19 @@ import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/export
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { SinkError } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import { RetryableExportError } from './errors.js';
+import { installSingleAttemptTransport, type ExporterInternalsState } from './exporter-internals.js';
 import type { OtlpSinkOptions, SignalTarget } from './options.js';
 
 /** The part of an OTLP exporter the sink uses. */
 export interface Exporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
+}
+
+/** An exporter, and the state of the single-attempt transport in it (null for gRPC: nothing to replace). */
+export interface CreatedExporter<T> {
+  readonly exporter: Exporter<T>;
+  readonly transport: ExporterInternalsState | null;
 }
 
 type HttpConfig = NonNullable<ConstructorParameters<typeof ProtoLogExporter>[0]>;
@@ -46,40 +52,6 @@ function readPem(path: string | undefined, what: string): Buffer | undefined {
   } catch (cause) {
     throw new SinkError(`otlp: cannot read TLS ${what} file`, { retryable: false, cause, details: { path } });
   }
-}
-
-interface RawTransport {
-  send(data: Uint8Array, timeoutMillis: number): Promise<{ status: string; retryInMillis?: number; error?: Error }>;
-  shutdown(): void;
-}
-
-/**
- * The HTTP exporters wrap their transport in a RetryingTransport (5 attempts,
- * 1–5 s backoff, within the export timeout) and report a final "retryable"
- * without status or Retry-After. We replace it with a pass-through that makes
- * one attempt and hands the retryable result, with its Retry-After, to
- * toSinkError. The gRPC transport has no such layer. Relies on private fields
- * (`_delegate._transport._transport`) of @opentelemetry/otlp-exporter-base
- * 0.223; the tests check that one 503 means exactly one request.
- */
-function withoutInternalRetries(exporter: object, log: Logger): void {
-  const delegate = (exporter as { _delegate?: { _transport?: unknown } })._delegate;
-  const retrying = delegate?._transport as { _transport?: RawTransport; retry?: unknown } | undefined;
-  const inner = retrying?._transport;
-  if (!delegate || typeof retrying?.retry !== 'function' || typeof inner?.send !== 'function') {
-    log.warn('otlp exporter internals changed: cannot disable its internal retries');
-    return;
-  }
-  const single: RawTransport = {
-    async send(data, timeoutMillis) {
-      const result = await inner.send(data, timeoutMillis);
-      if (result.status !== 'retryable') return result;
-      const after = result.retryInMillis === undefined ? undefined : Math.max(0, result.retryInMillis);
-      return { status: 'failure', error: new RetryableExportError(after, result.error) };
-    },
-    shutdown: () => inner.shutdown(),
-  };
-  delegate._transport = single;
 }
 
 function httpConfig(opts: OtlpSinkOptions, url: string | undefined): HttpConfig {
@@ -145,36 +117,29 @@ function grpcConfig(opts: OtlpSinkOptions, url: string | undefined): GrpcConfig 
   };
 }
 
-export function createLogExporter(opts: OtlpSinkOptions, target: SignalTarget, log: Logger): Exporter<ReadableLogRecord[]> {
+/** An HTTP exporter with the single-attempt transport in place of its retrying one (when its layout allows). */
+function singleAttempt<T>(exporter: Exporter<T>): CreatedExporter<T> {
+  return { exporter, transport: installSingleAttemptTransport(exporter) };
+}
+
+export function createLogExporter(opts: OtlpSinkOptions, target: SignalTarget): CreatedExporter<ReadableLogRecord[]> {
   switch (target.protocol) {
     case 'grpc':
-      return new GrpcLogExporter(grpcConfig(opts, target.url));
-    case 'http/json': {
-      const e = new JsonLogExporter(httpConfig(opts, target.url));
-      withoutInternalRetries(e, log);
-      return e;
-    }
-    case 'http/protobuf': {
-      const e = new ProtoLogExporter(httpConfig(opts, target.url));
-      withoutInternalRetries(e, log);
-      return e;
-    }
+      return { exporter: new GrpcLogExporter(grpcConfig(opts, target.url)), transport: null };
+    case 'http/json':
+      return singleAttempt(new JsonLogExporter(httpConfig(opts, target.url)));
+    case 'http/protobuf':
+      return singleAttempt(new ProtoLogExporter(httpConfig(opts, target.url)));
   }
 }
 
-export function createMetricExporter(opts: OtlpSinkOptions, target: SignalTarget, log: Logger): Exporter<ResourceMetrics> {
+export function createMetricExporter(opts: OtlpSinkOptions, target: SignalTarget): CreatedExporter<ResourceMetrics> {
   switch (target.protocol) {
     case 'grpc':
-      return new GrpcMetricExporter(grpcConfig(opts, target.url));
-    case 'http/json': {
-      const e = new JsonMetricExporter(httpConfig(opts, target.url));
-      withoutInternalRetries(e, log);
-      return e;
-    }
-    case 'http/protobuf': {
-      const e = new ProtoMetricExporter(httpConfig(opts, target.url));
-      withoutInternalRetries(e, log);
-      return e;
-    }
+      return { exporter: new GrpcMetricExporter(grpcConfig(opts, target.url)), transport: null };
+    case 'http/json':
+      return singleAttempt(new JsonMetricExporter(httpConfig(opts, target.url)));
+    case 'http/protobuf':
+      return singleAttempt(new ProtoMetricExporter(httpConfig(opts, target.url)));
   }
 }

@@ -5,8 +5,10 @@ import { describeError, DsError, SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink } from '../../pipeline/types.js';
 import { assertNever, type DsRecord } from '../../records.js';
+import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { VERSION } from '../../version.js';
 import { combineSinkErrors, toSinkError } from './errors.js';
+import { reportExporterInternals } from './exporter-internals.js';
 import { createLogExporter, createMetricExporter, exportOnce, type Exporter } from './exporters.js';
 import { toLogRecord, type LogRecordSource } from './logs.js';
 import { SeriesStarts, toResourceMetrics, type MetricRecordSource } from './metrics.js';
@@ -64,6 +66,7 @@ export class OtlpSink implements Sink {
     readonly name: string,
     private readonly options: OtlpSinkOptions,
     private readonly log: Logger,
+    private readonly metrics: SelfMetrics,
     env: Readonly<Record<string, string | undefined>>,
   ) {
     this.logsTarget = resolveTarget(options, 'logs', env);
@@ -175,10 +178,10 @@ export class OtlpSink implements Sink {
     if (this.closed) throw new SinkError('otlp sink is closed', { retryable: false });
     if (this.exporters) return this.exporters;
     try {
-      this.exporters = {
-        logs: createLogExporter(this.options, this.logsTarget, this.log),
-        metrics: createMetricExporter(this.options, this.metricsTarget, this.log),
-      };
+      const logs = createLogExporter(this.options, this.logsTarget);
+      const metrics = createMetricExporter(this.options, this.metricsTarget);
+      this.exporters = { logs: logs.exporter, metrics: metrics.exporter };
+      reportExporterInternals(this.name, { logs: logs.transport, metrics: metrics.transport }, this.log, this.metrics);
     } catch (cause) {
       if (cause instanceof SinkError) throw cause;
       throw new SinkError('otlp: cannot create exporters', { retryable: false, cause, details: { target: this.describe() } });

@@ -1,6 +1,5 @@
 /** Reads topics back with a real KafkaJS consumer group, as a downstream consumer would. */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 
 export interface Consumed {
   readonly topic: string;
@@ -35,6 +34,8 @@ export async function consumeUntil(
   enough: (got: readonly Consumed[]) => boolean,
   { timeoutMs = 30_000, settleMs = 1_000 } = {},
 ): Promise<Consumed[]> {
+  // Loaded here, not on import: the sink under test loads KafkaJS first, after installing its replacements.
+  const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ brokers: [...brokers], clientId: 'test-consumer', logLevel: logLevel.ERROR });
   const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const got: Consumed[] = [];

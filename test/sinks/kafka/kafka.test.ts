@@ -10,7 +10,7 @@ import type { Sink } from '../../../src/pipeline/types.js';
 import type { DsRecord, EventRecord } from '../../../src/records.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
-import { kafkajsInternals } from '../../../src/sinks/kafka/kafkajs.js';
+import { kafkajsInternals } from '../../../src/sinks/kafka/kafkajs-internals.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
 import { consumeAll, type Consumed } from './consume.js';
@@ -20,9 +20,9 @@ let mock: KafkaMock;
 const sinks: Sink[] = [];
 const signal = new AbortController().signal;
 
-function makeSink(options: Record<string, unknown>): Sink {
+function makeSink(options: Record<string, unknown>, metrics = new SelfMetrics()): Sink {
   const parsed = kafkaOptionsSchema.parse({ brokers: mock.brokers, ...options });
-  const sink = kafkaSinkPlugin.create('kafka', parsed, { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST });
+  const sink = kafkaSinkPlugin.create('kafka', parsed, { log: nullLogger(), metrics, host: () => HOST });
   sinks.push(sink);
   return sink;
 }
@@ -70,7 +70,8 @@ describe('kafka sink on a 3-broker mock cluster', () => {
 
   it('delivers events, stats and disk usage to their topics with keys, headers, values and timestamps', async () => {
     const topics = await createTopics('deliver', ['event', 'stats', 'disk_usage'], 3);
-    const sink = makeSink({ topic: 'deliver.{kind}', compression: 'gzip', acks: 'all' });
+    const metrics = new SelfMetrics();
+    const sink = makeSink({ topic: 'deliver.{kind}', compression: 'gzip', acks: 'all' }, metrics);
     await sink.start(signal);
     const containers = [1, 2, 3, 4].map(containerRef);
     const records: DsRecord[] = [];
@@ -81,7 +82,9 @@ describe('kafka sink on a 3-broker mock cluster', () => {
     }
     await sendInBatches(sink, records, 25);
     // These requests went through the sink's replacements of KafkaJS's internals.
-    expect(kafkajsInternals).toEqual({ produce: 'installed', framing: 'installed', grouping: 'installed', nativeCrc32c: true });
+    expect(kafkajsInternals()).toEqual({ produce: 'installed', framing: 'installed', grouping: 'installed', nativeCrc32c: true });
+    const gauge = (await metrics.kafkajsReplacement.get()).values.map(({ labels, value }) => [labels.replacement, value]);
+    expect(Object.fromEntries(gauge)).toEqual({ produce_encoder: 1, request_framing: 1, partition_grouping: 1 });
 
     const got = await consumeAll(mock.brokers, topics, records.length);
     expect(got).toHaveLength(records.length);

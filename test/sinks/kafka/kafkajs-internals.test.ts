@@ -6,19 +6,13 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import {
-  createRequestFraming,
-  FRAMING_MODULE,
-  GROUPING_MODULE,
-  groupMessagesPerPartition,
-  kafkajsInternals,
-  kafkajsOriginal,
-  PRODUCE_MODULE,
-  type FramingArgs,
-  type GroupingArgs,
-} from '../../../src/sinks/kafka/kafkajs.js';
+import { FRAMING_MODULE, GROUPING_MODULE, installKafkajsInternals, kafkajsOriginal, PRODUCE_MODULE } from '../../../src/sinks/kafka/kafkajs-internals.js';
+import { groupMessagesPerPartition, type GroupingArgs } from '../../../src/sinks/kafka/partition-grouping.js';
 import type { EncoderLike, ProduceArgs } from '../../../src/sinks/kafka/produce-encoder.js';
+import { createRequestFraming, type FramingArgs } from '../../../src/sinks/kafka/request-framing.js';
 
+// Installed as the sink installs them at start: before anything loads KafkaJS.
+const kafkajsInternals = installKafkajsInternals();
 const require = createRequire(import.meta.url);
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => EncoderLike & {
   writeInt32(v: number): EncoderLike;

@@ -1,6 +1,6 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { memoizedDefaultPartitioner } from '../../../src/sinks/kafka/partitioner.js';
+import { memoizedPartitioner } from '../../../src/sinks/kafka/partitioner.js';
 import { containerRef } from './fixtures.js';
 
 const metadata = (count: number, leaderless: number[] = []): PartitionMetadata[] =>
@@ -14,7 +14,7 @@ const metadata = (count: number, leaderless: number[] = []): PartitionMetadata[]
 
 describe('memoized default partitioner', () => {
   it('picks the same partition as KafkaJS default (Java murmur2) for every key and partition count', () => {
-    const memo = memoizedDefaultPartitioner();
+    const memo = memoizedPartitioner(Partitioners.DefaultPartitioner)();
     const plain = Partitioners.DefaultPartitioner();
     const keys = [...Array.from({ length: 200 }, (_, i) => containerRef(i).id), 'node-7.example.internal', '', 'ü-ключ'];
     const chosen = new Set<number>();
@@ -32,7 +32,7 @@ describe('memoized default partitioner', () => {
   });
 
   it('leaves explicit partitions and unkeyed messages to the default', () => {
-    const memo = memoizedDefaultPartitioner();
+    const memo = memoizedPartitioner(Partitioners.DefaultPartitioner)();
     expect(memo({ topic: 't', partitionMetadata: metadata(6), message: { key: 'k', value: 'v', partition: 4 } })).toBe(4);
     const unkeyed = new Set(
       Array.from({ length: 12 }, () => memo({ topic: 't', partitionMetadata: metadata(6), message: { value: 'v' } })),

@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toMessage, topicResolver } from '../../../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
-import { kafkajsOriginal, PRODUCE_MODULE } from '../../../src/sinks/kafka/kafkajs.js';
-import { createProduceRequest, kafkajsDeps, type MessageInput, type ProduceArgs, type ProduceRequestFactory } from '../../../src/sinks/kafka/produce-encoder.js';
+import { kafkajsDeps, kafkajsOriginal, PRODUCE_MODULE } from '../../../src/sinks/kafka/kafkajs-internals.js';
+import { createProduceRequest, type MessageInput, type ProduceArgs, type ProduceRequestFactory } from '../../../src/sinks/kafka/produce-encoder.js';
 import { containerRef, diskUsageRecord, eventRecord, statsRecord, volumeEvent } from './fixtures.js';
 
 const require = createRequire(import.meta.url);

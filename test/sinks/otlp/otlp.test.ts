@@ -256,6 +256,22 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
     expect(receiver.logs().map((l) => l.timeUnixNano)).toEqual(batch.map((e) => e.time_nano));
   });
 
+  test('start reports the single-attempt transport of each HTTP exporter (gRPC has none to replace)', async () => {
+    const metrics = new SelfMetrics();
+    const sink = createOtlpSink('otlp-gauge', otlpOptions.parse({ protocol, endpoint: endpoint(), timeout: '5s' }), { ...ctx, metrics });
+    sinks.push(sink);
+    await sink.start(abort.signal);
+    const values = (await metrics.otlpExporterReplacement.get()).values.map(({ labels, value }) => [labels.sink, labels.signal, labels.replacement, value]);
+    expect(values).toEqual(
+      protocol === 'grpc'
+        ? []
+        : [
+            ['otlp-gauge', 'logs', 'single_attempt_transport', 1],
+            ['otlp-gauge', 'metrics', 'single_attempt_transport', 1],
+          ],
+    );
+  });
+
   test('400: permanent SinkError, exactly one request, no retry', async () => {
     const sink = sinkTo(endpoint());
     receiver.failNext(1, 400);
