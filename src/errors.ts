@@ -53,6 +53,14 @@ export class SinkError extends DsError {
   }
 }
 
+/**
+ * Retrying cannot fix it: a sink's permanent error, or a configuration it
+ * cannot work with (an unreadable TLS file, exclusive options).
+ */
+export function isPermanentError(err: unknown): boolean {
+  return (err instanceof SinkError && !err.retryable) || (err instanceof DsError && err.code === 'CONFIG_INVALID');
+}
+
 /** HTTP error from the Docker daemon, with its status and message. */
 export class DockerHttpError extends DsError {
   readonly status: number;

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SinkSettings } from './sink-settings.js';
-import { describeError, isAbortError, SinkError } from '../errors.js';
+import { describeError, isAbortError, isPermanentError, SinkError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
@@ -64,8 +64,8 @@ export class Delivery {
       for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
       this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
     } catch (err) {
-      if (!(err instanceof SinkError) || err.retryable) throw err;
-      await this.deps.deadLetter.write(this.name, sendable, err.message);
+      if (!isPermanentError(err)) throw err;
+      await this.deps.deadLetter.write(this.name, sendable, (err as Error).message);
     }
   }
 
@@ -84,9 +84,9 @@ export class Delivery {
         factor: 2,
         randomize: true,
         signal,
-        shouldRetry: ({ error }) => !(error instanceof SinkError && !error.retryable) && !isAbortError(error),
+        shouldRetry: ({ error }) => !isPermanentError(error) && !isAbortError(error),
         onFailedAttempt: async ({ error, attemptNumber }) => {
-          const retryable = !(error instanceof SinkError && !error.retryable);
+          const retryable = !isPermanentError(error);
           this.lastError = describeError(error);
           this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
           if (!retryable || signal.aborted) return;

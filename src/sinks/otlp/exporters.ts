@@ -5,7 +5,6 @@
  * to try again.
  */
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -17,6 +16,8 @@ import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/export
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { SinkError } from '../../errors.js';
+import { httpAuthHeaders } from '../../options/http-auth.js';
+import { readTlsFiles } from '../../options/tls.js';
 import { installSingleAttemptTransport, type ExporterInternalsState } from './exporter-internals.js';
 import type { OtlpSinkOptions, SignalTarget } from './options.js';
 
@@ -45,13 +46,20 @@ export function exportOnce<T>(exporter: Exporter<T>, items: T): Promise<void> {
   });
 }
 
-function readPem(path: string | undefined, what: string): Buffer | undefined {
-  if (path === undefined) return undefined;
+/** The sink's TLS files, read (an unreadable one fails the sink permanently: retrying cannot help). */
+function tlsFiles(opts: OtlpSinkOptions): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  if (!opts.tls) return {};
   try {
-    return readFileSync(path);
+    return readTlsFiles(opts.tls, 'otlp');
   } catch (cause) {
-    throw new SinkError(`otlp: cannot read TLS ${what} file`, { retryable: false, cause, details: { path } });
+    throw new SinkError((cause as Error).message, { retryable: false, cause });
   }
+}
+
+/** Configured headers with basic_auth / bearer_token folded in as `Authorization`. */
+function headersOf(opts: OtlpSinkOptions): Record<string, string> | undefined {
+  const headers = httpAuthHeaders(opts, 'otlp');
+  return Object.keys(headers).length === 0 ? undefined : headers;
 }
 
 function httpConfig(opts: OtlpSinkOptions, url: string | undefined): HttpConfig {
@@ -60,16 +68,14 @@ function httpConfig(opts: OtlpSinkOptions, url: string | undefined): HttpConfig 
     tls && (tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false)
       ? {
           keepAlive: true,
-          ca: readPem(tls.ca, 'CA'),
-          cert: readPem(tls.cert, 'certificate'),
-          key: readPem(tls.key, 'key'),
+          ...tlsFiles(opts),
           passphrase: tls.key_passphrase,
           rejectUnauthorized: tls.verify !== false,
         }
       : undefined;
   return {
     url,
-    headers: opts.headers,
+    headers: headersOf(opts),
     compression: opts.compression as HttpConfig['compression'],
     timeoutMillis: opts.timeout,
     // Metric exports run one per resource; the pipeline bounds how many batches are in flight.
@@ -93,19 +99,21 @@ function grpcCredentials(opts: OtlpSinkOptions): ChannelCredentials | undefined 
   if (!tls) return undefined; // the exporter decides: http:// → plaintext, else TLS, OTEL_EXPORTER_OTLP_INSECURE
   if (tls.insecure) return credentials.createInsecure();
   if (tls.ca === undefined && tls.cert === undefined && tls.key === undefined && tls.verify !== false) return undefined;
+  const files = tlsFiles(opts);
   return credentials.createSsl(
-    readPem(tls.ca, 'CA') ?? null,
-    decryptedKey(readPem(tls.key, 'key'), tls.key_passphrase) ?? null,
-    readPem(tls.cert, 'certificate') ?? null,
+    files.ca ?? null,
+    decryptedKey(files.key, tls.key_passphrase) ?? null,
+    files.cert ?? null,
     tls.verify === false ? { rejectUnauthorized: false } : undefined,
   );
 }
 
 function grpcConfig(opts: OtlpSinkOptions, url: string | undefined): GrpcConfig {
   let metadata: Metadata | undefined;
-  if (opts.headers) {
+  const headers = headersOf(opts);
+  if (headers) {
     metadata = new Metadata();
-    for (const [k, v] of Object.entries(opts.headers)) metadata.set(k.toLowerCase(), v);
+    for (const [k, v] of Object.entries(headers)) metadata.set(k.toLowerCase(), v);
   }
   return {
     url,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { httpAuthShape } from '../../options/http-auth.js';
+import { certWithKey, tlsShape } from '../../options/tls.js';
 import { duration } from '../../options/units.js';
 import { DsError } from '../../errors.js';
 
@@ -14,25 +16,19 @@ export const otlpOptions = z.object({
   /** Full per-signal URLs (HTTP: used as is, no path appended). */
   logs_endpoint: z.string().min(1).optional(),
   metrics_endpoint: z.string().min(1).optional(),
-  /** Sent with every export (HTTP headers / gRPC metadata); merged over OTEL_EXPORTER_OTLP_HEADERS. */
-  headers: z.record(z.string(), z.string()).optional(),
+  /** Sent with every export (HTTP headers / gRPC metadata; headers merged over OTEL_EXPORTER_OTLP_HEADERS); basic_auth and bearer_token become `Authorization`. */
+  ...httpAuthShape,
   compression: z.enum(['none', 'gzip']).optional(),
   /** Per export request; default OTEL_EXPORTER_OTLP_TIMEOUT, else 10s. */
   timeout: duration().optional(),
   /** Replaces OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_KEY / _CLIENT_CERTIFICATE when set. */
   tls: z
     .strictObject({
-      /** PEM files. */
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      /** Passphrase of an encrypted `key` (use `\${VAR}`; redacted from logs). */
-      key_passphrase: z.string().optional(),
+      ...tlsShape,
       /** gRPC only: plaintext instead of TLS (like OTEL_EXPORTER_OTLP_INSECURE=true). */
       insecure: z.boolean().optional(),
-      /** false: do not verify the server certificate (testing only). */
-      verify: z.boolean().optional(),
     })
+    .refine(...certWithKey)
     .optional(),
   /** Container labels copied to the resource: a list (as `container.label.<key>`) or label → attribute name. */
   container_labels: z.union([z.array(z.string()), z.record(z.string(), z.string())]).optional(),
