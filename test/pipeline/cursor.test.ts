@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventsCursor, loadCursor } from '../../src/pipeline/cursor.js';
 import { nullLogger } from '../../src/log.js';
 import { eventKey } from '../../src/sources/docker-events/normalize.js';
-import { event } from './fixtures.js';
+import { event, HOST } from './fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,7 +31,7 @@ describe('events cursor', () => {
     expect(c.current?.time_nano).toBe(evs[3]?.time_nano);
     await c.flush();
     const saved = loadCursor(path);
-    expect(saved).toMatchObject({ time_nano: evs[3]?.time_nano, keys: [eventKey(evs[3]!)], daemon_id: 'D1' });
+    expect(saved).toMatchObject({ time_nano: evs[3]?.time_nano, keys: [eventKey(evs[3]!)], daemon_id: HOST.daemon_id });
     // nothing left behind by the atomic write
     expect(() => readFileSync(`${path}.tmp`)).toThrow();
   });
