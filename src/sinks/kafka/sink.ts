@@ -13,29 +13,10 @@ import { oversizeReason, planRequests, toMessage, topicResolver, type MappedMess
 import type { KafkaOptions } from './options.js';
 import { memoizedDefaultPartitioner } from './partitioner.js';
 import { CompressionTypes, Kafka, kafkajsInternals } from './kafkajs.js';
+import { abortable, abortError } from '../../util/abortable.js';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
-
-/** Rejects with ABORTED when the signal fires; the underlying call may still complete. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  const aborted = () => new DsError('ABORTED', 'kafka call aborted', { cause: signal.reason });
-  if (signal.aborted) return Promise.reject(aborted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
 
 export class KafkaSink implements Sink {
   readonly type = 'kafka';
@@ -65,13 +46,13 @@ export class KafkaSink implements Sink {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    await abortable(this.connect(), signal);
+    await abortable(this.connect(), signal, 'kafka call');
   }
 
   /** One shared connect attempt; a failed one is forgotten so the next call tries again. */
   private connect(): Promise<Producer> {
     if (this.closing !== undefined) {
-      return Promise.reject(new SinkError('kafka sink is closed', { retryable: true }));
+      return Promise.reject(new SinkError('kafka sink is closed', { retryable: false, details: { sink: this.name } }));
     }
     if (this.connecting === undefined) {
       const producer = this.kafka.producer({
@@ -104,7 +85,7 @@ export class KafkaSink implements Sink {
   }
 
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw new DsError('ABORTED', 'kafka send aborted', { cause: signal.reason });
+    if (signal.aborted) throw abortError('kafka send', signal);
     if (batch.length === 0) return;
     const mapped = batch.map((record) => this.mapped.get(record) ?? toMessage(record, this.topicFor));
     // The pipeline screens with reject(); this guards callers that did not.
@@ -112,7 +93,7 @@ export class KafkaSink implements Sink {
       const reason = oversizeReason(m, this.options.max_message_bytes);
       if (reason !== null) throw new SinkError(reason, { retryable: false, details: { topic: m.topic, bytes: m.bytes } });
     }
-    const producer = await abortable(this.connect(), signal);
+    const producer = await abortable(this.connect(), signal, 'kafka call');
     // A retry of this batch skips the produce requests already acknowledged (re-sending them would duplicate).
     const requests = planRequests(mapped, this.options.max_message_bytes);
     for (let i = this.acknowledgedRequests.get(batch) ?? 0; i < requests.length; i++) {
@@ -126,6 +107,7 @@ export class KafkaSink implements Sink {
             compression: COMPRESSION[this.options.compression],
           }),
           signal,
+          'kafka call',
         );
       } catch (err) {
         if (err instanceof DsError && err.code === 'ABORTED') throw err;
@@ -140,8 +122,8 @@ export class KafkaSink implements Sink {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(2 * this.options.connect_timeout)]);
     try {
       // Metadata only: the admin calls that need the controller are not used.
-      await abortable(admin.connect(), deadline);
-      const cluster = await abortable(admin.describeCluster(), deadline);
+      await abortable(admin.connect(), deadline, 'kafka call');
+      const cluster = await abortable(admin.describeCluster(), deadline, 'kafka call');
       const topics = [...new Set((['event', 'stats', 'disk_usage'] as const).map((k) => this.topicFor(k)))];
       return (
         `kafka cluster ${cluster.clusterId}: ${cluster.brokers.length} brokers reachable ` +
