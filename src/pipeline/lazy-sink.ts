@@ -1,3 +1,4 @@
+import { SinkError } from '../errors.js';
 import type { DsRecord } from '../records.js';
 import type { Sink } from './types.js';
 
@@ -9,14 +10,18 @@ import type { Sink } from './types.js';
 export function lazySink(name: string, type: string, load: () => Promise<Sink>): Sink {
   let pending: Promise<Sink> | null = null;
   let loaded: Sink | null = null;
-  const get = (): Promise<Sink> =>
-    (pending ??= load().then(
+  let closed = false;
+  const get = (): Promise<Sink> => {
+    // Closed before it was ever loaded: nothing to load, and nothing to send to.
+    if (closed && pending === null) return Promise.reject(new SinkError(`${type} sink is closed`, { retryable: false, details: { sink: name } }));
+    return (pending ??= load().then(
       (s) => (loaded = s),
       (err: unknown) => {
         pending = null; // a failed import may be retried by the pipeline
         throw err;
       },
     ));
+  };
   return {
     name,
     type,
@@ -24,6 +29,7 @@ export function lazySink(name: string, type: string, load: () => Promise<Sink>):
     check: async (signal) => (await get()).check(signal),
     send: async (batch, signal) => (await get()).send(batch, signal),
     close: async () => {
+      closed = true;
       if (pending) await (await pending.catch(() => null))?.close();
     },
     // The pipeline only asks after start(), so the real sink is there by then.

@@ -1,12 +1,12 @@
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareApiVersions, DockerClient } from '../../src/docker/client.js';
 import { resolveConnection } from '../../src/docker/host.js';
 import { DsError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
+import { startFakeDaemon, type FakeDaemon } from '../harness/fake-daemon.js';
 
 describe('docker host resolution', () => {
   it('follows -H, then config, then DOCKER_HOST, then the local socket', () => {
@@ -44,43 +44,26 @@ describe('docker host resolution', () => {
 });
 
 describe('docker client', () => {
-  let server: Server;
-  let dir: string;
-  const seen: string[] = [];
+  let daemon: FakeDaemon;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ds-cl-'));
-    server = createServer((req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      if (req.url === '/_ping') {
-        res.writeHead(200, { 'Api-Version': '1.45', 'Content-Type': 'text/plain' });
-        res.end('OK');
-      } else if (req.url === '/v1.45/version') {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end('{"Version":"26.1.0","ApiVersion":"1.45","MinAPIVersion":"1.24"}');
-      } else {
-        res.writeHead(404, { 'Content-Type': 'application/json' });
-        res.end('{"message":"page not found"}');
-      }
-    });
-    await new Promise<void>((r) => server.listen(join(dir, 'd.sock'), r));
+    daemon = await startFakeDaemon({ apiVersion: '1.45', version: '26.1.0', minApiVersion: '1.24' });
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    await daemon.close();
   });
 
-  const client = () => new DockerClient(resolveConnection({ host: `unix://${join(dir, 'd.sock')}` }, {}), { timeoutMs: 2000, log: nullLogger() });
+  const client = () => new DockerClient(resolveConnection({ host: daemon.host }, {}), { timeoutMs: 2000, log: nullLogger() });
 
   it('refuses anything but GET and HEAD, before sending a byte', async () => {
     const c = client();
-    const before = seen.length;
+    const before = daemon.requests.length;
     for (const method of ['POST', 'DELETE', 'PUT', 'PATCH']) {
       const err = await c.request(method, '/containers/x/kill').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DsError);
       expect((err as DsError).code).toBe('DOCKER_METHOD_REFUSED');
     }
-    expect(seen.length).toBe(before);
+    expect(daemon.requests.length).toBe(before);
     await c.close();
   });
 
@@ -89,14 +72,14 @@ describe('docker client', () => {
     expect(await c.negotiate()).toBe('1.45');
     const v = await c.getJson<{ Version: string }>('/version');
     expect(v.Version).toBe('26.1.0');
-    expect(seen).toContain('GET /v1.45/version');
+    expect(daemon.requests).toContain('GET /v1.45/version');
     const err = await c.getJson('/nope').catch((e: unknown) => e);
     expect((err as Error).message).toBe('docker /nope: 404 page not found');
     await c.close();
   });
 
   it('reports an unreachable daemon with a stable code', async () => {
-    const c = new DockerClient(resolveConnection({ host: `unix://${join(dir, 'absent.sock')}` }, {}), { timeoutMs: 1000, log: nullLogger() });
+    const c = new DockerClient(resolveConnection({ host: `unix://${join(dirname(daemon.socketPath ?? ''), 'absent.sock')}` }, {}), { timeoutMs: 1000, log: nullLogger() });
     const err = await c.negotiate().catch((e: unknown) => e);
     expect((err as DsError).code).toBe('DOCKER_UNREACHABLE');
     await c.close();

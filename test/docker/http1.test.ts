@@ -1,8 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,9 +13,12 @@ import { Http1Pool } from '../../src/docker/http1/pool.js';
 import { openStream, type Http1Stream } from '../../src/docker/http1/stream.js';
 import { DsError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
+import { sendJson, startFakeDaemon, type FakeDaemon } from '../harness/fake-daemon.js';
+import { selfSignedCert } from '../harness/self-signed.js';
 
 let dir: string;
 const servers: (NetServer | HttpServer)[] = [];
+const closers: FakeDaemon[] = [];
 const pools: Http1Pool[] = [];
 
 beforeAll(() => {
@@ -25,6 +27,7 @@ beforeAll(() => {
 afterEach(async () => {
   for (const p of pools.splice(0)) p.close();
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(closers.splice(0).map((d) => d.close()));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -311,24 +314,22 @@ describe('docker client over the http1 pool', () => {
   });
 
   it('talks TLS to a daemon on TCP, and refuses a certificate it cannot verify', async () => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    const server = createHttpsServer({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }, (req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': '1.44' });
-      if (req.url?.startsWith('/v1.44/events')) {
-        res.write('{"n":1}\n');
-        setTimeout(() => res.end('{"n":2}\n'), 20);
-        return;
-      }
-      res.end(req.url === '/_ping' ? 'OK' : JSON.stringify({ Version: '25.0.0', path: req.url }));
+    const pem = selfSignedCert(dir);
+    const daemon = await startFakeDaemon({
+      apiVersion: '1.44',
+      tls: { cert: readFileSync(pem.cert), key: readFileSync(pem.key) },
+      routes: {
+        '/version': (req, res) => sendJson(res, { Version: '25.0.0', path: req.url }, '1.44'),
+        '/events': (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': '1.44' });
+          res.write('{"n":1}\n');
+          setTimeout(() => res.end('{"n":2}\n'), 20);
+        },
+      },
     });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const host = `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const trusted = new DockerClient(resolveConnection({ host, tls: { verify: true, ca: join(dir, 'cert.pem') } }, {}), { timeoutMs: 2000, log: nullLogger() });
+    closers.push(daemon);
+    const { host } = daemon;
+    const trusted = new DockerClient(resolveConnection({ host, tls: { verify: true, ca: pem.cert } }, {}), { timeoutMs: 2000, log: nullLogger() });
     expect(await trusted.negotiate()).toBe('1.44');
     expect(await trusted.getJson('/version')).toEqual({ Version: '25.0.0', path: '/v1.44/version' });
     const { lines } = await trusted.streamLines('/events');

@@ -2,7 +2,7 @@
 // outside the engine's [MinAPIVersion, ApiVersion] fails at start and in
 // `check` with one line naming both ranges (exit 78); inside, it is used as
 // pinned; unpinned, the engine's own maximum is used (all are below ours).
-// An engine newer than our maximum exists nowhere here yet: a stand-in
+// An engine newer than our maximum exists nowhere here yet: the fake daemon
 // answering /version with 1.99 shows `check` saying it uses our maximum.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../../src/docker/negotiate.js';
 import { DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
-import { startStandin } from '../harness/standin-daemon.js';
+import { FAKE_NAME, startFakeDaemon } from '../harness/fake-daemon.js';
 import { runCli } from '../harness/cli-run.js';
 
 const agent = (args: string[]) => runCli(args);
@@ -85,13 +85,13 @@ describe.each(DOCKER_ENGINES)('API version negotiation against %s', (engine) => 
 
 describe('an engine newer than dockstream', () => {
   it('is used at our maximum, and check says so', async () => {
-    const standin = await startStandin((_req, res) => res.end(), '1.99');
+    const daemon = await startFakeDaemon({ apiVersion: '1.99' });
     try {
-      const r = await agent(['check', '-c', config('newer', standin.host)]);
+      const r = await agent(['check', '-c', config('newer', daemon.host)]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`(api ${MAX_API_VERSION}) host=standin from=config docker.host (daemon API 1.99 is newer than dockstream's maximum ${MAX_API_VERSION}: using ${MAX_API_VERSION})`);
+      expect(r.stdout).toContain(`(api ${MAX_API_VERSION}) host=${FAKE_NAME} from=config docker.host (daemon API 1.99 is newer than dockstream's maximum ${MAX_API_VERSION}: using ${MAX_API_VERSION})`);
     } finally {
-      await standin.close();
+      await daemon.close();
     }
   });
 });

@@ -1,22 +1,22 @@
-// Fault case 5: a daemon stand-in sends a malformed line and a truncated
+// Fault case 5: a fake daemon sends a malformed line and a truncated
 // chunk: both are counted and skipped, and the stream continues.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/records.js';
 import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
-import { eventLine, startStandin, type StandinDaemon } from '../harness/standin-daemon.js';
+import { eventLine, eventsRoute, startFakeDaemon, type FakeDaemon } from '../harness/fake-daemon.js';
 
 describe('fault: malformed daemon input', () => {
-  let standin: StandinDaemon | undefined;
+  let daemon: FakeDaemon | undefined;
   let agent: RunningAgent | undefined;
   afterEach(async () => {
     await agent?.stop();
     if (agent) removeDir(agent.dir);
-    await standin?.close();
+    await daemon?.close();
   });
 
   it('counts and skips a bad line and a truncated chunk, and keeps streaming', async () => {
     const base = BigInt(Date.now()) * 1_000_000n;
-    standin = await startStandin((_req, res, connection) => {
+    const onEvents = eventsRoute((_req, res, connection) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       if (connection === -1) {
         // the resume check (since…until): the daemon still holds our last event
@@ -38,8 +38,9 @@ describe('fault: malformed daemon input', () => {
       res.write(eventLine('c4', 'die', base + 4n));
       res.write(eventLine('c5', 'destroy', base + 5n));
     });
+    daemon = await startFakeDaemon({ routes: { '/events': onEvents } });
     agent = startAgent(`
-docker: { host: "${standin.host}" }
+docker: { host: "${daemon.host}" }
 state_dir: \${DIR}/state
 sources:
   events:
@@ -63,7 +64,7 @@ telemetry: { listen: false }
     expect(byReason).toEqual({ invalid_json: 1, not_an_object: 1, truncated: 1 });
     expect((await a.agent.metrics.reconnects.get()).values[0]?.value).toBe(1);
     // the resume asked for exactly the last event's instant
-    const resume = standin.eventRequests.at(-1);
+    const resume = daemon.requestsTo('/events').at(-1);
     expect(resume?.searchParams.get('since')).toBe(`${(base + 3n) / 1_000_000_000n}.${((base + 3n) % 1_000_000_000n).toString().padStart(9, '0')}`);
     expect(a.records().filter((r) => r.kind === 'gap')).toEqual([]);
   });

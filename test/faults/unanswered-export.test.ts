@@ -7,15 +7,13 @@
 // and whose metric export failed retries only the metric export.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { nullLogger } from '../../src/log.js';
 import { createOtlpSink } from '../../src/sinks/otlp/create.js';
 import { otlpOptions } from '../../src/sinks/otlp/options.js';
-import { SelfMetrics } from '../../src/telemetry/metrics.js';
 import { removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { dockerCli } from '../harness/dockerd.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
 import { volumeEventsToOtlp } from './otlp-config.js';
-import { HOST, WEB, event, stats, T0 } from '../sinks/otlp/fixtures.js';
+import { eventRecord, sinkContext, statsRecord, T0, WEB } from '../harness/records.js';
 
 /** A loopback TCP proxy that can hold back the next answer from upstream. */
 class SlowAnswerProxy {
@@ -113,8 +111,8 @@ describe('OTLP exports without an answer', () => {
 
   it('retries only the exports of a batch that were not accepted (no re-send of an accepted export)', async () => {
     receiver.reset();
-    const sink = createOtlpSink('otel', otlpOptions.parse({ endpoint: receiver.httpUrl, protocol: 'http/protobuf', timeout: '2s' }), { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST }, {});
-    const batch = [event({ type: 'container', action: 'start', time_nano: T0, container: WEB }), stats(WEB, '2026-11-23T09:06:35.302202876Z')];
+    const sink = createOtlpSink('otel', otlpOptions.parse({ endpoint: receiver.httpUrl, protocol: 'http/protobuf', timeout: '2s' }), sinkContext(), {});
+    const batch = [eventRecord({ type: 'container', action: 'start', time_nano: T0, container: WEB }), statsRecord({ container: WEB, time: '2026-11-23T09:06:35.302202876Z' })];
     try {
       await sink.start(AbortSignal.timeout(5000));
       receiver.failNext(1, 503); // one of the two exports (logs, metrics) fails, the other is accepted

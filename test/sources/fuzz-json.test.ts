@@ -11,16 +11,15 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitLines } from '../../src/docker/ndjson.js';
-import type { HostInfo } from '../../src/records.js';
 import { summarizeDiskUsage } from '../../src/sources/docker-df/formulas.js';
 import { MalformedEventError, normalizeEvent, parseEventLine } from '../../src/sources/docker-events/normalize.js';
 import { cpuSampleOf, normalize } from '../../src/sources/docker-stats/normalize.js';
 import { DISK_OBJECT_TYPES } from '../../src/records.js';
+import { HOST } from '../harness/records.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 // FUZZ_RUNS=20000 for a deep local run (CI keeps 400: new inputs each run, within a bounded time).
 const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 400), interruptAfterTimeLimit: process.env.FUZZ_RUNS ? 600_000 : 20_000, markInterruptAsFailure: false } as const;
-const HOST: HostInfo = { name: 'h', daemon_id: 'd', engine: 'docker', version: '20.10.24', api_version: '1.41' };
 
 /** Every number in `v` (deeply) is finite. */
 function nonFinite(v: unknown, path = '$'): string | null {

@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import type { Sink } from '../../pipeline/types.js';
 import { ndjsonBytes, recordJson } from '../../pipeline/serialize.js';
 import type { DsRecord } from '../../records.js';
+import { abortable, abortError } from '../../util/abortable.js';
 import { ActiveFile } from './active-file.js';
 import { checkWritable } from './check.js';
 import { fileError } from './errors.js';
@@ -105,7 +106,11 @@ export class FileSink implements Sink {
     this.assertOpen();
     signal.throwIfAborted();
     if (!this.started) await this.start(signal);
-    await this.lock.run(async () => {
+    // A write stuck on the disk holds the lock: an aborted send stops waiting
+    // (what was already handed to the kernel may still land: at least once).
+    const write = this.lock.run(async () => {
+      // Aborted while queued behind another write: write nothing.
+      if (signal.aborted) throw abortError('file write', signal);
       // Sends queued before close() still complete; only later ones fail.
       if (this.ended) throw new SinkError('file sink is closed', { retryable: false, details: { sink: this.name } });
       const done = this.progress.get(batch) ?? 0;
@@ -116,6 +121,7 @@ export class FileSink implements Sink {
       if (this.settings.fsync === 'batch') await this.file?.sync();
       this.progress.delete(batch);
     });
+    await abortable(write, signal, 'file write');
   }
 
   close(): Promise<void> {

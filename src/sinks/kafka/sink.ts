@@ -12,26 +12,7 @@ import { toSinkError } from './errors.js';
 import { oversizeReason, planRequests, toMessage, topicResolver, type MappedMessage } from './mapping.js';
 import type { KafkaOptions } from './options.js';
 import type { KafkaClient, KafkaClientFactory, KafkaProducer } from './port.js';
-
-/** Rejects with ABORTED when the signal fires; the underlying call may still complete. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  const aborted = () => new DsError('ABORTED', 'kafka call aborted', { cause: signal.reason });
-  if (signal.aborted) return Promise.reject(aborted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
+import { abortable, abortError } from '../../util/abortable.js';
 
 export class KafkaSink implements Sink {
   readonly type = 'kafka';
@@ -68,13 +49,13 @@ export class KafkaSink implements Sink {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    await abortable(this.connect(), signal);
+    await abortable(this.connect(), signal, 'kafka call');
   }
 
   /** One shared connect attempt; a failed one is forgotten so the next call tries again. */
   private connect(): Promise<KafkaProducer> {
     if (this.closing !== undefined) {
-      return Promise.reject(new SinkError('kafka sink is closed', { retryable: true }));
+      return Promise.reject(new SinkError('kafka sink is closed', { retryable: false, details: { sink: this.name } }));
     }
     if (this.connecting === undefined) {
       const producer = this.kafka().producer();
@@ -101,7 +82,7 @@ export class KafkaSink implements Sink {
   }
 
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw new DsError('ABORTED', 'kafka send aborted', { cause: signal.reason });
+    if (signal.aborted) throw abortError('kafka send', signal);
     if (batch.length === 0) return;
     const mapped = batch.map((record) => this.mapped.get(record) ?? toMessage(record, this.topicFor));
     // The pipeline screens with reject(); this guards callers that did not.
@@ -109,7 +90,7 @@ export class KafkaSink implements Sink {
       const reason = oversizeReason(m, this.options.max_message_bytes);
       if (reason !== null) throw new SinkError(reason, { retryable: false, details: { topic: m.topic, bytes: m.bytes } });
     }
-    const producer = await abortable(this.connect(), signal);
+    const producer = await abortable(this.connect(), signal, 'kafka call');
     // A retry of this batch skips the produce requests already acknowledged (re-sending them would duplicate).
     const requests = planRequests(mapped, this.options.max_message_bytes);
     for (let i = this.acknowledgedRequests.get(batch) ?? 0; i < requests.length; i++) {
@@ -118,6 +99,7 @@ export class KafkaSink implements Sink {
         await abortable(
           producer.send({ topicMessages, acks: this.options.acks, timeout: this.options.timeout, compression: this.options.compression }),
           signal,
+          'kafka call',
         );
       } catch (err) {
         if (err instanceof DsError && err.code === 'ABORTED') throw err;
@@ -132,8 +114,8 @@ export class KafkaSink implements Sink {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(2 * this.options.connect_timeout)]);
     try {
       // Metadata only: the admin calls that need the controller are not used.
-      await abortable(admin.connect(), deadline);
-      const cluster = await abortable(admin.describeCluster(), deadline);
+      await abortable(admin.connect(), deadline, 'kafka call');
+      const cluster = await abortable(admin.describeCluster(), deadline, 'kafka call');
       const topics = [...new Set((['event', 'stats', 'disk_usage'] as const).map((k) => this.topicFor(k)))];
       return (
         `kafka cluster ${cluster.clusterId}: ${cluster.brokers.length} brokers reachable ` +

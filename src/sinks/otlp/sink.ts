@@ -1,11 +1,12 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { describeError, DsError, SinkError } from '../../errors.js';
+import { describeError, SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink } from '../../pipeline/types.js';
 import { assertNever, type DsRecord } from '../../records.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
+import { abortable, abortError } from '../../util/abortable.js';
 import { VERSION } from '../../version.js';
 import { combineSinkErrors, toSinkError } from './errors.js';
 import { reportExporterInternals } from './exporter-internals.js';
@@ -20,15 +21,6 @@ import { msToHrTime, rfc3339ToHrTime } from './time.js';
 interface Exporters {
   readonly logs: Exporter<ReadableLogRecord[]>;
   readonly metrics: Exporter<ResourceMetrics>;
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DsError('ABORTED', 'otlp send aborted'));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new DsError('ABORTED', 'otlp send aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Runs `tasks` with at most `limit` in flight; collects failures instead of stopping at the first. */
@@ -93,7 +85,7 @@ export class OtlpSink implements Sink {
   async check(signal: AbortSignal): Promise<string> {
     const { logs } = this.ensureExporters();
     try {
-      await abortable(exportOnce(logs, []), signal);
+      await abortable(exportOnce(logs, []), signal, 'otlp check');
     } catch (err) {
       throw toSinkError(err, this.logsTarget.protocol, 'logs');
     }
@@ -101,7 +93,9 @@ export class OtlpSink implements Sink {
   }
 
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
-    if (this.closed) throw new SinkError('otlp sink is closed', { retryable: true });
+    if (this.closed) throw new SinkError('otlp sink is closed', { retryable: false, details: { sink: this.name } });
+    // Exports start below and cannot be called back: an aborted send must not start them.
+    if (signal.aborted) throw abortError('otlp send', signal);
     const { logs, metrics } = this.ensureExporters();
     const logSources: LogRecordSource[] = [];
     const metricSources: MetricRecordSource[] = [];
@@ -145,7 +139,7 @@ export class OtlpSink implements Sink {
     resourceMetrics.forEach((rm, i) =>
       add(i + 1, () => exportOnce(metrics, rm).catch((err: unknown) => Promise.reject(toSinkError(err, this.metricsTarget.protocol, 'metrics')))),
     );
-    const failures = await abortable(runPool(tasks, this.options.max_concurrent_exports), signal);
+    const failures = await abortable(runPool(tasks, this.options.max_concurrent_exports), signal, 'otlp send');
     if (failures.length > 0) {
       const errors = failures.map((f) => (f instanceof SinkError ? f : toSinkError(f, this.logsTarget.protocol, 'logs')));
       const err = combineSinkErrors(errors);

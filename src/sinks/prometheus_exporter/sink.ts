@@ -57,12 +57,7 @@ export class PrometheusExporterSink implements Sink {
     const server = createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new SinkError('prometheus_exporter cannot listen', { retryable: true, cause: err, details: { listen: this.options.listen, code: err.code } })),
-      );
-      server.listen(address.port, address.host, () => resolve());
-    });
+    await this.listen(server, address.port, address.host);
     server.on('error', (err) => this.log.warn({ sink: this.name, err: describeError(err) }, 'prometheus_exporter server error'));
     server.unref();
     const a = server.address() as AddressInfo;
@@ -73,10 +68,17 @@ export class PrometheusExporterSink implements Sink {
 
   async check(_signal: AbortSignal): Promise<string> {
     const address = parseListen(this.options.listen);
+    if (this.server === null) {
+      // The port may be held by the running agent itself: probe only that this host can listen on the address.
+      const probe = createServer();
+      await this.listen(probe, 0, address.host);
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+    }
     return `prometheus_exporter: would serve http://${formatListen(address)}${this.options.path}`;
   }
 
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
+    if (this.closed) throw new SinkError('prometheus_exporter sink is closed', { retryable: false, details: { sink: this.name } });
     signal.throwIfAborted();
     const now = Date.now();
     const dropped = new Map<string, number>();
@@ -102,6 +104,16 @@ export class PrometheusExporterSink implements Sink {
       server.close(() => resolve());
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 1000).unref();
+    });
+  }
+
+  /** Listens, or rejects with the error start() and check() report (port in use, address not of this host). */
+  private listen(server: Server, port: number, host: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new SinkError('prometheus_exporter cannot listen', { retryable: true, cause: err, details: { listen: this.options.listen, code: err.code } })),
+      );
+      server.listen(port, host, () => resolve());
     });
   }
 

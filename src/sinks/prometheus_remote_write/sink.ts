@@ -45,7 +45,7 @@ export class RemoteWriteSink implements Sink {
   }
 
   async send(batch: readonly DsRecord[], signal: AbortSignal): Promise<void> {
-    if (this.closed) throw new SinkError('prometheus_remote_write sink is closed', { retryable: true });
+    if (this.closed) throw new SinkError('prometheus_remote_write sink is closed', { retryable: false, details: { sink: this.name } });
     const { samples, commit } = this.eventTotals.totals(batch.flatMap((r) => this.mapper.samples(r)));
     const timeseries = toTimeSeries(samples);
     if (timeseries.length === 0) return;

@@ -1,47 +1,33 @@
-import { nullLogger } from '../../../src/log.js';
-import type { SinkContext } from '../../../src/pipeline/types.js';
-import type { EventRecord, HostInfo } from '../../../src/records.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
+// Numbered ~700-byte container events for the file and stdout suites (rotation
+// by size needs many lines of a known order), built with test/harness/records.ts.
+import type { EventRecord } from '../../../src/records.js';
+import { containerEvent } from '../../harness/records.js';
 
-export const host: HostInfo = {
-  name: 'build-host-01',
-  daemon_id: '4f1e6a7c-2b7d-4c1e-9a55-1d2a3b4c5d6e',
-  engine: 'docker',
-  version: '20.10.24+dfsg1',
-  api_version: '1.41',
-};
-
-export function sinkContext(): SinkContext {
-  return { log: nullLogger(), metrics: new SelfMetrics(), host: () => host };
-}
+export { sinkContext } from '../../harness/records.js';
 
 /** A typical container `start` event (~700 bytes of JSON), numbered by `seq`. */
 export function eventRecord(seq: number): EventRecord {
   const id = seq.toString(16).padStart(12, '0').repeat(5).slice(0, 64);
   const ns = 1_714_560_000_000_000_000n + BigInt(seq) * 1_000_003n;
-  return {
-    kind: 'event',
-    schema: 1,
-    time: '2024-05-01T10:40:00.123456789Z',
-    host,
-    type: 'container',
-    action: 'start',
-    action_detail: null,
-    actor: {
-      id,
-      attributes: {
-        image: 'registry.example.com/team/api:1.42.7',
-        name: `api-${seq}`,
-        'com.docker.compose.project': 'shop',
-        'com.docker.compose.service': 'api',
-        'org.opencontainers.image.revision': 'c0ffee1234567890',
-        seq: String(seq),
+  const image = 'registry.example.com/team/api:1.42.7';
+  return containerEvent(
+    { id, name: `api-${seq}`, image },
+    {
+      time: '2024-05-01T10:40:00.123456789Z',
+      time_nano: ns.toString(),
+      actor: {
+        id,
+        attributes: {
+          image,
+          name: `api-${seq}`,
+          'com.docker.compose.project': 'shop',
+          'com.docker.compose.service': 'api',
+          'org.opencontainers.image.revision': 'c0ffee1234567890',
+          seq: String(seq),
+        },
       },
     },
-    scope: 'local',
-    time_nano: ns.toString(),
-    container: { id, name: `api-${seq}`, image: 'registry.example.com/team/api:1.42.7' },
-  };
+  );
 }
 
 export function events(from: number, count: number): EventRecord[] {

@@ -90,7 +90,7 @@ describe('kafka mapping', () => {
 
   it('sets kind, schema and host headers and the record time in ms', () => {
     const r = statsRecord(0, c);
-    expect(messageHeaders(r)).toEqual({ kind: 'stats', schema: '1', host: 'node-7.example.internal' });
+    expect(messageHeaders(r)).toEqual({ kind: 'stats', schema: '1', host: HOST.name });
     expect(r.time).toBe('2024-05-01T10:00:00.123456789Z');
     expect(messageTimestamp(r)).toBe('1714557600123');
     expect(messageTimestamp({ ...r, time: 'garbage' }, () => 42)).toBe('42');
@@ -107,7 +107,7 @@ describe('kafka mapping', () => {
     // One shared object per host, kind and schema (the produce encoder caches its bytes).
     expect(messageHeaders(statsRecord(1, c))).toBe(messageHeaders(r));
     expect(Object.isFrozen(messageHeaders(r))).toBe(true);
-    expect(messageHeaders({ ...r, schema: 2 })).toEqual({ kind: 'stats', schema: '2', host: 'node-7.example.internal' });
+    expect(messageHeaders({ ...r, schema: 2 })).toEqual({ kind: 'stats', schema: '2', host: HOST.name });
   });
 
   it('builds the whole message with the record JSON as value', () => {

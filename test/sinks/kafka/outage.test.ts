@@ -3,7 +3,6 @@
  * bounded time, nothing is lost once the brokers are back, and duplicates
  * stay within the failed batch (the at-least-once boundary).
  */
-import { createServer, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DsError, SinkError } from '../../../src/errors.js';
@@ -14,6 +13,7 @@ import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
+import { startSilentPeer } from '../../harness/silent-peer.js';
 import { consumeAll } from './consume.js';
 import { containerRef, eventRecord, HOST, volumeEvent } from './fixtures.js';
 
@@ -138,12 +138,9 @@ describe('kafka sink during broker outages', () => {
   });
 
   it('a broker that accepts connections but never answers: send and check fail in bounded time', async () => {
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await startSilentPeer();
     try {
-      const { port } = silent.address() as { port: number };
-      const sink = makeSink('silent.{kind}', [`127.0.0.1:${port}`]);
+      const sink = makeSink('silent.{kind}', [silent.address]);
       // start() may succeed (KafkaJS counts an open socket as connected); send must not.
       await sink.start(signal).catch(() => undefined);
       const sent = await failure(sink.send([volumeEvent(1)], signal));
@@ -152,10 +149,9 @@ describe('kafka sink during broker outages', () => {
       const checked = await failure(sink.check(signal));
       expect((checked.err as DsError).code).toBe('SINK_UNREACHABLE');
       expect(checked.ms).toBeLessThan(FAIL_WITHIN_MS);
-      expect(sockets.length).toBeGreaterThan(0);
+      expect(silent.sockets.length).toBeGreaterThan(0);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

@@ -2,14 +2,13 @@
 // sinks share) reach a real OTLP receiver as `Authorization`, on every protocol.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeError, isPermanentError } from '../../../src/errors.js';
-import { nullLogger } from '../../../src/log.js';
 import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
 import { otlpOptions, type OtlpProtocol } from '../../../src/sinks/otlp/options.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { OtlpReceiver } from '../../harness/otlp-receiver.js';
-import { HOST, events } from './fixtures.js';
+import { sinkContext } from '../../harness/records.js';
+import { events } from './fixtures.js';
 
-const ctx = { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST };
+const ctx = sinkContext();
 
 describe.each<OtlpProtocol>(['http/protobuf', 'http/json', 'grpc'])('otlp sink auth over %s', (protocol) => {
   let receiver: OtlpReceiver;

@@ -1,14 +1,13 @@
 // OTEL_EXPORTER_OTLP_* environment variables, honoured like other OpenTelemetry tools; config wins.
 import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
-import { nullLogger } from '../../../src/log.js';
 import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
 import { otlpOptions } from '../../../src/sinks/otlp/options.js';
 import type { OtlpSink } from '../../../src/sinks/otlp/sink.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { OtlpReceiver } from '../../harness/otlp-receiver.js';
-import { HOST, events, stats, WEB } from './fixtures.js';
+import { sinkContext, statsRecord, WEB } from '../../harness/records.js';
+import { events } from './fixtures.js';
 
-const ctx = { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST };
+const ctx = sinkContext();
 const signal = new AbortController().signal;
 let receiver: OtlpReceiver;
 const sinks: OtlpSink[] = [];
@@ -37,7 +36,7 @@ test('endpoint, protocol, headers and compression from the environment', async (
   vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'x-env=1,x-both=env');
   vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip');
   const s = sink({ headers: { 'x-both': 'config' } });
-  await s.send([...events().slice(0, 2), stats(WEB, '2026-11-23T09:06:35Z')], signal);
+  await s.send([...events().slice(0, 2), statsRecord({ container: WEB, time: '2026-11-23T09:06:35Z' })], signal);
   const byPath = Object.fromEntries(receiver.requests.map((r) => [r.signal, r]));
   expect(byPath['logs']).toMatchObject({ accepted: true, contentType: 'application/json', gzip: true });
   expect(byPath['metrics']).toMatchObject({ accepted: true, contentType: 'application/x-protobuf', gzip: true });

@@ -6,10 +6,8 @@ import { labelAttributes } from '../../../src/sinks/otlp/attributes.js';
 import { otlpOptions, resolveTarget } from '../../../src/sinks/otlp/options.js';
 import { ResourceCatalog } from '../../../src/sinks/otlp/resource.js';
 import { hrTimeToNanos, nanosToHrTime, rfc3339ToHrTime } from '../../../src/sinks/otlp/time.js';
-import { nullLogger } from '../../../src/log.js';
 import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
-import { DB, HOST, WEB, event, gap, stats } from './fixtures.js';
+import { DB, eventRecord, gapRecord, sinkContext, statsRecord, WEB } from '../../harness/records.js';
 
 describe('time', () => {
   test('nanosecond strings become [seconds, nanos] without rounding', () => {
@@ -60,7 +58,7 @@ describe('endpoint and protocol precedence', () => {
 
 describe('catalog', () => {
   test('totals without per-interface counters carry no interface attribute; pids 0 means unavailable', () => {
-    const base = stats(WEB, '2026-11-23T09:06:35Z');
+    const base = statsRecord({ container: WEB, time: '2026-11-23T09:06:35Z' });
     const podmanLike = { ...base, network: { ...base.network, interfaces: {} }, pids: { current: 0, limit: null } };
     const points = statsPoints(podmanLike);
     const rx = points.filter((p) => p.spec.name === 'container.network.io.usage.rx_bytes');
@@ -82,30 +80,30 @@ describe('series start times', () => {
     const starts = new SeriesStarts();
     const t = (s: number) => `2026-11-23T09:06:${String(s).padStart(2, '0')}.000000001Z`;
     const ns = (s: number) => `${1795424760 + s}000000001`; // 09:06:00Z is 1795424760 s
-    let rm = toResourceMetrics([stats(WEB, t(10), { cpuTotal: 500 }), stats(DB, t(11)), stats(WEB, t(12), { cpuTotal: 900 })], resources, scope, starts);
+    let rm = toResourceMetrics([statsRecord({ container: WEB, time: t(10), cpuTotal: 500 }), statsRecord({ container: DB, time: t(11) }), statsRecord({ container: WEB, time: t(12), cpuTotal: 900 })], resources, scope, starts);
     expect(cpuStart(rm, WEB.id)).toEqual([ns(10), ns(10)]);
     expect(cpuStart(rm, DB.id)).toEqual([ns(11)]);
     // Restarted container: fresh cgroup counters, fresh start.
-    rm = toResourceMetrics([stats(WEB, t(20), { cpuTotal: 100 }), stats(WEB, t(21), { cpuTotal: 200 })], resources, scope, starts);
+    rm = toResourceMetrics([statsRecord({ container: WEB, time: t(20), cpuTotal: 100 }), statsRecord({ container: WEB, time: t(21), cpuTotal: 200 })], resources, scope, starts);
     expect(cpuStart(rm, WEB.id)).toEqual([ns(20), ns(20)]);
     starts.forgetContainer(DB.id);
-    rm = toResourceMetrics([stats(DB, t(30))], resources, scope, starts);
+    rm = toResourceMetrics([statsRecord({ container: DB, time: t(30) })], resources, scope, starts);
     expect(cpuStart(rm, DB.id)).toEqual([ns(30)]);
   });
 
   test('one Resource object per container, reused across records', () => {
-    const a = resources.forRecord(stats(WEB, '2026-11-23T09:06:35Z'));
-    const b = resources.forRecord(stats(WEB, '2026-11-23T09:06:36Z'));
-    const c = resources.forRecord(stats(DB, '2026-11-23T09:06:36Z'));
+    const a = resources.forRecord(statsRecord({ container: WEB, time: '2026-11-23T09:06:35Z' }));
+    const b = resources.forRecord(statsRecord({ container: WEB, time: '2026-11-23T09:06:36Z' }));
+    const c = resources.forRecord(statsRecord({ container: DB, time: '2026-11-23T09:06:36Z' }));
     expect(a).toBe(b);
     expect(a).not.toBe(c);
   });
 });
 
 test('reject(): records whose timestamps cannot be encoded are dead-lettered, not sent', () => {
-  const sink = createOtlpSink('otlp', otlpOptions.parse({}), { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST }, {});
-  expect(sink.reject(event({ type: 'container', action: 'start', time_nano: '1795432795302202876' }))).toBeNull();
-  expect(sink.reject({ ...event({ type: 'container', action: 'start', time_nano: '1' }), time_nano: '1.5e18' })).toMatch(/time_nano/);
-  expect(sink.reject(gap('2026-11-23T09:06:35.302202876Z'))).toBeNull();
-  expect(sink.reject(gap('23/11/2026'))).toMatch(/RFC 3339/);
+  const sink = createOtlpSink('otlp', otlpOptions.parse({}), sinkContext(), {});
+  expect(sink.reject(eventRecord({ type: 'container', action: 'start', time_nano: '1795432795302202876' }))).toBeNull();
+  expect(sink.reject({ ...eventRecord({ type: 'container', action: 'start', time_nano: '1' }), time_nano: '1.5e18' })).toMatch(/time_nano/);
+  expect(sink.reject(gapRecord({ time: '2026-11-23T09:06:35.302202876Z' }))).toBeNull();
+  expect(sink.reject(gapRecord({ time: '23/11/2026' }))).toMatch(/RFC 3339/);
 });

@@ -3,16 +3,16 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
-import { nullLogger } from '../../../src/log.js';
+import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import type { DsRecord } from '../../../src/records.js';
 import { createOtlpSink } from '../../../src/sinks/otlp/create.js';
 import { otlpOptions, type OtlpProtocol } from '../../../src/sinks/otlp/options.js';
 import type { OtlpSink } from '../../../src/sinks/otlp/sink.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { OtlpReceiver, type ReceivedPoint } from '../../harness/otlp-receiver.js';
-import { DB, HOST, WEB, alert, diskUsage, events, gap, inventory, stats } from './fixtures.js';
+import { alertRecord, DB, diskUsageRecord, gapRecord, HOST, inventoryRecord, sinkContext, statsRecord, WEB } from '../../harness/records.js';
+import { events } from './fixtures.js';
 
-const ctx = { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST };
+const ctx = sinkContext();
 const T1 = '2026-11-23T09:06:35.302202876Z';
 const T1_NANOS = '1795424795302202876';
 const T2 = '2026-11-23T09:06:36.302954011Z';
@@ -151,7 +151,7 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
 
   test('alerts, gaps and inventories arrive as log records', async () => {
     const sink = sinkTo(endpoint());
-    await sink.send([alert(T1), gap(T1), inventory(T2)], abort.signal);
+    await sink.send([alertRecord({ time: T1 }), gapRecord({ time: T1 }), inventoryRecord({ time: T2 })], abort.signal);
     const logs = receiver.logs();
     expect(logs.map((l) => l.attributes['event.name'])).toEqual(['dockstream.alert', 'dockstream.gap', 'dockstream.inventory']);
     expect(logs.map((l) => l.timeUnixNano)).toEqual([T1_NANOS, T1_NANOS, T2_NANOS]);
@@ -169,10 +169,10 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
   test('stats and disk usage arrive with docker_stats names, units, types and resources', async () => {
     const sink = sinkTo(endpoint());
     const batch: DsRecord[] = [
-      stats(WEB, T1),
-      stats(DB, T1, { percent: null }),
-      stats(WEB, T2, { cpuTotal: 2_111_893_722 }),
-      diskUsage(T2),
+      statsRecord({ container: WEB, time: T1 }),
+      statsRecord({ container: DB, time: T1, cpuPercent: null }),
+      statsRecord({ container: WEB, time: T2, cpuTotal: 2_111_893_722 }),
+      diskUsageRecord({ time: T2 }),
     ];
     await sink.send(batch, abort.signal);
     // One metric export per resource: web, db, the host's disk usage.
@@ -275,7 +275,7 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
   test('400: permanent SinkError, exactly one request, no retry', async () => {
     const sink = sinkTo(endpoint());
     receiver.failNext(1, 400);
-    const err = expectSinkError(await sink.send([stats(WEB, T1)], abort.signal).catch((e: unknown) => e));
+    const err = expectSinkError(await sink.send([statsRecord({ container: WEB, time: T1 })], abort.signal).catch((e: unknown) => e));
     expect(err.retryable).toBe(false);
     expect(err.code).toBe('SINK_PERMANENT');
     expect(receiver.requests).toHaveLength(1);

@@ -9,7 +9,7 @@ import { SeriesMapper } from '../../../src/sinks/prometheus/series.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { memoryLogger } from '../../harness/agent.js';
 import { parsePrometheusText, sampleValue } from '../../telemetry/prom-text.js';
-import { alert, DB, diskUsage, event, HOST, stats, WEB } from '../otlp/fixtures.js';
+import { alertRecord, DB, diskUsageRecord, eventRecord, sinkContext, statsRecord, WEB } from '../../harness/records.js';
 
 const T = '2026-11-23T09:15:00.000000000Z';
 const signal = AbortSignal.timeout(30_000);
@@ -18,7 +18,7 @@ let sink: Sink | undefined;
 async function exporter(options: Record<string, unknown> = {}): Promise<{ sink: PrometheusExporterSink; metrics: SelfMetrics; url: string }> {
   const metrics = new SelfMetrics();
   const opts = prometheusExporterSinkPlugin.options.parse({ listen: '127.0.0.1:0', container_labels: ['com.docker.compose.service'], ...options });
-  const s = prometheusExporterSinkPlugin.create('prom', opts, { log: memoryLogger().log, metrics, host: () => HOST }) as PrometheusExporterSink;
+  const s = prometheusExporterSinkPlugin.create('prom', opts, sinkContext(memoryLogger().log, metrics)) as PrometheusExporterSink;
   sink = s;
   await s.start(signal);
   return { sink: s, metrics, url: `http://127.0.0.1:${s.address?.port}/metrics` };
@@ -32,8 +32,8 @@ afterEach(async () => {
 describe('prometheus_exporter', () => {
   it('serves the latest stats, disk usage, alert and event series in the text format', async () => {
     const { sink: s, url } = await exporter();
-    await s.send([stats(WEB, T, { cpuTotal: 1000 }), stats(WEB, T, { cpuTotal: 2000 }), stats(DB, T), diskUsage(T), alert(T)], signal);
-    await s.send([event({ type: 'container', action: 'start', time_nano: '1795432795302202876', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
+    await s.send([statsRecord({ container: WEB, time: T, cpuTotal: 1000 }), statsRecord({ container: WEB, time: T, cpuTotal: 2000 }), statsRecord({ container: DB, time: T }), diskUsageRecord({ time: T }), alertRecord({ time: T })], signal);
+    await s.send([eventRecord({ type: 'container', action: 'start', time_nano: '1795432795302202876', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
     const res = await fetch(url);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const f = parsePrometheusText(await res.text());
@@ -52,7 +52,7 @@ describe('prometheus_exporter', () => {
 
   it('answers OpenMetrics when the scraper asks for it', async () => {
     const { sink: s, url } = await exporter();
-    await s.send([stats(WEB, T)], signal);
+    await s.send([statsRecord({ container: WEB, time: T })], signal);
     const res = await fetch(url, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
     expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const body = await res.text();
@@ -65,35 +65,35 @@ describe('prometheus_exporter', () => {
 
   it.each(['die', 'destroy'])('a container takes its series with it on %s; other containers stay', async (action) => {
     const { sink: s, url } = await exporter();
-    await s.send([stats(WEB, T), stats(DB, T)], signal);
+    await s.send([statsRecord({ container: WEB, time: T }), statsRecord({ container: DB, time: T })], signal);
     const before = s.seriesCount;
-    await s.send([event({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB })], signal);
+    await s.send([eventRecord({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB })], signal);
     const body = await (await fetch(url)).text();
     expect(body).not.toContain(WEB.id);
     expect(body).toContain(DB.id);
     // One event series appeared; every WEB series left.
     expect(s.seriesCount).toBe(before / 2 + 1);
     // Other container events leave the series alone.
-    await s.send([event({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
+    await s.send([eventRecord({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
     expect(await (await fetch(url)).text()).toContain(`container_pids_count{host_name="build-07",container_id="${DB.id}"`);
   });
 
   it('refuses new series beyond max_series and counts them as dropped', async () => {
     const { sink: s, metrics } = await exporter({ max_series: 10 });
-    await s.send([stats(WEB, T), diskUsage(T)], signal);
+    await s.send([statsRecord({ container: WEB, time: T }), diskUsageRecord({ time: T })], signal);
     expect(s.seriesCount).toBe(10);
     const dropped = Object.fromEntries((await metrics.dropped.get()).values.map((v) => [`${v.labels.component} ${v.labels.kind} ${v.labels.reason}`, v.value]));
-    const statsSeries = new SeriesMapper({}).samples(stats(WEB, T)).length;
+    const statsSeries = new SeriesMapper({}).samples(statsRecord({ container: WEB, time: T })).length;
     expect(statsSeries).toBe(32);
     expect(dropped).toEqual({ 'sink:prom stats max_series': statsSeries - 10, 'sink:prom disk_usage max_series': 16 });
     // Known series still update at the bound.
-    await s.send([stats(WEB, T, { cpuTotal: 5 })], signal);
+    await s.send([statsRecord({ container: WEB, time: T, cpuTotal: 5 })], signal);
     expect(s.seriesCount).toBe(10);
   });
 
   it('series not updated within expire_after disappear', () => {
     const store = new SeriesStore(100, 60_000);
-    const [a, b] = new SeriesMapper({}).samples(stats(WEB, T));
+    const [a, b] = new SeriesMapper({}).samples(statsRecord({ container: WEB, time: T }));
     store.put(a!, 0);
     store.put(b!, 50_000);
     expect(store.expire(70_000)).toBe(1);

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
 import { remoteWriteSinkPlugin } from '../../../src/sinks/prometheus_remote_write/plugin.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 import { selfSignedCert } from '../../harness/self-signed.js';
-import { diskUsage, HOST } from '../otlp/fixtures.js';
+import { diskUsageRecord, sinkContext } from '../../harness/records.js';
 
 let dir: string;
 let prom: PrometheusServer;
@@ -27,8 +26,8 @@ afterAll(async () => {
 
 const send = (tls: Record<string, unknown> | undefined, time: string) => {
   const opts = remoteWriteSinkPlugin.options.parse({ endpoint: `${prom.url}/api/v1/write`, labels: { case: String(tls?.verify ?? (tls ? 'ca' : 'none')) }, ...(tls ? { tls } : {}) });
-  const sink = remoteWriteSinkPlugin.create('rw', opts, { log: memoryLogger().log, metrics: new SelfMetrics(), host: () => HOST });
-  return sink.send([diskUsage(time)], AbortSignal.timeout(10_000));
+  const sink = remoteWriteSinkPlugin.create('rw', opts, sinkContext(memoryLogger().log));
+  return sink.send([diskUsageRecord({ time: time })], AbortSignal.timeout(10_000));
 };
 
 describe('prometheus_remote_write over TLS', () => {

@@ -9,10 +9,9 @@ import type { Sink } from '../../../src/pipeline/types.js';
 import { remoteWriteSinkPlugin } from '../../../src/sinks/prometheus_remote_write/plugin.js';
 import { toTimeSeries } from '../../../src/sinks/prometheus_remote_write/encode.js';
 import { retryAfterMs } from '../../../src/sinks/prometheus_remote_write/transport.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { memoryLogger } from '../../harness/agent.js';
 import { DeltaTotals, SeriesMapper } from '../../../src/sinks/prometheus/series.js';
-import { diskUsage, event, gap, HOST } from '../otlp/fixtures.js';
+import { diskUsageRecord, eventRecord, gapRecord, sinkContext } from '../../harness/records.js';
 
 const T = '2026-11-23T09:15:00.000000000Z';
 let server: Server;
@@ -37,13 +36,13 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function sink(path: string, extra: Record<string, unknown> = {}): Sink {
   const opts = remoteWriteSinkPlugin.options.parse({ endpoint: `${base}${path}`, ...extra });
-  return remoteWriteSinkPlugin.create('rw', opts, { log: memoryLogger().log, metrics: new SelfMetrics(), host: () => HOST });
+  return remoteWriteSinkPlugin.create('rw', opts, sinkContext(memoryLogger().log));
 }
 
 async function failure(path: string): Promise<SinkError> {
   const s = sink(path);
   await s.start(AbortSignal.timeout(5000));
-  const err = await s.send([diskUsage(T)], AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
+  const err = await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(SinkError);
   return err as SinkError;
 }
@@ -52,7 +51,7 @@ describe('prometheus_remote_write', () => {
   it('2xx resolves; sends snappy protobuf with the remote-write headers and the configured auth', async () => {
     const s = sink('/ok', { bearer_token: 's3cret', headers: { 'X-Scope-OrgID': 'team-a' } });
     await s.start(AbortSignal.timeout(5000));
-    await s.send([diskUsage(T)], AbortSignal.timeout(5000));
+    await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000));
     const req = seen.at(-1);
     expect(req?.headers['content-type']).toBe('application/x-protobuf');
     expect(req?.headers['content-encoding']).toBe('snappy');
@@ -61,13 +60,13 @@ describe('prometheus_remote_write', () => {
     expect(req?.headers['x-scope-orgid']).toBe('team-a');
     expect(req?.bytes).toBeGreaterThan(100);
     const basic = sink('/ok', { basic_auth: { username: 'u', password: 'p' } });
-    await basic.send([diskUsage(T)], AbortSignal.timeout(5000));
+    await basic.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000));
     expect(seen.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
   });
 
   it('a batch without series sends nothing', async () => {
     const n = seen.length;
-    await sink('/ok').send([gap(T)], AbortSignal.timeout(5000));
+    await sink('/ok').send([gapRecord({ time: T })], AbortSignal.timeout(5000));
     expect(seen.length).toBe(n);
   });
 
@@ -83,10 +82,8 @@ describe('prometheus_remote_write', () => {
   });
 
   it('no answer is retryable', async () => {
-    const s = remoteWriteSinkPlugin.create('rw', remoteWriteSinkPlugin.options.parse({ endpoint: 'http://127.0.0.1:1/api/v1/write' }), {
-      log: memoryLogger().log, metrics: new SelfMetrics(), host: () => HOST,
-    });
-    const err = await s.send([diskUsage(T)], AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
+    const s = remoteWriteSinkPlugin.create('rw', remoteWriteSinkPlugin.options.parse({ endpoint: 'http://127.0.0.1:1/api/v1/write' }), sinkContext(memoryLogger().log));
+    const err = await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(SinkError);
     expect((err as SinkError).retryable).toBe(true);
   });
@@ -100,7 +97,7 @@ describe('prometheus_remote_write', () => {
 
   it('event counts become running totals, kept only once a batch was accepted (a retry does not count twice)', () => {
     const mapper = new SeriesMapper({});
-    const start = (n: string) => mapper.samples(event({ type: 'container', action: 'start', time_nano: n, actor: { id: 'c', attributes: {} } }));
+    const start = (n: string) => mapper.samples(eventRecord({ type: 'container', action: 'start', time_nano: n, actor: { id: 'c', attributes: {} } }));
     const totals = new DeltaTotals();
     const batch = [...start('1'), ...start('2')];
     expect(totals.totals(batch).samples.map((x) => x.value)).toEqual([1, 2]);
@@ -112,13 +109,13 @@ describe('prometheus_remote_write', () => {
 
   it('time series: labels sorted with __name__, samples oldest first, one per millisecond (the last, highest total)', () => {
     const mapper = new SeriesMapper({});
-    const ev = (ms: number) => mapper.samples({ ...event({ type: 'container', action: 'exec_start', time_nano: String(ms * 1e6), actor: { id: 'c', attributes: {} } }), time: new Date(ms).toISOString() });
+    const ev = (ms: number) => mapper.samples({ ...eventRecord({ type: 'container', action: 'exec_start', time_nano: String(ms * 1e6), actor: { id: 'c', attributes: {} } }), time: new Date(ms).toISOString() });
     const { samples } = new DeltaTotals().totals([...ev(1000), ...ev(1000), ...ev(2000)]);
     const [ts] = toTimeSeries(samples);
     expect(ts?.labels.map((l) => l.name)).toEqual(['__name__', 'action', 'host_name', 'type']);
     expect(ts?.samples).toEqual([{ value: 2, timestamp: 1000 }, { value: 3, timestamp: 2000 }]);
     // Gauges arriving out of order are sorted.
-    const disk = (ms: number, v: number) => mapper.samples({ ...diskUsage(new Date(ms).toISOString()), total: diskUsage(T).total }).map((x) => ({ ...x, value: v }));
+    const disk = (ms: number, v: number) => mapper.samples({ ...diskUsageRecord({ time: new Date(ms).toISOString() }), total: diskUsageRecord({ time: T }).total }).map((x) => ({ ...x, value: v }));
     const [first] = toTimeSeries([...disk(3000, 30), ...disk(1000, 10)]);
     expect(first?.samples).toEqual([{ value: 10, timestamp: 1000 }, { value: 30, timestamp: 3000 }]);
   });

@@ -5,7 +5,7 @@ import { reclaimablePercent, summarizeDiskUsage } from '../../../src/sources/doc
 import type { RawDiskUsage } from '../../../src/sources/docker-df/wire.js';
 import { DISK_OBJECT_TYPES } from '../../../src/records.js';
 import { cliRows, parseCliJsonLines } from './cli-rows.js';
-import { sendJson, startStandInDaemon, type StandInDaemon } from './stand-in-daemon.js';
+import { sendJson, startFakeDaemon, type FakeDaemon } from '../../harness/fake-daemon.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const rawFixture = (name: string): RawDiskUsage => JSON.parse(fixture(name)) as RawDiskUsage;
@@ -137,13 +137,13 @@ describe('API 1.52: the daemon reports its own figures', () => {
   });
 });
 
-// The installed docker CLI is the oracle: a stand-in daemon serves each fixture
+// The installed docker CLI is the oracle: the fake daemon serves each fixture
 // and the CLI's own rows must equal ours, string for string.
 describe('docker CLI as the oracle for crafted answers', () => {
-  let daemon: StandInDaemon;
+  let daemon: FakeDaemon;
   let body = '{}';
   beforeAll(async () => {
-    daemon = await startStandInDaemon('1.41', (_req, res) => sendJson(res, JSON.parse(body)));
+    daemon = await startFakeDaemon({ routes: { '/system/df': (_req, res) => sendJson(res, JSON.parse(body)) } });
   });
   afterAll(async () => {
     await daemon?.close();

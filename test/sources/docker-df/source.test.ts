@@ -1,5 +1,5 @@
 /**
- * The docker_df source against a stand-in daemon on a unix socket: timeouts,
+ * The docker_df source against the fake daemon (test/harness/fake-daemon.ts): timeouts,
  * skipped ticks, one-round mode and the query it sends per API version.
  * (Numbers against a real dockerd and the CLI: docker-df.int.test.ts.)
  */
@@ -15,7 +15,7 @@ import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { diskUsagePath } from '../../../src/sources/docker-df/source.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { sleep } from '../../harness/proc.js';
-import { sendJson, startStandInDaemon, type DfHandler, type StandInDaemon } from './stand-in-daemon.js';
+import { FAKE_ID, FAKE_NAME, sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
 
 const VOLUME_DF = {
   LayersSize: 0,
@@ -46,13 +46,13 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
 }
 
 interface Harness {
-  daemon: StandInDaemon;
+  daemon: FakeDaemon;
   docker: DockerClient;
 }
 const open: Harness[] = [];
 
-async function setup(apiVersion: string, onDf: DfHandler): Promise<Harness> {
-  const daemon = await startStandInDaemon(apiVersion, onDf);
+async function setup(apiVersion: string, onDf: Route): Promise<Harness> {
+  const daemon = await startFakeDaemon({ apiVersion, routes: { '/system/df': onDf } });
   const docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log: nullLogger() });
   const h = { daemon, docker };
   open.push(h);
@@ -73,7 +73,7 @@ afterEach(async () => {
   }
 });
 
-describe('docker_df source against a stand-in daemon', () => {
+describe('docker_df source against a fake daemon', () => {
   it('a /system/df slower than the timeout is a logged, counted failure, and the next poll still runs', async () => {
     const { docker } = await setup('1.41', (_req, res, n) => {
       // The first two polls never get an answer; later ones do at once.
@@ -176,7 +176,7 @@ describe('docker_df source against a stand-in daemon', () => {
     );
     const { ctx, records } = collectingContext(docker, await docker.identity(), new AbortController().signal);
     await dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ objects: ['volumes'], verbose: true, top: 1 }), {}).run(ctx);
-    expect(daemon.dfRequests).toEqual(['/v1.52/system/df?type=volume&verbose=1']);
+    expect(daemon.requests.filter((r) => r.includes('/system/df'))).toEqual(['GET /v1.52/system/df?type=volume&verbose=1']);
     const record = records[0] as DiskUsageRecord;
     expect(record).toMatchObject({
       kind: 'disk_usage',
@@ -184,7 +184,7 @@ describe('docker_df source against a stand-in daemon', () => {
       types: { volumes: { total: 2, active: 1, size_bytes: 300, reclaimable_bytes: 100, reclaimable_percent: 33 } },
       total: { total: 2, active: 1, size_bytes: 300, reclaimable_bytes: 100, reclaimable_percent: 33 },
       largest: { volumes: [{ id: 'big', name: 'big', size_bytes: 200, reclaimable: false }] },
-      host: { name: 'stand-in', daemon_id: 'STAND-IN', engine: 'docker', api_version: '1.52' },
+      host: { name: FAKE_NAME, daemon_id: FAKE_ID, engine: 'docker', api_version: '1.52' },
     });
     expect(record.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
     expect(Object.keys(record.types)).toEqual(['volumes']);

@@ -6,7 +6,7 @@ import { nullLogger } from '../../../src/log.js';
 import { Settlement } from '../../../src/pipeline/settlement.js';
 import { EventsCursor, loadCursor } from '../../../src/sources/docker-events/cursor.js';
 import { eventKey } from '../../../src/sources/docker-events/normalize.js';
-import { event } from '../../pipeline/fixtures.js';
+import { event, HOST } from '../../pipeline/fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,7 +40,7 @@ describe('events cursor', () => {
     expect(c.current?.time_nano).toBe(evs[3]?.time_nano);
     await c.flush();
     const saved = loadCursor(path);
-    expect(saved).toMatchObject({ time_nano: evs[3]?.time_nano, keys: [eventKey(evs[3]!)], daemon_id: 'D1' });
+    expect(saved).toMatchObject({ time_nano: evs[3]?.time_nano, keys: [eventKey(evs[3]!)], daemon_id: HOST.daemon_id });
     // nothing left behind by the atomic write
     expect(() => readFileSync(`${path}.tmp`)).toThrow();
   });

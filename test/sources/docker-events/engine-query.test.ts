@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { DsError } from '../../../src/errors.js';
-import type { EventRecord, HostInfo } from '../../../src/records.js';
+import type { EventRecord } from '../../../src/records.js';
 import { boundedEventsQuery, eventActionFilter, eventFiltersParam } from '../../../src/sources/docker-events/engine-query.js';
+import { eventRecord, host } from '../../harness/records.js';
 
-const host: HostInfo = { name: 'h', daemon_id: 'd', engine: 'podman', version: '4.3.1', api_version: '1.41' };
-const record = (action: string, from?: string): EventRecord => ({
-  kind: 'event',
-  schema: 1,
-  time: '2026-11-23T10:00:00.000000001Z',
-  host,
-  type: 'container',
-  action,
-  action_detail: null,
-  actor: { id: 'c1', attributes: {} },
-  scope: 'local',
-  time_nano: '1795428000000000001',
-  ...(from ? { normalized_from: { action: from } } : {}),
-});
+const podman = host({ engine: 'podman', version: '4.3.1' });
+const record = (action: string, from?: string): EventRecord =>
+  eventRecord({
+    host: podman,
+    action,
+    actor: { id: 'c1', attributes: {} },
+    time_nano: '1795428000000000001',
+    ...(from ? { normalized_from: { action: from } } : {}),
+  });
 
 describe('event filters per engine', () => {
   it('sends Docker filters as they are, as the daemon’s key → set JSON', () => {

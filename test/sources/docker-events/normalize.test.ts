@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { HostInfo } from '../../../src/records.js';
 import { EventBoundary } from '../../../src/sources/docker-events/boundary.js';
 import { extractTimeNano, MalformedEventError, normalizeEvent, parseEventLine, splitAction } from '../../../src/sources/docker-events/normalize.js';
+import { host as hostInfo } from '../../harness/records.js';
 
-const host: HostInfo = { name: 'h', daemon_id: 'D', engine: 'docker', version: '20.10.24', api_version: '1.41' };
+const host = hostInfo();
 
 // A real dockerd 20.10 line (legacy fields included).
 const DIE =
@@ -64,7 +64,7 @@ describe('event normalisation', () => {
   });
 
   it("maps Podman's vocabulary to Docker's and says so", () => {
-    const podman: HostInfo = { ...host, engine: 'podman' };
+    const podman = hostInfo({ engine: 'podman' });
     const died = parseEventLine('{"Type":"container","Action":"died","Actor":{"ID":"p1","Attributes":{"name":"a","image":"i"}},"time":1,"timeNano":1000000000000000003}');
     const r = normalizeEvent(died.raw, died.timeNano, podman);
     expect(r.action).toBe('die');

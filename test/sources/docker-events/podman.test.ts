@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { HostInfo } from '../../../src/records.js';
 import { normalizeEvent, parseEventLine } from '../../../src/sources/docker-events/normalize.js';
+import { host } from '../../harness/records.js';
 
-const podman: HostInfo = { name: 'vm', daemon_id: 'd', engine: 'podman', version: '4.3.1', api_version: '1.41' };
-const docker: HostInfo = { ...podman, engine: 'docker', version: '20.10.24' };
+const podman = host({ engine: 'podman', version: '4.3.1' });
+const docker = host();
 
 // Lines exactly as `podman system service` 4.3.1 sent them on /v1.41/events.
 const ID = '622d40939153068db388b7719200d12ae8b90029cdfe121f5df24de5e84585dd';

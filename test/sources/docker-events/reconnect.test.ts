@@ -1,4 +1,4 @@
-// The events source's reconnect loop against the Docker API stand-in: Podman's
+// The events source's reconnect loop against the fake daemon (test/harness/fake-daemon.ts): Podman's
 // identity (a new /info ID per call, no ring), its filters and bounded
 // queries, and the backoff after streams that end at once.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,13 +14,13 @@ import { dockerEventsOptions } from '../../../src/sources/docker-events/options.
 import { DockerEventsSource } from '../../../src/sources/docker-events/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { collectingContext } from '../../harness/source-context.js';
-import { eventLine, startStandin, type EventsHandler, type StandinDaemon } from '../../harness/standin-daemon.js';
+import { eventLine, eventsRoute, startFakeDaemon, type EventsHandler, type FakeDaemon } from '../../harness/fake-daemon.js';
 
 const HOST: HostInfo = { name: '', daemon_id: '', engine: 'docker', version: '', api_version: '' };
 const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
 const gaps = (rs: DsRecord[]) => rs.filter((r): r is GapRecord => r.kind === 'gap');
 const inventories = (rs: DsRecord[]) => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
-const liveStreams = (d: StandinDaemon) => d.eventRequests.filter((u) => !u.searchParams.has('until') && u.searchParams.get('stream') !== 'false');
+const liveStreams = (d: FakeDaemon) => d.requestsTo('/events').filter((u) => !u.searchParams.has('until') && u.searchParams.get('stream') !== 'false');
 
 /** A Podman-style event line (compat `/events` 4.3): `remove` on a volume has an empty actor id. */
 const volumeLine = (action: string, name: string, timeNano: bigint) =>
@@ -29,7 +29,7 @@ const imageLine = (action: string, id: string, timeNano: bigint) =>
   `{"status":"${action}","id":"${id}","Type":"image","Action":"${action}","Actor":{"ID":"${id}","Attributes":{"containerExitCode":"0","image":"","name":"localhost/t:1","podId":""}},"scope":"local","time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}\n`;
 
 describe('docker_events reconnects', () => {
-  let daemon: StandinDaemon | undefined;
+  let daemon: FakeDaemon | undefined;
   let docker: DockerClient | undefined;
   let stop: AbortController | undefined;
   let running: Promise<unknown> | undefined;
@@ -43,9 +43,9 @@ describe('docker_events reconnects', () => {
     daemon = docker = stop = running = undefined;
   });
 
-  /** Runs one events source (options as in config) against a stand-in answering `/events` with `onEvents`. */
+  /** Runs one events source (options as in config) against a fake daemon answering `/events` with `onEvents`. */
   async function start(onEvents: EventsHandler, engine: 'docker' | 'podman', options: Record<string, unknown>, once?: { sinceMs: number }) {
-    daemon = await startStandin(onEvents, '1.41', engine);
+    daemon = await startFakeDaemon({ engine, routes: { '/events': eventsRoute(onEvents) } });
     const { log, entries } = memoryLogger('debug');
     docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
     stop = new AbortController();
@@ -80,18 +80,19 @@ describe('docker_events reconnects', () => {
     expect(daemonIds.size).toBe(2); // a new random ID per /info call
     expect(gaps(r.records)).toEqual([]);
     // No ring check (a bounded `until` query) was asked: Podman has no ring.
-    const d = daemon as StandinDaemon;
-    expect(d.eventRequests.map((u) => u.searchParams.has('until'))).toEqual([false, false]);
-    expect(d.eventRequests[1]?.searchParams.get('since')).toBe(`${(base + 2n) / 1_000_000_000n}.${((base + 2n) % 1_000_000_000n).toString().padStart(9, '0')}`);
+    const d = daemon as FakeDaemon;
+    expect(d.requestsTo('/events').map((u) => u.searchParams.has('until'))).toEqual([false, false]);
+    expect(d.requestsTo('/events')[1]?.searchParams.get('since')).toBe(`${(base + 2n) / 1_000_000_000n}.${((base + 2n) % 1_000_000_000n).toString().padStart(9, '0')}`);
   });
 
   it('Podman: resuming from a persisted cursor written under another /info ID is no gap either', async () => {
     const base = BigInt(Date.now()) * 1_000_000n;
-    daemon = await startStandin((_req, res) => {
+    const onEvents: EventsHandler = (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(eventLine('c1', 'start', base + 2n));
       res.write(eventLine('c1', 'die', base + 3n));
-    }, '1.41', 'podman');
+    };
+    daemon = await startFakeDaemon({ engine: 'podman', routes: { '/events': eventsRoute(onEvents) } });
     const { log } = memoryLogger('warn');
     docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
     stop = new AbortController();
@@ -106,7 +107,7 @@ describe('docker_events reconnects', () => {
     await waitFor(() => events(c.records).length >= 1, 10_000, 'the new event');
     expect(events(c.records).map((e) => e.action)).toEqual(['die']);
     expect(gaps(c.records)).toEqual([]);
-    expect(daemon.eventRequests.some((u) => u.searchParams.has('until'))).toBe(false);
+    expect(daemon.requestsTo('/events').some((u) => u.searchParams.has('until'))).toBe(false);
   });
 
   it('Podman: event filters go out in Podman’s names, and what it matched beyond the ask is dropped', async () => {
@@ -120,8 +121,8 @@ describe('docker_events reconnects', () => {
       res.write(volumeLine('remove', 'v1', base + 4n));
     }, 'podman', { filters: { event: ['die', 'destroy'] } });
     await waitFor(() => events(r.records).length >= 3, 10_000, 'three events');
-    const d = daemon as StandinDaemon;
-    expect(JSON.parse(d.eventRequests[0]?.searchParams.get('filters') ?? '')).toEqual({ event: { died: true, remove: true } });
+    const d = daemon as FakeDaemon;
+    expect(JSON.parse(d.requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({ event: { died: true, remove: true } });
     expect(events(r.records).map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual(['container:die:c1', 'container:destroy:c1', 'volume:destroy:v1']);
   });
 
@@ -134,7 +135,7 @@ describe('docker_events reconnects', () => {
     expect(err).toBeInstanceOf(DsError);
     expect((err as DsError).code).toBe('CONFIG_INVALID');
     expect((err as DsError).details).toMatchObject({ keys: ['network'], paths: ['sources.events.filters.network'] });
-    expect((daemon as StandinDaemon).eventRequests).toEqual([]);
+    expect((daemon as FakeDaemon).requestsTo('/events')).toEqual([]);
     expect(r.records).toEqual([]);
     expect(r.logs.filter((l) => l.level >= 40)).toEqual([]); // no "retrying" warnings
   });
@@ -145,7 +146,7 @@ describe('docker_events reconnects', () => {
       res.write(eventLine('c1', 'die', BigInt(Date.now()) * 1_000_000n));
     }, 'docker', { filters: { type: ['container'], network: ['n1'], event: ['die'] } });
     await waitFor(() => events(r.records).length >= 1, 10_000, 'one event');
-    expect(JSON.parse((daemon as StandinDaemon).eventRequests[0]?.searchParams.get('filters') ?? '')).toEqual({ type: { container: true }, network: { n1: true }, event: { die: true } });
+    expect(JSON.parse((daemon as FakeDaemon).requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({ type: { container: true }, network: { n1: true }, event: { die: true } });
   });
 
   it('`once` on Podman asks stream=false without until, and drops what came after the window', async () => {
@@ -162,7 +163,7 @@ describe('docker_events reconnects', () => {
       res.end();
     }, 'podman', {}, { sinceMs: 60_000 });
     await r.done;
-    const q = (daemon as StandinDaemon).eventRequests[0] as URL;
+    const q = (daemon as FakeDaemon).requestsTo('/events')[0] as URL;
     expect(q.searchParams.get('stream')).toBe('false');
     expect(q.searchParams.has('until')).toBe(false);
     expect(events(r.records).map((e) => e.actor.id)).toEqual(['in-1', 'in-2', 'in-3']);
@@ -183,7 +184,7 @@ describe('docker_events reconnects', () => {
       // Streams 0-4 end at once (like Podman on a filter it rejects); stream 5 delivers one event.
       res.end(connection === 5 ? eventLine('c1', 'start', 1795428000000000001n) : undefined);
     }, 'docker', { reconnect: { initial: `${initial}ms`, max: `${max}ms` } });
-    await waitFor(() => liveStreams(daemon as StandinDaemon).length >= 8, 20_000, 'eight streams');
+    await waitFor(() => liveStreams(daemon as FakeDaemon).length >= 8, 20_000, 'eight streams');
     stop?.abort();
     await r.done;
 
@@ -194,7 +195,7 @@ describe('docker_events reconnects', () => {
     const floors = [initial, 2 * initial, 4 * initial, max, max];
     waits.forEach((w, i) => expect(w, `wait ${i + 1}`).toBeGreaterThanOrEqual((floors[i] as number) - 5));
     // Each stream came with its inventory; ending at once is no gap.
-    expect(inventories(r.records).length).toBe(liveStreams(daemon as StandinDaemon).length);
+    expect(inventories(r.records).length).toBe(liveStreams(daemon as FakeDaemon).length);
     expect(gaps(r.records)).toEqual([]);
     expect(events(r.records).map((e) => e.action)).toEqual(['start']);
   });

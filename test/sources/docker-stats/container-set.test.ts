@@ -2,18 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../../src/records.js';
 import { ContainerSet, type ListedContainer } from '../../../src/sources/docker-stats/container-set.js';
 import { containerSelector } from '../../../src/sources/docker-stats/selection.js';
-
-const host = { name: 'h', daemon_id: 'd', engine: 'docker' as const, version: 'v', api_version: '1.41' };
+import { eventRecord } from '../../harness/records.js';
 
 function listed(id: string, name: string, extra: Partial<ListedContainer> = {}): ListedContainer {
   return { Id: id, Names: [`/${name}`], Image: 'local/busybox:1', Labels: { team: 'web' }, State: 'running', ...extra };
 }
 
 function event(action: string, id: string, type = 'container'): EventRecord {
-  return {
-    kind: 'event', schema: 1, time: '2025-01-01T00:00:00.000000000Z', host, type, action, action_detail: null,
-    actor: { id, attributes: {} }, scope: 'local', time_nano: '1735689600000000000',
-  };
+  return eventRecord({ type, action, actor: { id, attributes: {} }, time_nano: '1735689600000000000' });
 }
 
 function newSet(exclude?: { names: string[] }): ContainerSet {

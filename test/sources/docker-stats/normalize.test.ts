@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerRef, HostInfo, StatsRecord } from '../../../src/records.js';
 import { blockIoOf, cpuPercent, cpuSampleOf, isStoppedSample, memoryOf, normalize } from '../../../src/sources/docker-stats/normalize.js';
 import { parseStatsBody, type RawStats } from '../../../src/sources/docker-stats/raw.js';
+import { host as hostInfo } from '../../harness/records.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/stats');
 const load = (name: string): RawStats => JSON.parse(readFileSync(join(fixtures, name), 'utf8')) as RawStats;
 
-const host: HostInfo = { name: 'h', daemon_id: 'd', engine: 'docker', version: '20.10.24', api_version: '1.41' };
+const host = hostInfo();
 const ref: ContainerRef = { id: 'c1', name: 'web', image: 'local/busybox:1' };
 
 /** Two consecutive samples of one container, the second normalised against the first. */
@@ -143,7 +144,7 @@ describe('cgroup v2 (hand-written after moby daemon/stats_linux.go statsV2)', ()
 });
 
 /** Podman's system_cpu_usage is not host CPU time: its CPU % comes from the samples' own clock (normalize.ts). */
-const podmanHost: HostInfo = { ...host, engine: 'podman', version: '4.3.1' };
+const podmanHost = hostInfo({ engine: 'podman', version: '4.3.1' });
 
 describe('Podman 4.3.1 compat API (recorded, cgroup v1)', () => {
   it('computes CPU % from our own previous sample, not the all-zero precpu_stats', () => {

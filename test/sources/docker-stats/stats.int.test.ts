@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
-import type { DsRecord, HostInfo, StatsRecord } from '../../../src/records.js';
+import type { DsRecord, EventRecord, HostInfo, StatsRecord } from '../../../src/records.js';
 import type { DockerStatsOptions } from '../../../src/sources/docker-stats/options.js';
 import { dockerStatsPlugin } from '../../../src/sources/docker-stats/plugin.js';
 import type { DockerStatsSource } from '../../../src/sources/docker-stats/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type DockerCli, type PrivateDockerd } from '../../harness/dockerd.js';
+import { eventRecord } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { parseCliSize } from './cli-size.js';
 
@@ -193,9 +194,6 @@ describe.each(DOCKER_ENGINES)('docker_stats source against a real dockerd (%s)',
   });
 });
 
-function containerEvent(action: string, id: string, host: HostInfo) {
-  return {
-    kind: 'event' as const, schema: 1, time: new Date().toISOString(), host, type: 'container', action, action_detail: null,
-    actor: { id, attributes: {} }, scope: 'local', time_nano: `${Date.now()}000000`,
-  };
+function containerEvent(action: string, id: string, host: HostInfo): EventRecord {
+  return eventRecord({ time: new Date().toISOString(), host, action, actor: { id, attributes: {} }, time_nano: `${Date.now()}000000` });
 }
