@@ -55,12 +55,18 @@ export const UNIT_TESTS = [
   'test/telemetry/server.test.ts',
 ];
 
+/** Fast-lane files that need a fresh module registry (they check what KafkaJS's first load does). */
+export const ISOLATED_UNIT_TESTS = ['test/sinks/kafka/kafkajs-internals.test.ts'];
+
+const globs = (entries: readonly string[]) => entries.map((p) => (p.endsWith('.ts') ? p : `${p}/**/*.test.ts`));
+const shared = { ...main.test, globalSetup: [], fileParallelism: true };
+
 export default defineConfig({
   test: {
-    ...main.test,
-    include: UNIT_TESTS.map((p) => (p.endsWith('.ts') ? p : `${p}/**/*.test.ts`)),
-    globalSetup: [],
-    fileParallelism: true,
-    isolate: false,
+    projects: [
+      // Files in one worker share loaded modules: about 3× faster than isolating each file.
+      { test: { ...shared, name: 'unit', include: globs(UNIT_TESTS), exclude: ISOLATED_UNIT_TESTS, isolate: false } },
+      { test: { ...shared, name: 'unit-isolated', include: ISOLATED_UNIT_TESTS, isolate: true } },
+    ],
   },
 });
