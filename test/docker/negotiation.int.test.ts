@@ -1,15 +1,23 @@
-// API version negotiation against the real engines: a pinned `api_version`
-// outside the engine's [MinAPIVersion, ApiVersion] fails at start and in
-// `check` with one line naming both ranges (exit 78); inside, it is used as
-// pinned; unpinned, the engine's own maximum is used (all are below ours).
+// API version negotiation against the real engines, Docker and Podman alike:
+// a pinned `api_version` outside the engine's [MinAPIVersion, ApiVersion] fails
+// at start and in `check` with one line naming both ranges (exit 78); inside
+// both ranges, it is used as pinned; unpinned, the engine's own maximum is used
+// (ours when the engine is newer). Every pin is derived from the range the
+// engine itself states on `GET /version`, read here with plain node:http: no
+// version is assumed from an engine's name (Docker 29 raises its minimum to
+// 1.44, so a fixed "everyone serves 1.41" would not hold).
 // An engine newer than our maximum exists nowhere here yet: the fake daemon
 // answering /version with 1.99 shows `check` saying it uses our maximum.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_API_VERSION, MIN_API_VERSION } from '../../src/docker/negotiate.js';
-import { DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION } from '../../src/docker/negotiate.js';
+import type { DsRecord } from '../../src/records.js';
+import { startDockerd } from '../harness/dockerd.js';
+import { DOCKER_ENGINES, PODMAN_ENGINES, type DockerEngine, type EngineName, type PodmanEngine } from '../harness/engines.js';
+import { engineApiRange } from '../harness/engine-http.js';
+import { startPodman } from '../harness/podman.js';
 import { FAKE_NAME, startFakeDaemon } from '../harness/fake-daemon.js';
 import { runCli } from '../harness/cli-run.js';
 
@@ -19,6 +27,8 @@ const bump = (v: string, by: number): string => {
   const [maj = '1', min = '0'] = v.split('.');
   return `${maj}.${Number(min) + by}`;
 };
+const later = (a: string, b: string): string => (compareApiVersions(a, b) >= 0 ? a : b);
+const earlier = (a: string, b: string): string => (compareApiVersions(a, b) <= 0 ? a : b);
 
 const work = mkdtempSync(join(tmpdir(), 'ds-nego-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -36,38 +46,76 @@ telemetry: { listen: false }
   return path;
 }
 
-describe.each(DOCKER_ENGINES)('API version negotiation against %s', (engine) => {
-  let d: PrivateDockerd;
+interface Engine {
+  readonly host: string;
+  readonly socketPath: string;
+  stop(): Promise<void>;
+}
+
+async function startEngine(engine: EngineName): Promise<Engine> {
+  if (engine.startsWith('podman')) return startPodman({ engine: engine as PodmanEngine });
+  const d = await startDockerd({ name: `nego-${engine}`, engine: engine as DockerEngine });
+  return d;
+}
+
+describe.each([...DOCKER_ENGINES, ...PODMAN_ENGINES])('API version negotiation against %s', (engine) => {
+  let e: Engine;
+  /** The engine's range, as its `/version` states it. */
   let min = '';
   let max = '';
+  /** Where the engine's range and ours overlap. */
+  let lo = '';
+  let hi = '';
   beforeAll(async () => {
-    d = await startDockerd({ name: `nego-${engine}`, engine });
-    [min = '', max = ''] = (await d.dockerOk(['version', '--format', '{{.Server.MinAPIVersion}} {{.Server.APIVersion}}'])).split(' ');
+    e = await startEngine(engine);
+    ({ min, max } = await engineApiRange(e.socketPath));
+    lo = later(min, MIN_API_VERSION);
+    hi = earlier(max, MAX_API_VERSION);
+    console.log(`${engine}: engine API [${min}, ${max}], dockstream [${MIN_API_VERSION}, ${MAX_API_VERSION}], both [${lo}, ${hi}]`);
   });
   afterAll(async () => {
-    await d?.stop();
+    await e?.stop();
   });
 
-  it('unpinned: check uses the engine maximum and says nothing more', async () => {
-    const r = await agent(['check', '-c', config(`free-${engine}`, d.host)]);
+  it('the engine states a range that overlaps ours', () => {
+    expect(min).toMatch(/^1\.\d+$/);
+    expect(max).toMatch(/^1\.\d+$/);
+    expect(compareApiVersions(lo, hi)).toBeLessThanOrEqual(0);
+  });
+
+  it('unpinned: check uses the engine maximum (ours if the engine is newer)', async () => {
+    const r = await agent(['check', '-c', config(`free-${engine}`, e.host)]);
     expect(r.code).toBe(0);
-    const line = r.stdout.split('\n').find((l) => l.includes(' docker '));
-    expect(line).toContain(`(api ${max})`);
-    expect(line).not.toContain('newer than');
+    const line = r.stdout.split('\n').find((l) => l.startsWith('ok') && l.includes(' docker '));
+    expect(line).toContain(`(api ${hi})`);
+    if (compareApiVersions(max, MAX_API_VERSION) > 0) expect(line).toContain(`daemon API ${max} is newer than dockstream's maximum`);
+    else expect(line).not.toContain('newer than');
   });
 
-  it('a pin inside both ranges is used as pinned', async () => {
-    const pin = '1.41'; // every engine here serves it, and so do we
-    const r = await agent(['check', '-c', config(`in-${engine}`, d.host, pin)]);
+  it('a pin inside both ranges (the lowest both serve) is used as pinned by check and once', async () => {
+    const file = config(`in-${engine}`, e.host, lo);
+    const r = await agent(['check', '-c', file]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`(api ${pin})`);
+    expect(r.stdout.split('\n').find((l) => l.includes(' docker '))).toContain(`(api ${lo})`);
+    // The records of a round at that version say so: the client speaks `/v${lo}/…`.
+    const once = await agent(['once', '-c', file, '--source', 'df']);
+    expect(once.stderr.split('\n').filter((l) => l.includes('"level":50'))).toEqual([]);
+    expect(once.code).toBe(0);
+    const records = once.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DsRecord);
+    expect(records.map((rec) => rec.kind)).toEqual(['disk_usage']);
+    expect(records[0]?.host.api_version).toBe(lo);
   });
 
-  for (const side of ['above', 'below'] as const) {
-    it(`a pin ${side} the engine's range fails check and run with exit 78 and one line naming both ranges`, async () => {
-      const pin = side === 'above' ? bump(max, 1) : bump(MIN_API_VERSION, -1);
+  const cases = [
+    ['above the engine’s maximum', () => bump(max, 1)],
+    ['below the engine’s minimum', () => bump(min, -1)],
+    ['below dockstream’s minimum', () => bump(MIN_API_VERSION, -1)],
+  ] as const;
+  for (const [side, pinOf] of cases) {
+    it(`a pin ${side} fails check and run with exit 78 and one line naming both ranges`, async () => {
+      const pin = pinOf();
       const want = `docker.api_version ${pin} is outside the daemon's API range [${min}, ${max}] or dockstream's [${MIN_API_VERSION}, ${MAX_API_VERSION}]`;
-      const file = config(`${side}-${engine}`, d.host, pin);
+      const file = config(`out-${engine}-${pin}`, e.host, pin);
       const check = await agent(['check', '-c', file]);
       expect(check.code).toBe(78);
       const failed = check.stdout.split('\n').filter((l) => l.startsWith('FAIL'));

@@ -1,16 +1,22 @@
 // The agent against `podman system service` (Podman's Docker-compatible API)
 // on a private unix socket. Differences found are in docs/podman.md.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/commands/check.js';
 import { runOnce } from '../../src/commands/once.js';
 import { parseConfig } from '../../src/config/load.js';
 import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
+import { rfc3339ToNanos } from '../../src/util/units.js';
+import { compareApiVersions } from '../../src/docker/negotiate.js';
+import { DF_TYPE_PARAM } from '../../src/sources/docker-df/options.js';
+import { diskUsagePath } from '../../src/sources/docker-df/source.js';
 import { DsError } from '../../src/errors.js';
 import type { DiskUsageRecord, DsRecord, EventRecord, GapRecord, InventoryRecord, StatsRecord } from '../../src/records.js';
 import { memoryLogger, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { PODMAN_ENGINES } from '../harness/engines.js';
-import { BUSYBOX_IMAGE, startPodman, type PrivatePodman } from '../harness/podman.js';
+import { engineApiRange } from '../harness/engine-http.js';
+import { BUSYBOX_IMAGE, PODMAN_ULIMITS, startPodman, type PrivatePodman } from '../harness/podman.js';
 
 /** An event as Podman wrote it, with the exact timeNano digits. */
 interface RawPodmanEvent {
@@ -71,6 +77,25 @@ sinks:
   out:
     type: file
     inputs: [events]
+    path: \${DIR}/out/records.ndjson
+    batch: { linger: 20ms }
+`;
+
+/** The agent sampling the `suite=pm-cpu` container every second into a file sink. */
+const statsConfig = (host: string) => `
+docker:
+  host: ${host}
+state_dir: \${DIR}/state
+shutdown_timeout: 5s
+sources:
+  stats:
+    type: docker_stats
+    interval: 1s
+    include: { labels: [suite=pm-cpu] }
+sinks:
+  out:
+    type: file
+    inputs: [stats]
     path: \${DIR}/out/records.ndjson
     batch: { linger: 20ms }
 `;
@@ -195,6 +220,78 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     }
   });
 
+  it("the stats source's CPU % of a container capped at half a CPU agrees with the kernel over the same instants, with `podman stats --no-stream`, and is near 50 %", async () => {
+    // A large CPU share keeps the loop at its cap on this shared machine (cgroup v1 CFS), as in the Docker stats test.
+    const id = await pm.runContainer(['--name', 'pm-cpu', '--label', 'suite=pm-cpu', '--cpus', '0.5', '--cpu-shares', '8192', BUSYBOX_IMAGE, 'sh', '-c', 'while :; do :; done']);
+    const cgroup = (await pm.podmanOk(['inspect', '--format', '{{.State.CgroupPath}}', id])).trim();
+    const kernelNs = (): number => Number(readFileSync(`/sys/fs/cgroup/cpuacct${cgroup}/cpuacct.usage`, 'utf8').trim());
+    // The kernel's CPU time of the container every 20 ms, stamped with this machine's clock (Podman's `read` is the same clock).
+    const series: Array<{ atMs: number; ns: number }> = [];
+    const sampler = setInterval(() => series.push({ atMs: Date.now(), ns: kernelNs() }), 20);
+    const kernelAt = (ms: number): number => {
+      const i = series.findIndex((p) => p.atMs >= ms);
+      const b = series[i];
+      const a = series[i - 1];
+      if (i < 1 || a === undefined || b === undefined) throw new Error(`no kernel figure around ${new Date(ms).toISOString()}`);
+      return b.atMs === a.atMs ? a.ns : a.ns + ((b.ns - a.ns) * (ms - a.atMs)) / (b.atMs - a.atMs);
+    };
+    const a = startAgent(statsConfig(pm.host));
+    const samples = () => a.records().filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+    const busy = () => samples().filter((r) => r.cpu.percent !== null);
+    try {
+      // A few seconds of samples first: Podman's --no-stream figure is the average since the container started.
+      await waitFor(() => busy().length >= 3, 30_000, 'three samples with CPU %');
+      const before = Date.now();
+      const out = await pm.podmanOk(['stats', '--no-stream', '--format', '{{json .}}', id]);
+      const after = Date.now();
+      await waitFor(() => busy().some((r) => Date.parse(r.time) > after + 1000), 20_000, 'samples after the CLI');
+      await a.stop();
+      clearInterval(sampler);
+
+      // Each CPU % covers [previous sample's read, this one's read]: the kernel's figure for the same span.
+      const readMs = (r: StatsRecord): number => Number(BigInt(rfc3339ToNanos(r.time) ?? '0') / 1000n) / 1000;
+      const all = samples();
+      const spans = all.slice(1).map((r, i) => ({ from: readMs(all[i] as StatsRecord), to: readMs(r), percent: r.cpu.percent }));
+      expect(spans.length).toBeGreaterThanOrEqual(4);
+      expect(spans.every((s) => s.percent !== null)).toBe(true);
+      const covered = spans.filter((s) => s.from > (series[0]?.atMs ?? Infinity));
+      const from = covered[0]?.from ?? 0;
+      const to = covered.at(-1)?.to ?? 0;
+      const ours = covered.reduce((sum, s) => sum + (s.percent as number) * (s.to - s.from), 0) / (to - from);
+      const kernel = ((kernelAt(to) - kernelAt(from)) / ((to - from) * 1e6)) * 100;
+      const perSpan = covered.map((s) => [(s.percent as number).toFixed(1), (((kernelAt(s.to) - kernelAt(s.from)) / ((s.to - s.from) * 1e6)) * 100).toFixed(1)].join('/'));
+
+      // Podman 4 prints an array of text fields (`"cpu_percent": "49.87%"`), Podman 5 one object with a number (`"CPU": 49.87`).
+      const parsed = JSON.parse(out) as Array<{ cpu_percent: string }> | { CPU: number };
+      const theirs = Array.isArray(parsed) ? Number.parseFloat(parsed[0]?.cpu_percent ?? 'NaN') : parsed.CPU;
+      const window = busy().filter((r) => Date.parse(r.time) >= before - 1000 && Date.parse(r.time) <= after + 1000);
+      const oursAtCli = window.reduce((sum, r) => sum + (r.cpu.percent as number), 0) / window.length;
+      console.log(
+        `${engine} CPU % (--cpus 0.5): source ${ours.toFixed(2)} vs kernel ${kernel.toFixed(2)} over ${covered.length} spans (source/kernel: ${perSpan.join(' ')}); ` +
+          `around the CLI: source ${oursAtCli.toFixed(2)} (mean of ${window.length}), podman stats ${theirs.toFixed(2)}`,
+      );
+      // Over the same instants the source is the kernel's figure: only the 20 ms sampling of the kernel separates them.
+      expect(covered.length).toBeGreaterThanOrEqual(3);
+      expect(Math.abs(ours - kernel)).toBeLessThan(2);
+      for (const s of covered) expect(Math.abs((s.percent as number) - ((kernelAt(s.to) - kernelAt(s.from)) / ((s.to - s.from) * 1e6)) * 100)).toBeLessThan(3);
+      // Podman's own CLI (the average since the container started): the Docker stats test's tolerance.
+      expect(Number.isFinite(theirs)).toBe(true);
+      expect(window.length).toBeGreaterThan(0);
+      expect(Math.abs(oursAtCli - theirs)).toBeLessThan(15);
+      // Near the cap: never above it (the Docker formula on Podman's system_cpu_usage gave 167 % on a
+      // recording, docs/podman.md), and only as far below as this shared 2-core machine holds the loop back
+      // (43–51 % measured under machine loads of 3–7, the kernel agreeing).
+      expect(ours).toBeGreaterThan(35);
+      expect(ours).toBeLessThan(55);
+      expect(busy().every((r) => r.host.engine === 'podman' && r.cpu.online_cpus > 0)).toBe(true);
+    } finally {
+      clearInterval(sampler);
+      await a.stop();
+      removeDir(a.dir);
+      await pm.podman(['rm', '-f', '-t', '0', id]);
+    }
+  });
+
   it('`once --source df` counts what Podman holds', async () => {
     await pm.podmanOk(['volume', 'create', 'pm-df-vol']);
     const running = await pm.runContainer(['--name', 'pm-df-run', '-v', 'pm-df-vol:/data', BUSYBOX_IMAGE, 'sleep', '1000']);
@@ -239,6 +336,59 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     } finally {
       await pm.podman(['rm', '-f', '-t', '0', running, created.trim()]);
       await pm.podman(['volume', 'rm', '-f', 'pm-df-vol']);
+    }
+  });
+
+  it('`once --source df` with only some object types configured (Podman 5 speaks 1.44, so `type=` is sent) gives `podman system df`\'s rows for those types', async () => {
+    const { max } = await engineApiRange(pm.socketPath);
+    await pm.podmanOk(['volume', 'create', 'pm-dft-used']);
+    await pm.podmanOk(['volume', 'create', 'pm-dft-idle']);
+    const fill = (volume: string, kb: number) =>
+      pm.podmanOk(['run', '--rm', '--network', 'none', ...PODMAN_ULIMITS, '-v', `${volume}:/data`, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/f', 'bs=1000', `count=${kb}`]);
+    await fill('pm-dft-used', 1200);
+    await fill('pm-dft-idle', 2345);
+    const running = await pm.runContainer(['--name', 'pm-dft-run', '-v', 'pm-dft-used:/data', BUSYBOX_IMAGE, 'sleep', '1000']);
+    await pm.podmanOk(['run', '--name', 'pm-dft-stopped', '--network', 'none', ...PODMAN_ULIMITS, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/blob', 'bs=1000', 'count=321']);
+    try {
+      const cliRows = async () =>
+        new Map(
+          (await pm.podmanOk(['system', 'df', '--format', '{{json .}}']))
+            .split('\n')
+            .map((l) => JSON.parse(l) as { Type: string; Total: number; Active: number; Size: number | string; Reclaimable: number | string; RawSize?: number; RawReclaimable?: number })
+            // Podman 4 prints numbers in Size/Reclaimable; Podman 5 text there and the numbers as RawSize/RawReclaimable.
+            .map((r) => [r.Type, { total: r.Total, active: r.Active, size_bytes: engine === 'podman-4' ? r.Size : r.RawSize, reclaimable_bytes: engine === 'podman-4' ? r.Reclaimable : r.RawReclaimable }] as const),
+        );
+      const cliType = { images: 'Images', containers: 'Containers', volumes: 'Local Volumes' } as const;
+      for (const objects of [['volumes'], ['images', 'containers'], ['containers', 'volumes']] as const) {
+        const out = await once('df', { dfObjects: objects });
+        const cli = await cliRows();
+        const du = out.find((r): r is DiskUsageRecord => r.kind === 'disk_usage') as DiskUsageRecord;
+        // The negotiated version is the engine's own maximum: from 1.42 on (Podman 5) the request names the types.
+        expect(du.host.api_version).toBe(max);
+        const typeParams = objects.map((t) => `type=${DF_TYPE_PARAM[t]}`).join('&');
+        expect(diskUsagePath(du.host.api_version, objects, false)).toBe(compareApiVersions(max, '1.42') >= 0 ? `/system/df?${typeParams}` : '/system/df');
+        expect(Object.keys(du.types).sort()).toEqual([...objects].sort());
+        for (const type of objects) {
+          const ours = du.types[type];
+          expect(cli.get(cliType[type]), type).toBeDefined();
+          expect({ total: ours?.total, active: ours?.active, size_bytes: ours?.size_bytes, reclaimable_bytes: ours?.reclaimable_bytes }, type).toEqual(cli.get(cliType[type]));
+        }
+        const rows = objects.map((t) => du.types[t] as DiskUsageRecord['total']);
+        expect(du.total).toMatchObject({
+          total: rows.reduce((n, r) => n + r.total, 0),
+          size_bytes: rows.reduce((n, r) => n + r.size_bytes, 0),
+          reclaimable_bytes: rows.reduce((n, r) => n + r.reclaimable_bytes, 0),
+        });
+      }
+      // The state the rows describe: both volumes hold what was written, one is in use; one container of two runs.
+      const all = await once('df', { dfObjects: ['volumes', 'containers'] });
+      const du = all.find((r): r is DiskUsageRecord => r.kind === 'disk_usage') as DiskUsageRecord;
+      expect(du.types.volumes).toMatchObject({ total: 2, active: 1, size_bytes: 3_545_000, reclaimable_bytes: 2_345_000 });
+      expect(du.types.containers).toMatchObject({ total: 2, active: 1 });
+      expect(du.types.containers?.reclaimable_bytes).toBeGreaterThanOrEqual(321_000);
+    } finally {
+      await pm.podman(['rm', '-f', '-t', '0', running, 'pm-dft-stopped']);
+      await pm.podman(['volume', 'rm', '-f', 'pm-dft-used', 'pm-dft-idle']);
     }
   });
 
@@ -348,9 +498,10 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
   });
 
   /** One `dockstream once --source … [--since …]` round against the podman socket, in-process. */
-  async function once(source: 'events' | 'stats' | 'df', opts: { sinceMs?: number; filters?: string } = {}): Promise<DsRecord[]> {
+  async function once(source: 'events' | 'stats' | 'df', opts: { sinceMs?: number; filters?: string; dfObjects?: readonly string[] } = {}): Promise<DsRecord[]> {
     const events = `{ type: docker_events${opts.filters ? `, filters: ${opts.filters}` : ''} }`;
-    const config = parseConfig(`sources:\n  events: ${events}\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'once.yaml', BUILTIN_PLUGINS, {});
+    const df = opts.dfObjects ? `  df: { type: docker_df, objects: [${opts.dfObjects.join(', ')}] }\n` : '';
+    const config = parseConfig(`sources:\n  events: ${events}\n${df}sinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'once.yaml', BUILTIN_PLUGINS, {});
     let text = '';
     const sinceMs = opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {};
     await runOnce(config, BUILTIN_PLUGINS, memoryLogger('warn').log, { source, dockerHost: pm.host, ...sinceMs }, async (t) => {

@@ -2,6 +2,9 @@
  * docker_df against its own private dockerd (a clean, known state; the shared
  * daemon holds other tests' objects): the record equals what the docker CLI
  * prints, and a volume rule fires and resolves as the volume comes and goes.
+ * Last, the agent's own events source watches volume, container, image and
+ * build-cache prunes: each prune record's `reclaimed_bytes` is the daemon's
+ * `SpaceReclaimed` for it, which is what `/system/df` held just before.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { nullLogger } from '../../../src/log.js';
-import type { AlertRecord, DiskUsageRecord, HostInfo } from '../../../src/records.js';
-import { reclaimedBytes } from '../../../src/sources/docker-events/normalize.js';
+import type { AlertRecord, DiskUsageRecord, EventRecord, HostInfo } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
+import { removeDir, startAgent } from '../../harness/agent.js';
+import { engineJson } from '../../harness/engine-http.js';
 import { run, sleep } from '../../harness/proc.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { cliRows, parseCliJsonLines } from './cli-rows.js';
@@ -25,6 +29,30 @@ const apiAtLeast = (v: string, major: number, minor: number): boolean => {
   return a > major || (a === major && b >= minor);
 };
 const UNUSED_IMAGE = 'local/df-unused:1';
+
+/** The parts of `GET /system/df` the prune test reads. */
+interface RawDf {
+  readonly Volumes: ReadonlyArray<{ Name: string; UsageData: { Size: number; RefCount: number } }>;
+  readonly BuildCache: ReadonlyArray<{ ID: string; Size: number; InUse: boolean; Shared: boolean }> | null;
+}
+
+/** Debian bookworm's docker.io CLI (20.10): BuildKit built in (`DOCKER_BUILDKIT=1`), no buildx plugin needed. */
+const BUILDKIT_CLI = '/usr/bin/docker';
+
+/** The agent with its events source and a file sink (test/harness/agent.ts). */
+const eventsAgentConfig = (dockerHost: string) => `
+docker: { host: "${dockerHost}" }
+state_dir: \${DIR}/state
+shutdown_timeout: 5s
+sources:
+  events: { type: docker_events }
+sinks:
+  out:
+    type: file
+    inputs: [events]
+    path: \${DIR}/out/records.ndjson
+    batch: { linger: 20ms }
+`;
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -154,13 +182,13 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
         expect.objectContaining({ kind: 'alert', state: 'resolved', rule: 'volumes-reclaimable', value: 0, threshold: 4 * MiB }),
       ]);
 
-      // The prune event carries the bytes the prune freed.
+      // The daemon's prune event says what the prune freed (the agent's records of it: the last test).
       const events = await d.dockerOk([
         'events', '--since', String(sinceSec), '--until', String(Math.ceil(Date.now() / 1000)),
         '--filter', 'type=volume', '--filter', 'event=prune', '--format', '{{json .}}',
       ]);
       const prune = events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
-      expect(prune.map((e) => reclaimedBytes(e.Actor.Attributes))).toEqual([5 * MiB]);
+      expect(prune.map((e) => e.Actor.Attributes['reclaimed'])).toEqual([String(5 * MiB)]);
     } finally {
       ac.abort();
       await running;
@@ -206,6 +234,91 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
       rmSync(without, { recursive: true, force: true });
+    }
+  });
+
+  // Last: it prunes the known state away.
+  it("the agent's prune event records carry the bytes each prune freed, as the daemon answered it", async () => {
+    const a = startAgent(eventsAgentConfig(d.host));
+    try {
+      await waitFor('inventory', () => a.records().some((r) => r.kind === 'inventory'));
+      // Two unused volumes of sizes no one would guess (3 MiB + 7000 bytes, 2 MiB), one in use (kept).
+      await fillVolume(d, 'df-prune-a', 3);
+      await d.dockerOk(['run', '--rm', '--network', 'none', '-v', 'df-prune-a:/data', BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/g', 'bs=1000', 'count=7']);
+      await fillVolume(d, 'df-prune-b', 2);
+      await d.dockerOk(['volume', 'create', 'df-prune-kept']);
+      const user = await d.runContainer(['-v', 'df-prune-kept:/data', BUSYBOX_IMAGE, 'sleep', '3600']);
+      // Another stopped container with a writable layer of its own, besides df-stopped.
+      await d.dockerOk(['run', '--name', 'df-prune-stopped', '--network', 'none', BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/blob', 'bs=1000', 'count=1234']);
+
+      // Build cache: a COPY-only BuildKit build (no RUN: no network, no runtime), its image removed so no
+      // cache record is shared. BuildKit's client: Debian's docker.io CLI (20.10) has one built in; newer
+      // CLIs need the buildx plugin, which no engine here ships. The daemon side is each engine's own.
+      const context = join(workDir, 'build');
+      await run('mkdir', ['-p', context]);
+      writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nCOPY blob /blob\n');
+      writeFileSync(join(context, 'blob'), Buffer.alloc(1_500_000, 3));
+      const build = await run(BUILDKIT_CLI, ['-H', d.host, 'build', '-q', '-t', 'local/df-built:1', context], {
+        env: { PATH: process.env['PATH'], HOME: workDir, DOCKER_BUILDKIT: '1' },
+        timeoutMs: 120_000,
+      });
+      expect(build.code, build.stderr).toBe(0);
+      await d.dockerOk(['rmi', 'local/df-built:1']);
+
+      // What the daemon holds just before each prune, and what it answers for it.
+      const df = await engineJson<RawDf>(d.socketPath, 'GET', '/system/df');
+      const unusedVolumes = df.Volumes.filter((v) => v.UsageData.RefCount === 0);
+      expect(unusedVolumes.map((v) => v.Name).sort()).toEqual(['df-prune-a', 'df-prune-b']);
+      const volumeBytes = unusedVolumes.reduce((sum, v) => sum + v.UsageData.Size, 0);
+      expect(volumeBytes).toBe(5 * MiB + 7000);
+      const all = apiAtLeast(d.apiVersion, 1, 42) ? `?filters=${encodeURIComponent('{"all":["true"]}')}` : '';
+      const volumes = await engineJson<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>(d.socketPath, 'POST', `/volumes/prune${all}`);
+      expect([...(volumes.VolumesDeleted ?? [])].sort()).toEqual(['df-prune-a', 'df-prune-b']);
+      expect(volumes.SpaceReclaimed).toBe(volumeBytes);
+
+      const stopped = (await engineJson<Array<{ Id: string; State: string; SizeRw?: number }>>(d.socketPath, 'GET', '/containers/json?all=1&size=1')).filter((c) => c.State === 'exited');
+      expect(stopped).toHaveLength(2);
+      const containers = await engineJson<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>(d.socketPath, 'POST', '/containers/prune');
+      expect([...(containers.ContainersDeleted ?? [])].sort()).toEqual(stopped.map((c) => c.Id).sort());
+      expect(containers.SpaceReclaimed).toBe(stopped.reduce((sum, c) => sum + (c.SizeRw ?? 0), 0));
+      expect(containers.SpaceReclaimed).toBeGreaterThanOrEqual(2 * MiB + 1_234_000); // the two blobs written
+
+      const [unusedId = '', unusedSize = ''] = (await d.dockerOk(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', UNUSED_IMAGE])).split(' ');
+      const unusedImage = Number(unusedSize);
+      const dangling = encodeURIComponent('{"dangling":["false"]}');
+      const images = await engineJson<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>(d.socketPath, 'POST', `/images/prune?filters=${dangling}`);
+      // The unused image goes; the one the running containers use stays (Docker may drop one of its extra tags).
+      expect((images.ImagesDeleted ?? []).map((i) => i.Untagged)).toContain(UNUSED_IMAGE);
+      expect((images.ImagesDeleted ?? []).filter((i) => i.Deleted !== undefined).map((i) => i.Deleted)).toContain(unusedId);
+      expect((await d.docker(['image', 'inspect', UNUSED_IMAGE])).code).not.toBe(0);
+      // Its one layer is its own: pruning it frees exactly its size.
+      expect(images.SpaceReclaimed).toBe(unusedImage);
+
+      const cache = df.BuildCache ?? [];
+      expect(cache.filter((c) => c.InUse || c.Shared)).toEqual([]);
+      const cacheBytes = cache.reduce((sum, c) => sum + c.Size, 0);
+      expect(cacheBytes).toBeGreaterThanOrEqual(2 * 1_500_000); // the context's copy and the COPY layer
+      const builder = await engineJson<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>(d.socketPath, 'POST', '/build/prune');
+      expect([...(builder.CachesDeleted ?? [])].sort()).toEqual(cache.map((c) => c.ID).sort());
+      expect(builder.SpaceReclaimed).toBe(cacheBytes);
+
+      const answered = [
+        { type: 'volume', reclaimed_bytes: volumes.SpaceReclaimed },
+        { type: 'container', reclaimed_bytes: containers.SpaceReclaimed },
+        { type: 'image', reclaimed_bytes: images.SpaceReclaimed },
+        { type: 'builder', reclaimed_bytes: builder.SpaceReclaimed },
+      ];
+      const pruneRecords = () => a.records().filter((r): r is EventRecord => r.kind === 'event' && r.action === 'prune');
+      await waitFor('four prune records', () => pruneRecords().length >= 4);
+      await a.stop();
+      const got = pruneRecords();
+      console.log(`${engine} prune reclaimed_bytes: ${got.map((e) => `${e.type} ${e.reclaimed_bytes}`).join(', ')}`);
+      expect(got.map((e) => ({ type: e.type, reclaimed_bytes: e.reclaimed_bytes }))).toEqual(answered);
+      expect(got.every((e) => e.host.engine === 'docker' && e.host.api_version === host.api_version)).toBe(true);
+      await d.dockerOk(['rm', '-f', user]);
+    } finally {
+      await a.stop();
+      removeDir(a.dir);
     }
   });
 });
