@@ -7,7 +7,9 @@ import { runOnce } from './commands/once.js';
 import { effectiveConfigYaml } from './config/effective.js';
 import { ConfigError, formatProblem } from './config/load.js';
 import { configName, describeConfigSource, loadLocatedConfig, loadLocatedConfigInput, locateConfig, type ConfigSource } from './config/locate.js';
-import type { Config } from './config/schema.js';
+import { LOCAL_DAEMON, type Config } from './config/schema.js';
+import { daemonConfig } from './agent/components.js';
+import { daemonsInUse } from './agent/daemons.js';
 import { resolveConnection, type ConnectionSpec } from './docker/host.js';
 import { chooseStateDir } from './state-dir.js';
 import { describeError, DsError } from './errors.js';
@@ -62,14 +64,22 @@ function write(text: string): Promise<void> {
   });
 }
 
-/** The daemon address, or one line and exit 78 when it cannot be used (ssh://, npipe://, a missing context). */
-function daemonAddress(config: Config, cliHost: string | undefined): ConnectionSpec {
-  try {
-    return resolveConnection({ cliHost, host: config.docker.host, tls: config.docker.tls });
-  } catch (err) {
-    if (err instanceof DsError && err.code === 'DOCKER_BAD_HOST') fail(err.message, EXIT.CONFIG);
-    throw err;
+/**
+ * The address of every daemon a source reads, by name, or one line and exit
+ * 78 when one cannot be used (ssh://, npipe://, a missing context).
+ */
+function daemonAddresses(config: Config, cliHost: string | undefined): Map<string, ConnectionSpec> {
+  const out = new Map<string, ConnectionSpec>();
+  for (const name of daemonsInUse(config)) {
+    const settings = daemonConfig(config, name);
+    try {
+      out.set(name, resolveConnection({ cliHost: name === LOCAL_DAEMON ? cliHost : undefined, host: settings?.host, tls: settings?.tls }));
+    } catch (err) {
+      if (err instanceof DsError && err.code === 'DOCKER_BAD_HOST') fail(name === LOCAL_DAEMON ? err.message : `daemons.${name}: ${err.message}`, EXIT.CONFIG);
+      throw err;
+    }
   }
+  return out;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -108,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const loaded = load(source);
       const log = createLogger(values.debug ? 'debug' : (loaded.log_level as LogLevel));
-      const connection = daemonAddress(loaded, values.host);
+      const addresses = daemonAddresses(loaded, values.host);
       const config: Config = { ...loaded, state_dir: chooseStateDir(loaded.state_dir, process.env, log) };
       const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS, dockerHost: values.host });
       const onSignal = (sig: NodeJS.Signals): void => {
@@ -135,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
           version: VERSION,
           node: process.version,
           config: describeConfigSource(source),
-          docker: `${connection.display} (${connection.source})`,
+          daemons: Object.fromEntries([...addresses].map(([name, c]) => [name, `${c.display} (${c.source})`])),
           state_dir: config.state_dir,
           sources: Object.keys(config.sources),
           sinks: Object.keys(config.sinks),
@@ -149,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
       const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
       process.stdout.write(`ok    config                 ${describeConfigSource(source)}\n`);
-      daemonAddress(config, values.host);
+      daemonAddresses(config, values.host);
       const lines = await runCheck(config, BUILTIN_PLUGINS, log, values.host);
       for (const line of lines) process.stdout.write(formatCheckLine(line) + '\n');
       if (lines.some((l) => !l.ok && l.configProblem)) return EXIT.CONFIG;
@@ -168,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
     case 'once': {
       const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
-      daemonAddress(config, values.host);
+      daemonAddresses(config, values.host);
       if (values.source !== undefined && !ONCE_ALIASES.includes(values.source)) fail(`--source must be one of ${ONCE_ALIASES.join(', ')}`, EXIT.USAGE);
       let sinceMs: number | undefined;
       if (values.since !== undefined) {

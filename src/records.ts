@@ -10,6 +10,8 @@ export type Engine = 'docker' | 'podman';
 /** Daemon identity from `/info` and `/version`, stamped on every record. */
 export interface HostInfo {
   readonly name: string;
+  /** The configured name of the daemon (`local`, or a key of `daemons:`): which daemon of an agent reading several. */
+  readonly daemon: string;
   readonly daemon_id: string;
   readonly engine: Engine;
   readonly version: string;

@@ -65,7 +65,7 @@ describe('plugin registry', () => {
 
   it('a sink that takes only some kinds is offered only those when its config names none', () => {
     const config = parseConfig('sources:\n  e: { type: docker_events }\nsinks:\n  prom: { type: prometheus_exporter, inputs: [e], listen: "127.0.0.1:0" }\n  out: { type: stdout, inputs: [e] }\n', 'c.yaml', BUILTIN_PLUGINS, {});
-    const host = () => ({ name: '', daemon_id: '', engine: 'docker' as const, version: '', api_version: '' });
+    const host = () => ({ name: '', daemon: 'local', daemon_id: '', engine: 'docker' as const, version: '', api_version: '' });
     const prom = createSink('prom', config.sinks['prom']!, BUILTIN_PLUGINS, nullLogger(), new SelfMetrics(), host);
     const out = createSink('out', config.sinks['out']!, BUILTIN_PLUGINS, nullLogger(), new SelfMetrics(), host);
     expect(prom.config.kinds).toEqual(['event', 'stats', 'disk_usage', 'alert']);

@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import type { Config } from '../config/schema.js';
+import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
 import { describeError, isAbortError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -10,34 +9,32 @@ import type { HostInfo } from '../records.js';
 import { prepareStateDir } from '../state-dir.js';
 import { startTelemetry, type AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
-import { createDockerClient, createSink, createSources } from './components.js';
-import { waitForDaemon } from './daemon-wait.js';
+import { createSink, createSources } from './components.js';
+import { isConfigProblem } from './daemon-wait.js';
+import { DaemonLink, daemonsInUse } from './daemons.js';
 import { applyReload, type ReloadTarget } from './reload.js';
 
 export interface AgentOptions {
   /** The source and sink types the config may name. */
   readonly plugins: PluginRegistry;
-  /** `-H`: overrides the config's daemon address. */
+  /** `-H`: overrides the local daemon's address. */
   readonly dockerHost?: string | undefined;
   readonly metrics?: SelfMetrics;
 }
 
-/** Until the daemon answered, records carry the local host name. */
-function provisionalHost(): HostInfo {
-  return { name: hostname(), daemon_id: '', engine: 'docker', version: '', api_version: '' };
-}
-
 interface RunningSource {
   readonly source: Source;
+  readonly daemon: string;
   readonly stop: AbortController;
   readonly done: Promise<void>;
 }
 
 /**
- * Lifecycle: sinks start first, sources last; shutdown stops the sources,
- * drains the sinks within the deadline, lets the sources persist what they
- * keep (the events cursor), and closes everything. SIGHUP reloads go through
- * reload.ts one at a time.
+ * Lifecycle: sinks start first; each daemon is waited for on its own and its
+ * sources start once it answered; shutdown stops the sources, drains the
+ * sinks within the deadline, lets the sources persist what they keep (the
+ * events cursor), and closes everything. SIGHUP reloads go through reload.ts
+ * one at a time.
  */
 export class Agent implements ReloadTarget {
   readonly log: Logger;
@@ -48,17 +45,19 @@ export class Agent implements ReloadTarget {
   telemetry: AgentTelemetry | null = null;
   /** Sources that stopped on an error, with why (/readyz); a reload that restarts one clears it. */
   readonly failedSources = new Map<string, string>();
+  /** The daemons some source reads, by configured name. */
+  readonly daemons = new Map<string, DaemonLink>();
   readonly dockerHostOverride: string | undefined;
   private currentConfig: Config;
-  private currentDocker: DockerClient;
   private readonly initialSources: readonly Source[];
   private readonly running = new Map<string, RunningSource>();
-  private host: HostInfo = provisionalHost();
   private readonly sourcesStop = new AbortController();
   private readonly drainStop = new AbortController();
   private runPromise: Promise<void> | null = null;
   private stopping = false;
   private reloading: Promise<void> = Promise.resolve();
+  /** A daemon that can never be served as configured (a pinned API version): the run ends with it (exit 78). */
+  private fatal: unknown = null;
 
   constructor(config: Config, log: Logger, options: AgentOptions) {
     this.currentConfig = config;
@@ -66,9 +65,9 @@ export class Agent implements ReloadTarget {
     this.plugins = options.plugins;
     this.metrics = options.metrics ?? new SelfMetrics();
     this.dockerHostOverride = options.dockerHost;
-    this.currentDocker = createDockerClient(config, log.child({ component: 'docker' }), options.dockerHost);
+    for (const name of daemonsInUse(config)) this.linkDaemon(name);
     const sinks = Object.entries(config.sinks).map(([name, sc]) => this.createSink(name, sc));
-    this.pipeline = new Pipeline(config, sinks, { log, metrics: this.metrics, host: () => this.host });
+    this.pipeline = new Pipeline(config, sinks, { log, metrics: this.metrics, host: () => this.hostInfo });
     this.initialSources = createSources(config, this.plugins);
   }
 
@@ -80,12 +79,14 @@ export class Agent implements ReloadTarget {
     this.currentConfig = next;
   }
 
+  /** The client of the first daemon in use (the local one unless every source reads another). */
   get docker(): DockerClient {
-    return this.currentDocker;
+    return this.firstDaemon().client;
   }
 
+  /** The identity stamped on what no daemon's source made (sink gap records): the first daemon's. */
   get hostInfo(): HostInfo {
-    return this.host;
+    return this.firstDaemon().host;
   }
 
   get sources(): readonly Source[] {
@@ -127,14 +128,47 @@ export class Agent implements ReloadTarget {
   }
 
   createSink(name: string, sc: Config['sinks'][string]) {
-    return createSink(name, sc, this.plugins, this.log, this.metrics, () => this.host);
+    return createSink(name, sc, this.plugins, this.log, this.metrics, () => this.hostInfo);
   }
 
-  /** Reload: a new client for a changed daemon address; the caller closes the old one. */
-  replaceDocker(): DockerClient {
-    const old = this.currentDocker;
-    this.currentDocker = createDockerClient(this.config, this.log.child({ component: 'docker' }), this.dockerHostOverride);
+  /** A daemon's link, created (and waited for in the background) on first use. */
+  linkDaemon(name: string): DaemonLink {
+    let link = this.daemons.get(name);
+    if (!link) {
+      link = new DaemonLink(name, this.config, this.log.child({ component: name === LOCAL_DAEMON ? 'docker' : `docker:${name}` }), this.sourcesStop.signal, this.dockerHostOverride);
+      this.watchFatal(link);
+      this.daemons.set(name, link);
+    }
+    return link;
+  }
+
+  /** Reload: a daemon's settings changed; its sources must have been stopped. Returns the old client to close. */
+  relinkDaemon(name: string): DockerClient | null {
+    const link = this.daemons.get(name);
+    if (!link) return null;
+    const old = link.reconnect(this.config, this.log.child({ component: name === LOCAL_DAEMON ? 'docker' : `docker:${name}` }), this.sourcesStop.signal, this.dockerHostOverride);
+    this.watchFatal(link);
     return old;
+  }
+
+  /** Reload: a daemon no source reads any more. Returns its client to close. */
+  unlinkDaemon(name: string): DockerClient | null {
+    const link = this.daemons.get(name);
+    if (!link || this.daemons.size === 1) return null; // the last one stays: sink gaps take their host from it
+    this.daemons.delete(name);
+    return link.client;
+  }
+
+  private firstDaemon(): DaemonLink {
+    return this.daemons.values().next().value as DaemonLink;
+  }
+
+  private watchFatal(link: DaemonLink): void {
+    link.ready.catch((err: unknown) => {
+      if (!isConfigProblem(err)) return;
+      this.fatal ??= err;
+      this.sourcesStop.abort();
+    });
   }
 
   private async runInner(): Promise<void> {
@@ -143,9 +177,7 @@ export class Agent implements ReloadTarget {
     this.pipeline.start();
     this.telemetry = await startTelemetry(this, this.sourcesStop.signal);
     const signal = this.sourcesStop.signal;
-    const host = await waitForDaemon(this.docker, this.log, signal);
-    if (host) this.host = host;
-    if (!signal.aborted) for (const source of this.initialSources) this.startSource(source);
+    for (const source of this.initialSources) this.startSource(source);
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     await this.reloading;
     const sources = [...this.running.values()];
@@ -156,22 +188,28 @@ export class Agent implements ReloadTarget {
     } finally {
       clearTimeout(deadline);
       await Promise.all(sources.map((r) => this.closeSource(r.source)));
-      await this.docker.close();
+      await Promise.all([...this.daemons.values()].map((d) => d.client.close()));
       await this.telemetry?.close();
       this.log.info('stopped');
     }
+    if (this.fatal !== null) throw this.fatal;
   }
 
+  /** Runs `source` once its daemon answered (at once when it already did). */
   startSource(source: Source, handover?: unknown): void {
+    const daemon = this.config.sources[source.name]?.daemon ?? LOCAL_DAEMON;
+    const link = this.linkDaemon(daemon);
     const stop = new AbortController();
     const signal = AbortSignal.any([this.sourcesStop.signal, stop.signal]);
     this.failedSources.delete(source.name);
-    const done = source.run(this.sourceContext(source, signal, handover)).catch((err: unknown) => {
-      if (isAbortError(err)) return;
-      this.failedSources.set(source.name, describeError(err));
-      this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
-    });
-    this.running.set(source.name, { source, stop, done });
+    const done = link.ready
+      .then((host) => (host === null || signal.aborted ? undefined : source.run(this.sourceContext(source, link, signal, handover))))
+      .catch((err: unknown) => {
+        if (isAbortError(err) || isConfigProblem(err)) return; // a daemon's config problem ends the run (watchFatal)
+        this.failedSources.set(source.name, describeError(err));
+        this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
+      });
+    this.running.set(source.name, { source, daemon, stop, done });
   }
 
   /** Stops a running source and lets it persist; returns what it hands over to a replacement. */
@@ -191,19 +229,22 @@ export class Agent implements ReloadTarget {
     await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err: describeError(err) }, 'source close failed'));
   }
 
-  private sourceContext(source: Source, signal: AbortSignal, handover: unknown): SourceContext {
+  private sourceContext(source: Source, link: DaemonLink, signal: AbortSignal, handover: unknown): SourceContext {
     const name = source.name;
     return {
-      docker: this.docker,
-      host: () => this.host,
+      docker: link.client,
+      host: () => link.host,
       setHost: (h) => {
-        this.host = h;
+        link.host = h;
       },
       emit: (record) => this.pipeline.emit(name, record),
       emitFollowed: (record) => this.pipeline.emit(name, record, true),
       onSettled: (listener) => this.pipeline.settlement(name).listen(listener),
       hasCapacity: () => this.pipeline.hasCapacity(name),
-      onEvent: (listener) => this.pipeline.onEvent(listener),
+      // Container lifecycle of this source's daemon only: another daemon's container is another container.
+      onEvent: (listener) => this.pipeline.onEvent((event) => {
+        if (event.host.daemon === link.name) listener(event);
+      }),
       log: this.log.child({ component: `source:${name}` }),
       metrics: this.metrics,
       signal,

@@ -1,19 +1,27 @@
-import type { Config, SinkConfig } from '../config/schema.js';
+import { LOCAL_DAEMON, type Config, type DaemonConfig, type SinkConfig } from '../config/schema.js';
 import { DockerClient } from '../docker/client.js';
 import { resolveConnection } from '../docker/host.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BatchDefaults, Sink, Source } from '../pipeline/types.js';
 import type { PluginRegistry, SourceOnceOptions } from '../plugin.js';
 import { RECORD_KINDS, type HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 
-/**
- * Builds the agent's parts from a validated config and the plugin registry:
- * the Docker client, sources and sinks. Used by `run`, `check` and `once`.
- */
-export function createDockerClient(config: Config, log: Logger, dockerHost?: string): DockerClient {
-  const connection = resolveConnection({ cliHost: dockerHost, host: config.docker.host, tls: config.docker.tls });
-  return new DockerClient(connection, { timeoutMs: config.docker.timeout, apiVersion: config.docker.api_version, log });
+// Builds the agent's parts from a validated config and the plugin registry:
+// daemon clients, sources and sinks. Used by `run`, `check` and `once`.
+
+/** The settings of daemon `name`: the `docker:` block for `local`, else `daemons.<name>`. */
+export function daemonConfig(config: Config, name: string): DaemonConfig | undefined {
+  return name === LOCAL_DAEMON ? config.docker : config.daemons[name];
+}
+
+/** The client of daemon `name` (`local`: the `docker:` block, which `-H` overrides). */
+export function createDaemonClient(config: Config, name: string, log: Logger, cliHost?: string): DockerClient {
+  const settings = daemonConfig(config, name);
+  if (settings === undefined) throw new DsError('CONFIG_INVALID', `unknown daemon ${name}`, { details: { daemon: name } });
+  const connection = resolveConnection({ cliHost: name === LOCAL_DAEMON ? cliHost : undefined, host: settings.host, tls: settings.tls });
+  return new DockerClient(connection, { timeoutMs: settings.timeout, apiVersion: settings.api_version, log: log.child({ daemon: name }), daemon: name });
 }
 
 /** The configured sources (only those named in `only`, when given). */
@@ -21,7 +29,7 @@ export function createSources(config: Config, plugins: PluginRegistry, once?: So
   return Object.entries(config.sources)
     .filter(([name]) => !only || only.includes(name))
     .map(([name, sc]) => {
-      const { type, ...options } = sc;
+      const { type, daemon: _daemon, ...options } = sc;
       return plugins.source(type).create(name, options, once);
     });
 }

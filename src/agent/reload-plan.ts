@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../config/schema.js';
+import { changedDaemons, daemonsInUse } from './daemons.js';
 
 /** What a SIGHUP reload changes, by component name. */
 export interface ReloadPlan {
   readonly sinks: { readonly add: string[]; readonly replace: string[]; readonly remove: string[] };
   readonly sources: { readonly add: string[]; readonly restart: string[]; readonly remove: string[] };
-  /** The daemon address or TLS changed: a new client, every source restarted. */
-  readonly dockerChanged: boolean;
+  /** Daemons: settings changed (a new client, their sources restarted), newly read, no longer read. */
+  readonly daemons: { readonly changed: string[]; readonly add: string[]; readonly remove: string[] };
   /** Settings that only take effect at the next restart (kept as they are). */
   readonly needsRestart: string[];
 }
@@ -22,7 +23,8 @@ function diff<T>(before: Readonly<Record<string, T>>, after: Readonly<Record<str
 export function planReload(before: Config, after: Config): ReloadPlan {
   const sinks = diff(before.sinks, after.sinks);
   const sources = diff(before.sources, after.sources);
-  const dockerChanged = !isDeepStrictEqual(before.docker, after.docker);
+  const changed = changedDaemons(before, after);
+  const [inUseBefore, inUseAfter] = [daemonsInUse(before), daemonsInUse(after)];
   const needsRestart: string[] = [];
   if (before.state_dir !== after.state_dir) needsRestart.push('state_dir');
   if (!isDeepStrictEqual(before.telemetry, after.telemetry)) needsRestart.push('telemetry');
@@ -30,10 +32,11 @@ export function planReload(before: Config, after: Config): ReloadPlan {
     sinks: { add: sinks.add, replace: sinks.changed, remove: sinks.remove },
     sources: {
       add: sources.add,
-      restart: dockerChanged ? Object.keys(after.sources).filter((k) => k in before.sources) : sources.changed,
+      // A source whose daemon's settings changed restarts on the new client.
+      restart: Object.keys(after.sources).filter((k) => k in before.sources && (sources.changed.includes(k) || changed.includes(after.sources[k]?.daemon ?? ''))),
       remove: sources.remove,
     },
-    dockerChanged,
+    daemons: { changed, add: inUseAfter.filter((d) => !inUseBefore.includes(d)), remove: inUseBefore.filter((d) => !inUseAfter.includes(d)) },
     needsRestart,
   };
 }

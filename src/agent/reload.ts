@@ -16,8 +16,10 @@ export interface ReloadTarget {
   readonly plugins: PluginRegistry;
   readonly isStopping: boolean;
   createSink(name: string, sc: Config['sinks'][string]): SinkParts;
-  /** Swaps in a client for the new daemon address; returns the old one. */
-  replaceDocker(): DockerClient;
+  /** A daemon's settings changed: a new client (returns the old one to close). */
+  relinkDaemon(name: string): DockerClient | null;
+  /** A daemon no source reads any more (returns its client to close). */
+  unlinkDaemon(name: string): DockerClient | null;
   /** Stops a source and returns what it hands over to its replacement. */
   stopSource(name: string): Promise<unknown>;
   startSource(source: Source, handover?: unknown): void;
@@ -45,7 +47,7 @@ export async function applyReload(agent: ReloadTarget, requested: Config): Promi
   );
   for (const name of plan.sources.remove) agent.pipeline.forgetSource(name);
   agent.config = next;
-  const oldDocker = plan.dockerChanged ? agent.replaceDocker() : null;
+  const oldClients = [...plan.daemons.changed.map((d) => agent.relinkDaemon(d)), ...plan.daemons.remove.map((d) => agent.unlinkDaemon(d))];
 
   const deadline = AbortSignal.timeout(next.shutdown_timeout);
   await Promise.all(plan.sinks.remove.map((name) => agent.pipeline.removeSink(name, deadline)));
@@ -65,6 +67,6 @@ export async function applyReload(agent: ReloadTarget, requested: Config): Promi
   for (const source of createSources(next, agent.plugins, undefined, [...plan.sources.add, ...plan.sources.restart])) {
     agent.startSource(source, handovers.get(source.name));
   }
-  await oldDocker?.close();
-  agent.log.info({ sinks: plan.sinks, sources: plan.sources, docker: plan.dockerChanged }, 'configuration reloaded');
+  await Promise.all(oldClients.map((c) => c?.close()));
+  agent.log.info({ sinks: plan.sinks, sources: plan.sources, daemons: plan.daemons }, 'configuration reloaded');
 }

@@ -1,5 +1,6 @@
-import { createDockerClient, createSink } from '../agent/components.js';
-import type { Config } from '../config/schema.js';
+import { createDaemonClient, createSink } from '../agent/components.js';
+import { daemonsInUse } from '../agent/daemons.js';
+import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import { describeError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PluginRegistry } from '../plugin.js';
@@ -17,31 +18,36 @@ export interface CheckLine {
 /** Validate connectivity: the daemon and every sink, one line each. Fails fast (no retry loops). */
 export async function runCheck(config: Config, plugins: PluginRegistry, log: Logger, dockerHost: string | undefined, timeoutMs = 10_000): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
-  let host: HostInfo = { name: '', daemon_id: '', engine: 'docker', version: '', api_version: '' };
-  const docker = createDockerClient(config, log, dockerHost);
-  try {
-    const signal = AbortSignal.timeout(timeoutMs);
-    await docker.negotiate(signal);
-    host = (await docker.describe(signal)).host;
-    const note = docker.apiVersionNote === null ? '' : ` (${docker.apiVersionNote})`;
-    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}` });
-  } catch (err) {
-    // A pinned api_version outside the daemon's range is a configuration problem (exit 78).
-    const configProblem = err instanceof DsError && err.code === 'CONFIG_INVALID';
-    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`, ...(configProblem ? { configProblem } : {}) });
-  } finally {
-    await docker.close();
+  const hosts = new Map<string, HostInfo>();
+  for (const daemon of daemonsInUse(config)) {
+    const component = daemon === LOCAL_DAEMON ? 'docker' : `docker:${daemon}`;
+    const docker = createDaemonClient(config, daemon, log, dockerHost);
+    try {
+      const signal = AbortSignal.timeout(timeoutMs);
+      await docker.negotiate(signal);
+      const host = (await docker.describe(signal)).host;
+      hosts.set(daemon, host);
+      const note = docker.apiVersionNote === null ? '' : ` (${docker.apiVersionNote})`;
+      lines.push({ component, ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}` });
+    } catch (err) {
+      // A pinned api_version outside the daemon's range is a configuration problem (exit 78).
+      const configProblem = err instanceof DsError && err.code === 'CONFIG_INVALID';
+      lines.push({ component, ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`, ...(configProblem ? { configProblem } : {}) });
+    } finally {
+      await docker.close();
+    }
   }
   for (const [name, sc] of Object.entries(config.sources)) {
     try {
       // What the engine cannot do shows up here rather than as a source failing at run time.
-      const { type, ...options } = sc;
-      plugins.source(type).checkAgainst?.(options, host.engine, name);
-      lines.push({ component: `source ${name}`, ok: true, detail: sc.type });
+      const { type, daemon, ...options } = sc;
+      plugins.source(type).checkAgainst?.(options, hosts.get(daemon)?.engine ?? 'docker', name);
+      lines.push({ component: `source ${name}`, ok: true, detail: type });
     } catch (err) {
       lines.push({ component: `source ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
     }
   }
+  const host = hosts.values().next().value ?? { name: '', daemon: LOCAL_DAEMON, daemon_id: '', engine: 'docker' as const, version: '', api_version: '' };
   const metrics = new SelfMetrics();
   await Promise.all(
     Object.entries(config.sinks).map(async ([name, sc]) => {
@@ -56,7 +62,7 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       }
     }),
   );
-  const order = (c: string): number => (c === 'docker' ? 0 : c.startsWith('source') ? 1 : 2);
+  const order = (c: string): number => (c.startsWith('docker') ? 0 : c.startsWith('source') ? 1 : 2);
   return lines.sort((a, b) => order(a.component) - order(b.component) || a.component.localeCompare(b.component));
 }
 

@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
-import { createDockerClient } from '../agent/components.js';
-import type { Config } from '../config/schema.js';
+import { createDaemonClient } from '../agent/components.js';
+import { LOCAL_DAEMON, type Config } from '../config/schema.js';
+import type { DockerClient } from '../docker/client.js';
 import type { Logger } from '../log.js';
 import { recordJson } from '../pipeline/serialize.js';
 import type { SourceContext } from '../pipeline/types.js';
@@ -24,20 +24,24 @@ export async function runOnce(
   const chosen = opts.source === undefined ? undefined : plugins.sourceByAlias(opts.source);
   if (opts.source !== undefined && chosen === undefined) throw new Error(`no source type is called ${opts.source}`);
   const types = chosen ? [chosen.type] : [...new Set(Object.values(config.sources).map((s) => s.type))];
-  const docker = createDockerClient(config, log, opts.dockerHost);
-  let host: HostInfo = { name: hostname(), daemon_id: '', engine: 'docker', version: '', api_version: '' };
+  const clients = new Map<string, DockerClient>();
   const metrics = new SelfMetrics();
   let count = 0;
   try {
-    await docker.negotiate();
-    host = (await docker.describe()).host;
     for (const type of types) {
       const plugin = plugins.source(type);
       const configured = Object.entries(config.sources).find(([, s]) => s.type === type);
       // Configured options are already validated and transformed; otherwise take the type's defaults.
-      const { type: _t, ...configuredOptions } = configured?.[1] ?? { type };
+      const { type: _t, daemon = LOCAL_DAEMON, ...configuredOptions } = configured?.[1] ?? { type };
       const options = configured ? configuredOptions : plugin.options.parse({});
       const name = configured?.[0] ?? type;
+      let docker = clients.get(daemon);
+      if (!docker) {
+        docker = createDaemonClient(config, daemon, log, opts.dockerHost);
+        clients.set(daemon, docker);
+        await docker.negotiate();
+      }
+      let host = (await docker.describe()).host;
       const source = plugin.create(name, options, opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {});
       const pending: DsRecord[] = [];
       const emit = (r: DsRecord): void => {
@@ -63,7 +67,7 @@ export async function runOnce(
       count += pending.length;
     }
   } finally {
-    await docker.close();
+    await Promise.all([...clients.values()].map((c) => c.close()));
   }
   return count;
 }

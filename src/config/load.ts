@@ -3,7 +3,7 @@ import { Document, isScalar, LineCounter, parseDocument, Scalar, visit } from 'y
 import { DsError } from '../errors.js';
 import type { RecordKind } from '../records.js';
 import type { PluginRegistry } from '../plugin.js';
-import { buildConfigSchema, type Config } from './schema.js';
+import { buildConfigSchema, LOCAL_DAEMON, type Config } from './schema.js';
 
 export interface ConfigProblem {
   /** Dotted path with indices: `sinks.kafka.brokers[0]`. */
@@ -121,7 +121,20 @@ export function parseConfigInput(text: string, file: string, plugins: PluginRegi
     }
   }
   // The graph is checked on the raw data too, so it is reported alongside schema problems.
-  const raw = data as { sources?: unknown; sinks?: unknown };
+  const raw = data as { sources?: unknown; sinks?: unknown; daemons?: unknown };
+  const daemons = raw.daemons && typeof raw.daemons === 'object' ? Object.keys(raw.daemons) : [];
+  if (daemons.includes(LOCAL_DAEMON)) {
+    const path = ['daemons', LOCAL_DAEMON];
+    problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `"${LOCAL_DAEMON}" is the daemon the docker: block configures; give this one another name` });
+  }
+  const sourceEntries = raw.sources && typeof raw.sources === 'object' ? (raw.sources as Record<string, { daemon?: unknown }>) : {};
+  for (const [name, source] of Object.entries(sourceEntries)) {
+    const daemon = source?.daemon;
+    if (typeof daemon === 'string' && daemon !== LOCAL_DAEMON && !daemons.includes(daemon)) {
+      const path = ['sources', name, 'daemon'];
+      problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `unknown daemon "${daemon}" (daemons: ${[LOCAL_DAEMON, ...daemons].join(', ')})` });
+    }
+  }
   const sources = raw.sources && typeof raw.sources === 'object' ? Object.keys(raw.sources) : [];
   const sinks = raw.sinks && typeof raw.sinks === 'object' ? (raw.sinks as Record<string, { inputs?: unknown }>) : {};
   for (const [name, sink] of Object.entries(sinks)) {

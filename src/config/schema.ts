@@ -16,8 +16,23 @@ const dockerSchema = z.strictObject({
   api_version: z.string().regex(/^1\.\d+$/, 'expected e.g. "1.44"').optional(),
 });
 
+/** The name of the daemon `docker:` configures (discovery chain, `-H`). */
+export const LOCAL_DAEMON = 'local';
+
+/** Another daemon the agent reads (`daemons.<name>`): the same keys, with an explicit address. */
+const namedDaemonSchema = dockerSchema.extend({
+  /** unix:///path or tcp://host:port (no discovery: it names one daemon). */
+  host: z.string().min(1),
+});
+
+/** Options every source has, whatever its type. */
+export const sourceCommon = {
+  /** The daemon it reads: `local` (the `docker:` block) or a name under `daemons:`. */
+  daemon: z.string().default(LOCAL_DAEMON),
+};
+
 /** What every source entry is, whatever its type: the type's own options are checked by its plugin's schema. */
-const sourceEntry = z.looseObject({ type: z.string() });
+const sourceEntry = z.looseObject({ type: z.string(), ...sourceCommon });
 /** What every sink entry is: the common keys, then the type's own options. */
 const sinkEntry = z.looseObject({ type: z.string(), ...sinkCommon });
 
@@ -36,6 +51,8 @@ const names = () => z.string().regex(/^[A-Za-z0-9_.-]+$/, 'names use letters, di
 function configSchema(source: typeof sourceEntry, sink: typeof sinkEntry) {
   return z.strictObject({
     docker: dockerSchema.prefault({}),
+    /** More daemons, by name; a source reads one with `daemon: <name>`. */
+    daemons: z.record(names(), namedDaemonSchema).default({}),
     log_level: logLevel.default('info'),
     /** Where the events cursor and disk spools live. */
     state_dir: z.string().default(DEFAULT_STATE_DIR),
@@ -56,9 +73,10 @@ function configSchema(source: typeof sourceEntry, sink: typeof sinkEntry) {
 
 /** The config schema for the source and sink types of `plugins`. */
 export function buildConfigSchema(plugins: PluginRegistry) {
-  return configSchema(pluginUnion(plugins.sources, {}, sourceEntry), pluginUnion(plugins.sinks, sinkCommon, sinkEntry));
+  return configSchema(pluginUnion(plugins.sources, sourceCommon, sourceEntry), pluginUnion(plugins.sinks, sinkCommon, sinkEntry));
 }
 
 export type Config = z.output<ReturnType<typeof configSchema>>;
 export type SourceConfig = Config['sources'][string];
 export type SinkConfig = Config['sinks'][string];
+export type DaemonConfig = Config['docker'];

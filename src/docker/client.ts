@@ -29,6 +29,8 @@ export interface DockerClientOptions {
   readonly log: Logger;
   /** Max parallel requests (stats rounds fan out). */
   readonly connections?: number;
+  /** The configured name of this daemon (`local`, or a key of `daemons:`), stamped on records as `host.daemon`. */
+  readonly daemon?: string;
   /** How long idle pooled connections stay open (default 4 s). Polling sources keep theirs across ticks. */
   readonly keepAliveTimeoutMs?: number;
 }
@@ -60,6 +62,11 @@ export class DockerClient {
       keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 4_000,
       userAgent: this.userAgent,
     });
+  }
+
+  /** The configured name of this daemon (`local` unless named under `daemons:`). */
+  get daemonName(): string {
+    return this.opts.daemon ?? 'local';
   }
 
   /** Negotiated version ("1.41"), or null before `negotiate`. */
@@ -117,6 +124,7 @@ export class DockerClient {
     return {
       host: {
         name: info.Name ?? '',
+        daemon: this.daemonName,
         daemon_id: info.ID ?? '',
         engine: this.engineKind,
         version: version.Version ?? '',

@@ -13,7 +13,8 @@ export interface TelemetrySubject {
   readonly config: { readonly telemetry: { readonly listen: string | false } };
   readonly log: Logger;
   readonly metrics: SelfMetrics;
-  readonly docker: DockerClient;
+  /** The daemons in use, by configured name (their clients change on reload). */
+  readonly daemons: ReadonlyMap<string, { readonly name: string; readonly client: DockerClient }>;
   readonly pipeline: { readonly runners: readonly SinkHealth[] };
   readonly sources: readonly { readonly name: string }[];
   /** Sources that stopped on an error (until a reload restarts them), with why. */
@@ -45,14 +46,14 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
   const listen = agent.config.telemetry.listen;
   if (listen === false) return null;
   const log = agent.log.child({ component: 'telemetry' });
-  const probe = new DaemonProbe(() => agent.docker, agent.metrics, log, probeOptions);
+  const probe = new DaemonProbe(() => agent.daemons.values(), agent.metrics, log, probeOptions);
   let server: TelemetryServer;
   try {
     server = await TelemetryServer.listen(
       parseListen(listen),
       {
         registry: () => agent.metrics.registry,
-        readiness: () => readiness(probe.state, agent.pipeline.runners, stopping.aborted, agent.failedSources),
+        readiness: () => readiness(probe.states, agent.pipeline.runners, stopping.aborted, agent.failedSources),
       },
       log,
     );

@@ -16,34 +16,48 @@ export interface DaemonState {
   readonly reason: string | null;
 }
 
+/** A daemon the probe pings: its configured name and its current client (a reload may replace it). */
+export interface ProbedDaemon {
+  readonly name: string;
+  readonly client: DockerClient;
+}
+
+/** The component a daemon's lines and metrics name: `docker` for the local one, `docker:<name>` for the others. */
+export function daemonComponent(name: string): string {
+  return name === 'local' ? 'docker' : `docker:${name}`;
+}
+
 /**
- * "Is the daemon reachable?" for /readyz and `dockstream_daemon_up`: one
- * `GET /_ping` every 5 s (a 2-byte answer the daemon serves without touching
- * containers or storage), at most one in flight. Independent of the sources,
- * so it also answers while no events source is configured or while the agent
- * still waits for the daemon at start-up.
+ * "Is each daemon reachable?" for /readyz and `dockstream_daemon_up{daemon}`:
+ * one `GET /_ping` per daemon every 5 s (a 2-byte answer the daemon serves
+ * without touching containers or storage), at most one round in flight.
+ * Independent of the sources, so it also answers while no events source is
+ * configured or while the agent still waits for a daemon at start-up. The
+ * daemons are read on every round, so a reload is followed.
  */
 export class DaemonProbe {
-  private readonly docker: () => DockerClient;
+  private readonly daemons: () => Iterable<ProbedDaemon>;
   private readonly metrics: SelfMetrics;
   private readonly log: Logger;
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
-  private current: DaemonState = { reachable: null, reason: 'not checked yet' };
+  private current = new Map<string, DaemonState>();
 
-  /** `docker` is read on every ping, so a client replaced by a reload is followed. */
-  constructor(docker: () => DockerClient, metrics: SelfMetrics, log: Logger, options: DaemonProbeOptions = {}) {
-    this.docker = docker;
+  constructor(daemons: () => Iterable<ProbedDaemon>, metrics: SelfMetrics, log: Logger, options: DaemonProbeOptions = {}) {
+    this.daemons = daemons;
     this.metrics = metrics;
     this.log = log;
     this.intervalMs = options.intervalMs ?? 5000;
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
-  get state(): DaemonState {
-    return this.current;
+  /** Per daemon name; a daemon not pinged yet is `reachable: null`. */
+  get states(): ReadonlyMap<string, DaemonState> {
+    const out = new Map<string, DaemonState>();
+    for (const { name } of this.daemons()) out.set(name, this.current.get(name) ?? { reachable: null, reason: 'not checked yet' });
+    return out;
   }
 
   start(): void {
@@ -60,30 +74,42 @@ export class DaemonProbe {
     await this.inFlight;
   }
 
-  /** One ping now (skipped while one is running); resolves when it finished. */
+  /** One round now (skipped while one is running); resolves when it finished. */
   check(): Promise<void> {
-    this.inFlight ??= this.ping().finally(() => {
+    this.inFlight ??= this.round().finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;
   }
 
-  private async ping(): Promise<void> {
+  private async round(): Promise<void> {
+    const daemons = [...this.daemons()];
+    const names = new Set(daemons.map((d) => d.name));
+    for (const name of [...this.current.keys()]) {
+      if (names.has(name)) continue;
+      this.current.delete(name);
+      this.metrics.daemonUp.remove({ daemon: name });
+    }
+    await Promise.all(daemons.map((d) => this.ping(d)));
+  }
+
+  private async ping(daemon: ProbedDaemon): Promise<void> {
     try {
-      await this.docker().request('GET', '/_ping', { timeoutMs: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
-      this.set({ reachable: true, reason: null });
-      this.metrics.lastSuccess.set({ component: 'docker' }, Date.now() / 1000);
+      await daemon.client.request('GET', '/_ping', { timeoutMs: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
+      this.set(daemon.name, { reachable: true, reason: null });
+      this.metrics.lastSuccess.set({ component: daemonComponent(daemon.name) }, Date.now() / 1000);
     } catch (err) {
-      this.set({ reachable: false, reason: describeError(err) });
+      this.set(daemon.name, { reachable: false, reason: describeError(err) });
     }
   }
 
-  private set(next: DaemonState): void {
-    if (next.reachable !== this.current.reachable) {
-      if (next.reachable) this.log.info('docker daemon reachable');
-      else if (this.current.reachable) this.log.warn({ reason: next.reason }, 'docker daemon unreachable');
+  private set(name: string, next: DaemonState): void {
+    const before = this.current.get(name)?.reachable ?? null;
+    if (next.reachable !== before) {
+      if (next.reachable) this.log.info({ daemon: name }, 'docker daemon reachable');
+      else if (before) this.log.warn({ daemon: name, reason: next.reason }, 'docker daemon unreachable');
     }
-    this.current = next;
-    this.metrics.daemonUp.set(next.reachable ? 1 : 0);
+    this.current.set(name, next);
+    this.metrics.daemonUp.set({ daemon: name }, next.reachable ? 1 : 0);
   }
 }

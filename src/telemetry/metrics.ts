@@ -173,6 +173,7 @@ export class SelfMetrics {
   readonly daemonUp = new Gauge({
     name: 'dockstream_daemon_up',
     help: '1 when the last /_ping of the docker daemon answered, else 0',
+    labelNames: ['daemon'] as const,
     registers: [this.registry],
   });
   readonly sinkUp = this.upGauge('dockstream_sink_up', '1 when a sink is started and its last delivery attempt succeeded, else 0', 'sink', (h) =>

@@ -1,4 +1,4 @@
-import type { DaemonState } from './daemon-probe.js';
+import { daemonComponent, type DaemonState } from './daemon-probe.js';
 
 /** What /readyz needs to know about one sink (the pipeline's SinkRunner fits). */
 export interface SinkHealth {
@@ -13,14 +13,14 @@ export interface Readiness {
 }
 
 /**
- * Ready = the daemon answers, no source has stopped on an error, every sink
+ * Ready = every daemon in use answers, no source has stopped on an error, every sink
  * delivers (started, and its last delivery attempt did not fail), and the
  * agent is not shutting down.
  */
-export function readiness(daemon: DaemonState, sinks: readonly SinkHealth[], stopping: boolean, failedSources: ReadonlyMap<string, string> = new Map()): Readiness {
+export function readiness(daemons: ReadonlyMap<string, DaemonState>, sinks: readonly SinkHealth[], stopping: boolean, failedSources: ReadonlyMap<string, string> = new Map()): Readiness {
   const reasons: string[] = [];
   if (stopping) reasons.push('agent: shutting down');
-  if (daemon.reachable !== true) reasons.push(`docker: ${daemon.reason ?? 'unreachable'}`);
+  for (const [name, daemon] of daemons) if (daemon.reachable !== true) reasons.push(`${daemonComponent(name)}: ${daemon.reason ?? 'unreachable'}`);
   for (const [name, reason] of failedSources) reasons.push(`source ${name}: stopped: ${reason}`);
   for (const sink of sinks) {
     if (!sink.status.ok) reasons.push(`sink ${sink.name}: ${sink.status.reason ?? 'not delivering'}`);

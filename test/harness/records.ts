@@ -23,6 +23,7 @@ import { nanosToRfc3339 } from '../../src/util/units.js';
 
 export const HOST: HostInfo = {
   name: 'build-07',
+  daemon: 'local',
   daemon_id: 'ZQ4V:3XKM:7NWS:QK2R:5TBL:Y6HC:RKAW:2D4J:OM5Q:XG7H:PUVB:LJ3E',
   engine: 'docker',
   version: '20.10.24+dfsg1',

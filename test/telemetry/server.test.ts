@@ -43,7 +43,8 @@ describe('telemetry.listen parsing', () => {
 });
 
 describe('readiness', () => {
-  const up = { reachable: true, reason: null };
+  const up = new Map([['local', { reachable: true, reason: null }]]);
+  const local = (reachable: boolean | null, reason: string) => new Map([['local', { reachable, reason }]]);
   const sink = (name: string, ok: boolean, reason: string | null = null) => ({ name, status: { ok, reason } });
 
   it('is ready when the daemon answers and every sink delivers', () => {
@@ -51,16 +52,25 @@ describe('readiness', () => {
   });
 
   it('lists every problem with its component', () => {
-    const r = readiness({ reachable: false, reason: 'cannot reach docker daemon at unix:///x.sock' }, [sink('kafka', false, 'broker down'), sink('file', true), sink('otlp', false)], true);
+    const r = readiness(local(false, 'cannot reach docker daemon at unix:///x.sock'), [sink('kafka', false, 'broker down'), sink('file', true), sink('otlp', false)], true);
     expect(r).toEqual({
       ready: false,
       reasons: ['agent: shutting down', 'docker: cannot reach docker daemon at unix:///x.sock', 'sink kafka: broker down', 'sink otlp: not delivering'],
     });
-    expect(readiness({ reachable: null, reason: 'not checked yet' }, [], false).reasons).toEqual(['docker: not checked yet']);
+    expect(readiness(local(null, 'not checked yet'), [], false).reasons).toEqual(['docker: not checked yet']);
     expect(readiness(up, [sink('a', true)], false, new Map([['events', 'Podman cannot filter events by network']]))).toEqual({
       ready: false,
       reasons: ['source events: stopped: Podman cannot filter events by network'],
     });
+  });
+
+  it('names each daemon that does not answer; the others do not hold it up', () => {
+    const daemons = new Map([
+      ['local', { reachable: true, reason: null }],
+      ['build', { reachable: false, reason: 'cannot reach docker daemon at tcp://10.0.0.5:2376' }],
+      ['podman', { reachable: true, reason: null }],
+    ]);
+    expect(readiness(daemons, [], false)).toEqual({ ready: false, reasons: ['docker:build: cannot reach docker daemon at tcp://10.0.0.5:2376'] });
   });
 });
 

@@ -16,7 +16,7 @@ import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { eventLine, eventsRoute, startFakeDaemon, type EventsHandler, type FakeDaemon } from '../../harness/fake-daemon.js';
 
-const HOST: HostInfo = { name: '', daemon_id: '', engine: 'docker', version: '', api_version: '' };
+const HOST: HostInfo = { name: '', daemon: 'local', daemon_id: '', engine: 'docker', version: '', api_version: '' };
 const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
 const gaps = (rs: DsRecord[]) => rs.filter((r): r is GapRecord => r.kind === 'gap');
 const inventories = (rs: DsRecord[]) => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');

@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { LOCAL_DAEMON, type Config } from '../config/schema.js';
+import type { DockerClient } from '../docker/client.js';
+import type { Logger } from '../log.js';
+import type { HostInfo } from '../records.js';
+import { createDaemonClient, daemonConfig } from './components.js';
+import { waitForDaemon } from './daemon-wait.js';
+
+/** The daemons some source reads, the local one first. */
+export function daemonsInUse(config: Config): string[] {
+  const names = new Set(Object.values(config.sources).map((s) => s.daemon));
+  return [...names].sort((a, b) => (a === LOCAL_DAEMON ? -1 : b === LOCAL_DAEMON ? 1 : a.localeCompare(b)));
+}
+
+/** Names of daemons in use both before and after whose settings changed (their sources restart). */
+export function changedDaemons(before: Config, after: Config): string[] {
+  const now = new Set(daemonsInUse(after));
+  return daemonsInUse(before).filter((name) => now.has(name) && !isDeepStrictEqual(daemonConfig(before, name), daemonConfig(after, name)));
+}
+
+/**
+ * One daemon the agent reads: its client, its identity once it answered, and
+ * `ready`, which settles when it first answered (null: the agent stopped
+ * first; rejects on a pinned API version it cannot serve). Each daemon is
+ * waited for on its own: one that is down does not hold up the others.
+ */
+export class DaemonLink {
+  readonly name: string;
+  client: DockerClient;
+  host: HostInfo;
+  ready: Promise<HostInfo | null>;
+
+  constructor(name: string, config: Config, log: Logger, signal: AbortSignal, cliHost?: string) {
+    this.name = name;
+    this.client = createDaemonClient(config, name, log, cliHost);
+    // Until the daemon answered, records carry the local host name.
+    this.host = { name: hostname(), daemon: name, daemon_id: '', engine: 'docker', version: '', api_version: '' };
+    this.ready = this.connect(log, signal);
+  }
+
+  /** Reload: a client for changed settings; the old one is returned for the caller to close. */
+  reconnect(config: Config, log: Logger, signal: AbortSignal, cliHost?: string): DockerClient {
+    const old = this.client;
+    this.client = createDaemonClient(config, this.name, log, cliHost);
+    this.ready = this.connect(log, signal);
+    return old;
+  }
+
+  private async connect(log: Logger, signal: AbortSignal): Promise<HostInfo | null> {
+    const host = await waitForDaemon(this.client, log, signal);
+    if (host) this.host = host;
+    return host;
+  }
+}
