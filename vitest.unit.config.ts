@@ -21,6 +21,7 @@ export const UNIT_TESTS = [
   'test/docker/ndjson.test.ts',
   'test/faults/malformed.test.ts',
   'test/fixtures/engines.test.ts',
+  'test/fixtures/engines-inspect.test.ts',
   'test/harness/unit-lane.test.ts',
   'test/sinks/file',
   'test/sinks/stdout',
