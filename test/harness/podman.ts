@@ -183,7 +183,8 @@ export async function startPodman(opts: { engine?: PodmanEngine } = {}): Promise
   const socketPath = join(state, 'podman.sock');
   const logPath = join(state, 'service.log');
   const [cmd, prefix] = mounted === undefined ? ['podman', []] : ['chroot', [mounted.root, 'podman']];
-  const podman = (args: readonly string[], timeoutMs = 60_000) => run(cmd, [...prefix, ...baseArgs(base), ...args], { env, timeoutMs });
+  // Run from the instance dir: conmon (Podman 4) drops an `oom` marker file in its working directory.
+  const podman = (args: readonly string[], timeoutMs = 60_000) => run(cmd, [...prefix, ...baseArgs(base), ...args], { env, timeoutMs, cwd: state });
   const podmanOk = async (args: readonly string[], timeoutMs?: number): Promise<string> => {
     const res = await podman(args, timeoutMs);
     if (res.code !== 0) throw new Error(`podman ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
@@ -197,7 +198,7 @@ export async function startPodman(opts: { engine?: PodmanEngine } = {}): Promise
   const spawnService = async (): Promise<void> => {
     const log = openSync(logPath, 'a');
     try {
-      child = spawn(cmd, [...prefix, ...baseArgs(base), 'system', 'service', '--time=0', `unix://${join(base, 'podman.sock')}`], { env, stdio: ['ignore', log, log] });
+      child = spawn(cmd, [...prefix, ...baseArgs(base), 'system', 'service', '--time=0', `unix://${join(base, 'podman.sock')}`], { env, stdio: ['ignore', log, log], cwd: state });
       child.unref();
     } finally {
       closeSync(log);
