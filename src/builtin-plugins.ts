@@ -9,11 +9,12 @@ import { otlpSinkPlugin } from './sinks/otlp/plugin.js';
 import { prometheusExporterSinkPlugin } from './sinks/prometheus_exporter/plugin.js';
 import { remoteWriteSinkPlugin } from './sinks/prometheus_remote_write/plugin.js';
 import { stdoutSinkPlugin } from './sinks/stdout/plugin.js';
+import { dockerContainersPlugin } from './sources/docker-containers/plugin.js';
 import { dockerDfPlugin } from './sources/docker-df/plugin.js';
 import { dockerEventsPlugin } from './sources/docker-events/plugin.js';
 import { dockerStatsPlugin } from './sources/docker-stats/plugin.js';
 
 export const BUILTIN_PLUGINS = new PluginRegistry({
-  sources: [dockerEventsPlugin, dockerStatsPlugin, dockerDfPlugin],
+  sources: [dockerEventsPlugin, dockerStatsPlugin, dockerDfPlugin, dockerContainersPlugin],
   sinks: [stdoutSinkPlugin, fileSinkPlugin, kafkaSinkPlugin, otlpSinkPlugin, prometheusExporterSinkPlugin, remoteWriteSinkPlugin],
 });

@@ -53,6 +53,11 @@ export class SinkError extends DsError {
   }
 }
 
+/** The stable code of an error for metric labels: its DsError code, else UNKNOWN. */
+export function errorCode(err: unknown): string {
+  return err instanceof DsError ? err.code : 'UNKNOWN';
+}
+
 /**
  * Retrying cannot fix it: a sink's permanent error, or a configuration it
  * cannot work with (an unreadable TLS file, exclusive options).

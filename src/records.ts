@@ -25,11 +25,53 @@ interface Envelope {
   readonly host: HostInfo;
 }
 
+/** Docker Compose identity, from the labels Compose sets (`com.docker.compose.*`). */
+export interface ComposeIdentity {
+  readonly project: string;
+  readonly service: string;
+  /** `com.docker.compose.container-number`: which replica. */
+  readonly number: number | null;
+}
+
+/** Swarm identity, from the labels the orchestrator sets (`com.docker.swarm.*`). */
+export interface SwarmIdentity {
+  readonly service: string;
+  readonly task: string | null;
+  readonly node_id: string | null;
+}
+
 export interface ContainerRef {
   readonly id: string;
   readonly name: string;
   readonly image: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Present when the container belongs to a Compose project: dashboards group by service. */
+  readonly compose?: ComposeIdentity;
+  /** Present when the container is a Swarm task. */
+  readonly swarm?: SwarmIdentity;
+}
+
+/** A health check's state: Docker's `State.Health`, null when the container has none. */
+export interface ContainerHealth {
+  readonly status: 'starting' | 'healthy' | 'unhealthy';
+  /** Consecutive failed checks. */
+  readonly failing_streak: number;
+}
+
+/** What a container is doing, from `GET /containers/{id}/json`. */
+export interface ContainerStatus {
+  /** Docker's words: created, running, paused, restarting, removing, exited, dead (Podman's `stopped` is `exited`). */
+  readonly state: string;
+  readonly health: ContainerHealth | null;
+  /** Restarts by its restart policy (Docker's `RestartCount`). */
+  readonly restart_count: number;
+  /** The kernel's OOM killer ended its last run (Podman 4 never says so). */
+  readonly oom_killed: boolean;
+  /** Of its last run; null while it never exited. */
+  readonly exit_code: number | null;
+  /** RFC 3339, null when it never started / finished. */
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
 }
 
 export interface EventRecord extends Envelope {
@@ -130,12 +172,14 @@ export interface DiskUsageRecord extends Envelope {
   readonly largest?: Readonly<Partial<Record<DiskObjectType, readonly DiskObjectDetail[]>>>;
 }
 
-export interface InventoryContainer {
+export interface InventoryContainer extends Partial<Omit<ContainerStatus, 'state'>> {
   readonly id: string;
   readonly name: string;
   readonly image: string;
   readonly state: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly compose?: ComposeIdentity;
+  readonly swarm?: SwarmIdentity;
 }
 
 export interface InventoryRecord extends Envelope {
@@ -199,13 +243,26 @@ export interface AlertRecord extends Envelope {
   readonly threshold: number;
 }
 
+/** What changed since this container's previous `container_state` record. */
+export type ContainerChange = 'first_seen' | 'state' | 'health' | 'restart_count' | 'oom_killed' | 'exit_code' | 'removed';
+
+/** A container's state, health, restarts or OOM changed (and the first time the agent sees it). */
+export interface ContainerStateRecord extends Envelope, ContainerStatus {
+  readonly kind: 'container_state';
+  readonly container: ContainerRef & { readonly image_id: string };
+  readonly changes: readonly ContainerChange[];
+  /** OOM kills this agent saw (`oom` events and OOMKilled turning true) since it started watching. */
+  readonly oom_kills: number;
+}
+
 export type DsRecord =
   | EventRecord
   | StatsRecord
   | DiskUsageRecord
   | InventoryRecord
   | GapRecord
-  | AlertRecord;
+  | AlertRecord
+  | ContainerStateRecord;
 
 export type RecordKind = DsRecord['kind'];
 export const RECORD_KINDS: readonly RecordKind[] = [
@@ -215,6 +272,7 @@ export const RECORD_KINDS: readonly RecordKind[] = [
   'inventory',
   'gap',
   'alert',
+  'container_state',
 ];
 
 /** Compile-time exhaustiveness check for `switch (record.kind)`. */
@@ -228,6 +286,7 @@ export function containerOf(record: DsRecord): ContainerRef | undefined {
     case 'event':
       return record.container;
     case 'stats':
+    case 'container_state':
       return record.container;
     case 'disk_usage':
     case 'inventory':

@@ -59,6 +59,7 @@ describe('plugin registry', () => {
       ['docker_events', 'events'],
       ['docker_stats', 'stats'],
       ['docker_df', 'df'],
+      ['docker_containers', 'containers'],
     ]);
     expect(BUILTIN_PLUGINS.sinks.map((p) => p.type)).toEqual(['stdout', 'file', 'kafka', 'otlp', 'prometheus_exporter', 'prometheus_remote_write']);
   });

@@ -26,6 +26,7 @@ export function resourceAttributes(settings: ResourceSettings, host: HostInfo, c
     'container.runtime': host.engine,
     'container.runtime.name': host.engine,
     'container.runtime.version': host.version,
+    'dockstream.daemon.name': host.daemon,
     'dockstream.daemon.id': host.daemon_id,
     'dockstream.daemon.api_version': host.api_version,
   };
@@ -33,6 +34,16 @@ export function resourceAttributes(settings: ResourceSettings, host: HostInfo, c
     attrs['container.id'] = container.id;
     attrs['container.name'] = container.name;
     attrs['container.image.name'] = container.image;
+    if (container.compose) {
+      attrs['docker.compose.project'] = container.compose.project;
+      attrs['docker.compose.service'] = container.compose.service;
+      if (container.compose.number !== null) attrs['docker.compose.container_number'] = String(container.compose.number);
+    }
+    if (container.swarm) {
+      attrs['docker.swarm.service.name'] = container.swarm.service;
+      if (container.swarm.task !== null) attrs['docker.swarm.task.name'] = container.swarm.task;
+      if (container.swarm.node_id !== null) attrs['docker.swarm.node.id'] = container.swarm.node_id;
+    }
     for (const [label, attribute] of Object.entries(settings.containerLabels)) {
       const value = container.labels?.[label];
       if (value !== undefined && value !== '') attrs[attribute] = value;

@@ -5,7 +5,7 @@
  * for it work unchanged. Disk usage has no Collector equivalent: `docker.disk.*`.
  */
 import type { Attributes } from '@opentelemetry/api';
-import { DISK_OBJECT_TYPES, type DiskUsageRecord, type NetCounters, type StatsRecord } from '../../records.js';
+import { DISK_OBJECT_TYPES, type ContainerStateRecord, type DiskUsageRecord, type NetCounters, type StatsRecord } from '../../records.js';
 
 /** counter = monotonic cumulative sum; updown = non-monotonic cumulative sum. */
 export type MetricKind = 'gauge' | 'counter' | 'updown';
@@ -58,6 +58,20 @@ export const DISK_METRICS = {
   size: spec('docker.disk.size', 'By', 'updown', 'int', 'Disk space used by Docker objects of a type, as `docker system df` reports it.'),
   reclaimable: spec('docker.disk.reclaimable', 'By', 'updown', 'int', 'Disk space that pruning objects of a type would free.'),
   objects: spec('docker.disk.objects', '{object}', 'updown', 'int', 'Number of Docker objects of a type (state=total) and of those in use (state=active).'),
+} as const;
+
+/**
+ * From `container_state` records: restarts, status and uptime as the
+ * Collector's docker_stats receiver names them; health and OOM kills, which
+ * it has no metric for, under the same `container.` prefix.
+ */
+export const CONTAINER_METRICS = {
+  restarts: spec('container.restarts', '{restarts}', 'counter', 'int', 'Number of restarts for the container.'),
+  status: spec('container.status', '{status}', 'gauge', 'int', 'Status of the container: 1 for the one it is in (attribute status), 0 for the others.'),
+  uptime: spec('container.uptime', 's', 'gauge', 'double', 'Time elapsed since container start time.'),
+  health: spec('container.health.status', '{status}', 'gauge', 'int', 'Health check status: 1 for the current one (attribute status), 0 for the others.'),
+  failingStreak: spec('container.health.failing_streak', '{checks}', 'gauge', 'int', 'Consecutive failed health checks.'),
+  oomKills: spec('container.oom_kills', '{kills}', 'counter', 'int', 'OOM kills of the container this agent observed.'),
 } as const;
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
@@ -127,5 +141,30 @@ export function diskPoints(r: DiskUsageRecord): Point[] {
     points.push({ spec: DISK_METRICS.objects, value: entry.total, attributes: { ...attrs, state: 'total' } });
     points.push({ spec: DISK_METRICS.objects, value: entry.active, attributes: { ...attrs, state: 'active' } });
   }
+  return points;
+}
+
+/** Docker's container states (the docker_stats receiver's `status` values). */
+export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
+export const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;
+
+/**
+ * Data points of a container_state record. Status and health are state sets
+ * (every value, 1 for the current one), so that a dashboard or rule sees a
+ * value leave as well as arrive; a removed container yields none (its series
+ * end with it).
+ */
+export function containerStatePoints(r: ContainerStateRecord): Point[] {
+  if (r.state === 'removed') return [];
+  const m = CONTAINER_METRICS;
+  const points: Point[] = [{ spec: m.restarts, value: r.restart_count, attributes: NO_ATTRIBUTES }];
+  for (const state of CONTAINER_STATES) points.push({ spec: m.status, value: r.state === state ? 1 : 0, attributes: { status: state } });
+  const started = r.started_at === null ? Number.NaN : Date.parse(r.started_at);
+  if (r.state === 'running' && Number.isFinite(started)) points.push({ spec: m.uptime, value: Math.max(0, (Date.parse(r.time) - started) / 1000), attributes: NO_ATTRIBUTES });
+  if (r.health !== null) {
+    for (const status of HEALTH_STATES) points.push({ spec: m.health, value: r.health.status === status ? 1 : 0, attributes: { status } });
+    points.push({ spec: m.failingStreak, value: r.health.failing_streak, attributes: NO_ATTRIBUTES });
+  }
+  points.push({ spec: m.oomKills, value: r.oom_kills, attributes: NO_ATTRIBUTES });
   return points;
 }

@@ -1,5 +1,5 @@
 /**
- * Stats and disk usage records → ResourceMetrics, built directly from the
+ * Stats, disk usage and container state records → ResourceMetrics, built directly from the
  * records (forwarding of data measured elsewhere: no MeterProvider, no SDK
  * aggregation, design gotcha 10). One ResourceMetrics per resource.
  */
@@ -13,12 +13,25 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { DiskUsageRecord, StatsRecord } from '../../records.js';
-import { diskPoints, statsPoints, type MetricSpec } from './catalog.js';
+import { assertNever, type ContainerStateRecord, type DiskUsageRecord, type StatsRecord } from '../../records.js';
+import { containerStatePoints, diskPoints, statsPoints, type MetricSpec, type Point } from './catalog.js';
 import type { ResourceCatalog } from './resource.js';
 import { rfc3339ToHrTime } from './time.js';
 
-export type MetricRecordSource = StatsRecord | DiskUsageRecord;
+export type MetricRecordSource = StatsRecord | DiskUsageRecord | ContainerStateRecord;
+
+function pointsOf(record: MetricRecordSource): Point[] {
+  switch (record.kind) {
+    case 'stats':
+      return statsPoints(record);
+    case 'disk_usage':
+      return diskPoints(record);
+    case 'container_state':
+      return containerStatePoints(record);
+    default:
+      return assertNever(record);
+  }
+}
 
 interface SeriesStart {
   start: HrTime;
@@ -42,7 +55,8 @@ export class SeriesStarts {
   constructor(private readonly now: () => number = Date.now) {}
 
   startOf(record: MetricRecordSource, time: HrTime): HrTime {
-    const key = record.kind === 'stats' ? `c:${record.container.id}` : `d:${record.host.daemon_id}`;
+    // Container states count restarts from their own start: a stats series' CPU reset must not reset them.
+    const key = record.kind === 'stats' ? `c:${record.container.id}` : record.kind === 'container_state' ? `s:${record.container.id}` : `d:${record.host.daemon_id}`;
     const cpuTotal = record.kind === 'stats' ? record.cpu.total_ns : 0;
     const nowMs = this.now();
     this.sweep(nowMs);
@@ -59,6 +73,7 @@ export class SeriesStarts {
   /** A destroyed container's series end with it. */
   forgetContainer(id: string): void {
     this.series.delete(`c:${id}`);
+    this.series.delete(`s:${id}`);
   }
 
   get size(): number {
@@ -105,7 +120,7 @@ export function toResourceMetrics(
     const resource = resources.forRecord(record);
     let metrics = byResource.get(resource);
     if (metrics === undefined) byResource.set(resource, (metrics = new Map()));
-    for (const p of record.kind === 'stats' ? statsPoints(record) : diskPoints(record)) {
+    for (const p of pointsOf(record)) {
       let metric = metrics.get(p.spec.name);
       if (metric === undefined) metrics.set(p.spec.name, (metric = { spec: p.spec, points: [] }));
       metric.points.push({

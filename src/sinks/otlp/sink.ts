@@ -109,6 +109,7 @@ export class OtlpSink implements Sink {
           break;
         case 'stats':
         case 'disk_usage':
+        case 'container_state':
           metricSources.push(record);
           break;
         default:

@@ -9,11 +9,11 @@ import { z } from 'zod';
 import { assertNever, type AlertRecord, type DsRecord, type RecordKind } from '../../records.js';
 import { VERSION } from '../../version.js';
 import { labelAttributes, resourceAttributes, type ResourceSettings } from '../otlp/attributes.js';
-import { DISK_METRICS, diskPoints, STATS_METRICS, statsPoints, type MetricSpec, type Point } from '../otlp/catalog.js';
+import { CONTAINER_METRICS, containerStatePoints, DISK_METRICS, diskPoints, STATS_METRICS, statsPoints, type MetricSpec, type Point } from '../otlp/catalog.js';
 import { promLabelName, promMetricName, promType } from './names.js';
 
 /** The kinds that become series (events as a counter per type and action); gaps and inventories do not. */
-export const SERIES_KINDS: readonly RecordKind[] = ['event', 'stats', 'disk_usage', 'alert'];
+export const SERIES_KINDS: readonly RecordKind[] = ['event', 'stats', 'disk_usage', 'alert', 'container_state'];
 
 /** Options both Prometheus sinks take (spread into their zod objects). */
 export const labelOptions = {
@@ -66,11 +66,20 @@ function familyOf(spec: MetricSpec): Family {
 
 /** Every family the sinks can produce, in catalog order. */
 export const FAMILIES: ReadonlyMap<string, Family> = new Map(
-  [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ALERT_METRIC, EVENTS_METRIC].map((s) => [s.name, familyOf(s)]),
+  [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ...Object.values(CONTAINER_METRICS), ALERT_METRIC, EVENTS_METRIC].map((s) => [s.name, familyOf(s)]),
 );
 
 /** Resource attributes that become labels (the rest: job/instance or target info territory). */
-const PROMOTED = ['host.name', 'container.id', 'container.name', 'container.image.name'];
+const PROMOTED = [
+  'host.name',
+  'dockstream.daemon.name',
+  'container.id',
+  'container.name',
+  'container.image.name',
+  'docker.compose.project',
+  'docker.compose.service',
+  'docker.swarm.service.name',
+];
 
 export class SeriesMapper {
   private readonly settings: ResourceSettings;
@@ -89,6 +98,8 @@ export class SeriesMapper {
     switch (record.kind) {
       case 'stats':
         return this.fromPoints(record, statsPoints(record), record.container.id);
+      case 'container_state':
+        return this.fromPoints(record, containerStatePoints(record), record.container.id);
       case 'disk_usage':
         return this.fromPoints(record, diskPoints(record), undefined);
       case 'alert':

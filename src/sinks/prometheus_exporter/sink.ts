@@ -85,6 +85,7 @@ export class PrometheusExporterSink implements Sink {
     for (const record of batch) {
       // A container that stopped (die) or went (destroy) has no current value: its series end.
       if (record.kind === 'event' && record.type === 'container' && ENDS_SERIES.has(record.action)) this.store.removeContainer(record.actor.id);
+      if (record.kind === 'container_state' && record.state === 'removed') this.store.removeContainer(record.container.id);
       for (const sample of this.mapper.samples(record)) {
         if (!this.store.put(sample, now)) dropped.set(record.kind, (dropped.get(record.kind) ?? 0) + 1);
       }

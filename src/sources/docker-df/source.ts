@@ -4,7 +4,7 @@
  * `alert` records when a threshold rule changes state.
  */
 import { compareApiVersions } from '../../docker/client.js';
-import { describeError, DsError } from '../../errors.js';
+import { describeError, DsError, errorCode } from '../../errors.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import {
   DISK_OBJECT_TYPES,
@@ -151,7 +151,7 @@ export class DockerDfSource implements Source {
       return null;
     } catch (err) {
       if (ctx.signal.aborted && !timedOut) return null;
-      const code = timedOut ? 'DOCKER_TIMEOUT' : err instanceof DsError ? err.code : 'UNKNOWN';
+      const code = timedOut ? 'DOCKER_TIMEOUT' : errorCode(err);
       const error = timedOut ? (controller.signal.reason as Error) : err instanceof Error ? err : new Error(String(err));
       ctx.metrics.pollErrors.inc({ source: this.name, code });
       ctx.log.warn({ source: this.name, code, err: describeError(error), timeoutMs: this.options.timeout }, 'disk usage poll failed');

@@ -1,3 +1,4 @@
+import { containerRef } from '../../docker/containers.js';
 import type { ContainerRef, Engine, EventRecord, HostInfo } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
 import { nanosToRfc3339 } from '../../util/units.js';
@@ -163,8 +164,8 @@ export function normalizeEvent(raw: RawEvent, timeNano: string, host: HostInfo, 
     if (type === 'volume' && id === '') id = attributes['name'] ?? '';
   }
 
-  const container: ContainerRef | undefined =
-    type === 'container' ? { id, name: attributes['name'] ?? '', image: attributes['image'] ?? '' } : undefined;
+  // Container events carry the container's labels among their attributes: Compose / Swarm identity comes from them.
+  const container: ContainerRef | undefined = type === 'container' ? containerRef(id, attributes['name'] ?? '', attributes['image'] ?? '', attributes) : undefined;
   const reclaimed = action === 'prune' ? reclaimedBytes(attributes) : undefined;
 
   return {

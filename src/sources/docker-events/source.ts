@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import { describeError, DsError, isAbortError } from '../../errors.js';
 import { join } from 'node:path';
+import { inventoryOf } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
 import type { EventRecord, GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
@@ -295,18 +296,9 @@ export class DockerEventsSource implements Source {
     }
   }
 
+  /** Every container with its identity and status (list + inspects, bounded: docker/containers.ts). */
   private async inventory(ctx: SourceContext, nowNano: string, reason: InventoryRecord['reason']): Promise<InventoryRecord> {
-    const list = await ctx.docker.getJson<Array<{ Id?: string; Names?: string[]; Image?: string; State?: string; Labels?: Record<string, string> | null }>>(
-      '/containers/json',
-      { query: { all: 1 }, signal: ctx.signal },
-    );
-    const containers: InventoryContainer[] = list.map((c) => ({
-      id: c.Id ?? '',
-      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
-      image: c.Image ?? '',
-      state: c.State ?? '',
-      labels: c.Labels ?? {},
-    }));
+    const containers = await inventoryOf(ctx.docker, ctx.signal);
     return { kind: 'inventory', schema: RECORD_SCHEMA_VERSION, time: nanosToRfc3339(nowNano), host: ctx.host(), reason, containers };
   }
 

@@ -4,9 +4,10 @@
  * instead of N (the daemon answers all subscribers of a tick together).
  */
 import type { DockerClient } from '../../docker/client.js';
-import { DockerHttpError, DsError, isAbortError } from '../../errors.js';
+import { DockerHttpError, DsError, errorCode, isAbortError } from '../../errors.js';
 import type { SourceContext } from '../../pipeline/types.js';
 import type { StatsRecord } from '../../records.js';
+import { forEachLimit } from '../../util/limit.js';
 import type { ContainerSet, Tracked } from './container-set.js';
 import { cpuSampleOf, normalize } from './normalize.js';
 import { parseStatsBody, type RawStats } from './raw.js';
@@ -29,18 +30,6 @@ export interface RoundOptions {
   readonly signal: AbortSignal;
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 const STATS_QUERY = Object.freeze({ stream: false, 'one-shot': true } as const);
 
 /**
@@ -51,10 +40,6 @@ const STATS_QUERY = Object.freeze({ stream: false, 'one-shot': true } as const);
 async function fetchStats(client: DockerClient, id: string, opts: RoundOptions): Promise<string> {
   const path = `/containers/${encodeURIComponent(id)}/stats`;
   return (await client.request('GET', path, { query: STATS_QUERY, signal: opts.signal, timeoutMs: opts.timeoutMs })).body.toString('utf8');
-}
-
-export function errorCode(err: unknown): string {
-  return err instanceof DsError ? err.code : 'UNKNOWN';
 }
 
 export async function statsRound(ctx: SourceContext, client: DockerClient, set: ContainerSet, opts: RoundOptions): Promise<RoundResult> {

@@ -1,14 +1,15 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient } from '../../docker/client.js';
-import { describeError, isAbortError } from '../../errors.js';
+import { describeError, errorCode, isAbortError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { containerRef } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
 import type { ContainerRef, EventRecord } from '../../records.js';
 import { ContainerSet, type ListedContainer } from './container-set.js';
 import type { DockerStatsOptions } from './options.js';
-import { errorCode, statsRound, type RoundResult } from './round.js';
+import { statsRound, type RoundResult } from './round.js';
 import { containerSelector, pickLabels, type ContainerFacts } from './selection.js';
 import { everyInterval } from '../../util/ticker.js';
 
@@ -60,8 +61,7 @@ export class DockerStatsSource implements Source {
     this.once = once;
     const keys = options.labels;
     const refOf = (c: ContainerFacts & { id: string }): ContainerRef => {
-      const labels = pickLabels(c.labels, keys);
-      return { id: c.id, name: c.name, image: c.image, ...(labels ? { labels } : {}) };
+      return containerRef(c.id, c.name, c.image, c.labels, pickLabels(c.labels, keys));
     };
     this.set = new ContainerSet(containerSelector(options.include, options.exclude), refOf);
   }

@@ -75,7 +75,7 @@ describe('prometheus_exporter', () => {
     expect(s.seriesCount).toBe(before / 2 + 1);
     // Other container events leave the series alone.
     await s.send([eventRecord({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
-    expect(await (await fetch(url)).text()).toContain(`container_pids_count{host_name="build-07",container_id="${DB.id}"`);
+    expect(await (await fetch(url)).text()).toContain(`container_pids_count{host_name="build-07",dockstream_daemon_name="local",container_id="${DB.id}"`);
   });
 
   it('refuses new series beyond max_series and counts them as dropped', async () => {

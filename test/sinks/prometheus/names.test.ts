@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DISK_METRICS, STATS_METRICS } from '../../../src/sinks/otlp/catalog.js';
+import { CONTAINER_METRICS, DISK_METRICS, STATS_METRICS } from '../../../src/sinks/otlp/catalog.js';
 import { promLabelName, promMetricName, promType } from '../../../src/sinks/prometheus/names.js';
 import { ALERT_METRIC, EVENTS_METRIC, FAMILIES } from '../../../src/sinks/prometheus/series.js';
 
@@ -27,7 +27,7 @@ describe('OTLP → Prometheus names', () => {
   it('docs/metrics.md lists exactly the names the sinks produce', () => {
     const doc = readFileSync(join(import.meta.dirname, '../../../docs/metrics.md'), 'utf8');
     const rows = [...doc.matchAll(/^\| `([a-z._]+)` \| `([^`]*)` \| (\w+) \| `([a-z_]+)` \| (\w+) \|$/gm)].map((m) => m.slice(1, 6));
-    const specs = [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ALERT_METRIC, EVENTS_METRIC];
+    const specs = [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ...Object.values(CONTAINER_METRICS), ALERT_METRIC, EVENTS_METRIC];
     expect(rows).toEqual(specs.map((s) => [s.name, s.unit, s.kind, promMetricName(s), promType(s.kind)]));
     expect([...FAMILIES.values()].map((f) => f.name)).toEqual(rows.map((r) => r[3]));
   });

@@ -112,7 +112,7 @@ describe('prometheus_remote_write', () => {
     const ev = (ms: number) => mapper.samples({ ...eventRecord({ type: 'container', action: 'exec_start', time_nano: String(ms * 1e6), actor: { id: 'c', attributes: {} } }), time: new Date(ms).toISOString() });
     const { samples } = new DeltaTotals().totals([...ev(1000), ...ev(1000), ...ev(2000)]);
     const [ts] = toTimeSeries(samples);
-    expect(ts?.labels.map((l) => l.name)).toEqual(['__name__', 'action', 'host_name', 'type']);
+    expect(ts?.labels.map((l) => l.name)).toEqual(['__name__', 'action', 'dockstream_daemon_name', 'host_name', 'type']);
     expect(ts?.samples).toEqual([{ value: 2, timestamp: 1000 }, { value: 3, timestamp: 2000 }]);
     // Gauges arriving out of order are sorted.
     const disk = (ms: number, v: number) => mapper.samples({ ...diskUsageRecord({ time: new Date(ms).toISOString() }), total: diskUsageRecord({ time: T }).total }).map((x) => ({ ...x, value: v }));

@@ -1,0 +1,140 @@
+import { describeError, errorCode, isAbortError } from '../../errors.js';
+import { dockerState, inspectContainer, listContainers } from '../../docker/containers.js';
+import type { Source, SourceContext } from '../../pipeline/types.js';
+import type { EventRecord } from '../../records.js';
+import { forEachLimit } from '../../util/limit.js';
+import { everyInterval } from '../../util/ticker.js';
+import { nowRfc3339 } from '../../util/units.js';
+import type { DockerContainersOptions } from './options.js';
+import { ContainerTracker } from './tracker.js';
+
+/** Container events after which a container is inspected again (its state, health or restarts may have moved). */
+const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'kill', 'stop', 'pause', 'unpause', 'oom', 'health_status', 'update', 'rename']);
+const GONE = new Set(['destroy', 'remove']);
+
+/**
+ * `container_state` records: every container once when first seen, then on
+ * each change of state, health, restart count, exit code or OOM kills.
+ * Events of this daemon (from its events source, when one is configured)
+ * mark a container for inspection; a periodic list catches up with what no
+ * event said. Inspections run a few at a time (`concurrency`): a burst of
+ * events for one container while it waits costs one inspect, and an event
+ * during its inspect one more after it, so restarts are not merged away.
+ */
+export class DockerContainersSource implements Source {
+  readonly type = 'docker_containers';
+  readonly name: string;
+  private readonly options: DockerContainersOptions;
+  private readonly once: boolean;
+  private readonly tracker: ContainerTracker;
+  /** Waiting for an inspect slot, in order. */
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  /** Being inspected; true when an event came meanwhile (inspect again after). */
+  private readonly inspecting = new Map<string, boolean>();
+  private slots = 0;
+
+  constructor(name: string, options: DockerContainersOptions, once: boolean) {
+    this.name = name;
+    this.options = options;
+    this.once = once;
+    this.tracker = new ContainerTracker(options.labels);
+  }
+
+  async run(ctx: SourceContext): Promise<void> {
+    await ctx.docker.negotiate(ctx.signal);
+    if (this.once) {
+      await this.sync(ctx);
+      return;
+    }
+    const unsubscribe = ctx.onEvent((event) => this.onEvent(ctx, event));
+    try {
+      await everyInterval(this.options.resync, ctx.signal, async () => {
+        try {
+          await this.sync(ctx);
+        } catch (err) {
+          if (isAbortError(err) || ctx.signal.aborted) return;
+          ctx.metrics.pollErrors.inc({ source: this.name, code: errorCode(err) });
+          ctx.log.warn({ source: this.name, err: describeError(err) }, 'cannot list containers; trying again at the next resync');
+        }
+      }, () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }));
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** The full list: new containers and ones whose listed state moved are inspected; missing ones are gone. */
+  private async sync(ctx: SourceContext): Promise<void> {
+    const list = await listContainers(ctx.docker, ctx.signal);
+    const seen = new Set(list.map((c) => c.Id));
+    for (const id of this.tracker.ids()) if (!seen.has(id)) this.emitRemoved(ctx, id);
+    // A health check's failing streak grows without an event: containers with one are looked at every resync.
+    const due = list.filter((c) => {
+      const known = this.tracker.stateOf(c.Id);
+      return known === undefined || known.health !== null || known.state !== dockerState(c.State ?? '');
+    });
+    await forEachLimit(due, this.options.concurrency, (c) => this.inspectOne(ctx, c.Id));
+  }
+
+  private onEvent(ctx: SourceContext, event: EventRecord): void {
+    if (event.type !== 'container') return;
+    const id = event.actor.id;
+    if (GONE.has(event.action)) {
+      this.emitRemoved(ctx, id);
+      return;
+    }
+    if (!REINSPECT.has(event.action)) return;
+    if (event.action === 'oom') this.tracker.oom(id);
+    this.schedule(ctx, id);
+  }
+
+  private schedule(ctx: SourceContext, id: string): void {
+    if (this.inspecting.has(id)) {
+      this.inspecting.set(id, true);
+      return;
+    }
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    this.queue.push(id);
+    this.pump(ctx);
+  }
+
+  private pump(ctx: SourceContext): void {
+    while (this.slots < this.options.concurrency && this.queue.length > 0 && !ctx.signal.aborted) {
+      const id = this.queue.shift() as string;
+      this.queued.delete(id);
+      this.slots++;
+      void this.inspectOne(ctx, id).finally(() => {
+        this.slots--;
+        this.pump(ctx);
+      });
+    }
+  }
+
+  private async inspectOne(ctx: SourceContext, id: string): Promise<void> {
+    this.inspecting.set(id, false);
+    try {
+      const raw = await inspectContainer(ctx.docker, id, ctx.signal);
+      if (raw === null) this.emitRemoved(ctx, id);
+      else {
+        const record = this.tracker.observe(raw, ctx.host(), nowRfc3339());
+        if (record) ctx.emit(record);
+      }
+    } catch (err) {
+      if (!isAbortError(err) && !ctx.signal.aborted) {
+        ctx.metrics.pollErrors.inc({ source: this.name, code: errorCode(err) });
+        ctx.log.debug({ source: this.name, container: id, err: describeError(err) }, 'container inspect failed; the next resync tries again');
+      }
+    } finally {
+      const again = this.inspecting.get(id) === true;
+      this.inspecting.delete(id);
+      if (again) this.schedule(ctx, id);
+    }
+  }
+
+  private emitRemoved(ctx: SourceContext, id: string): void {
+    const record = this.tracker.remove(id, ctx.host(), nowRfc3339());
+    if (record) ctx.emit(record);
+  }
+
+}
