@@ -10,13 +10,13 @@ import { TelemetryServer } from './server.js';
 
 /** The parts of the agent the endpoint reads; read at request time, so a reload is followed. */
 export interface TelemetrySubject {
-  readonly config: { readonly telemetry: { readonly listen: string | false } };
+  readonly config: { readonly telemetry: { readonly listen: string | false }; readonly sources: Readonly<Record<string, { readonly daemon: string }>> };
   readonly log: Logger;
   readonly metrics: SelfMetrics;
   /** The daemons in use, by configured name (their clients change on reload). */
   readonly daemons: ReadonlyMap<string, { readonly name: string; readonly client: DockerClient }>;
   readonly pipeline: { readonly runners: readonly SinkHealth[] };
-  readonly sources: readonly { readonly name: string }[];
+  readonly sources: readonly { readonly name: string; readonly type: string }[];
   /** Sources that stopped on an error (until a reload restarts them), with why. */
   readonly failedSources: ReadonlyMap<string, string>;
 }
@@ -65,6 +65,7 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
   agent.metrics.observeHealth(() => ({
     sinks: agent.pipeline.runners.map((r) => ({ name: r.name, ok: r.status.ok })),
     sources: agent.sources.map((s) => s.name),
+    sourceInfo: agent.sources.map((s) => ({ name: s.name, type: s.type, daemon: agent.config.sources[s.name]?.daemon ?? 'local' })),
     failedSources: agent.failedSources,
   }));
   probe.start();

@@ -10,6 +10,8 @@ export interface ComponentHealth {
   /** Configured source names, and those that stopped on an error. */
   readonly sources: readonly string[];
   readonly failedSources: ReadonlyMap<string, string>;
+  /** Each source's type and the daemon it reads. */
+  readonly sourceInfo?: readonly { readonly name: string; readonly type: string; readonly daemon: string }[];
 }
 
 export class SelfMetrics {
@@ -182,6 +184,18 @@ export class SelfMetrics {
   readonly sourceUp = this.upGauge('dockstream_source_up', '1 while a source runs, 0 once it stopped on an error (until a reload restarts it)', 'source', (h) =>
     h.sources.map((name) => [name, !h.failedSources.has(name)]),
   );
+  /** Which daemon each source reads: join the per-source series to a daemon (`* on (source) group_left(daemon)`). */
+  readonly sourceInfo: Gauge<'source' | 'type' | 'daemon'> = new Gauge({
+    name: 'dockstream_source_info',
+    help: 'Always 1: a source, its type and the daemon it reads',
+    labelNames: ['source', 'type', 'daemon'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.health) return;
+      this.sourceInfo.reset();
+      for (const s of this.health().sourceInfo ?? []) this.sourceInfo.set({ source: s.name, type: s.type, daemon: s.daemon }, 1);
+    },
+  });
   readonly lastSuccess = new Gauge({
     name: 'dockstream_last_success_timestamp_seconds',
     help: 'Wall time of the last successful operation per component',
