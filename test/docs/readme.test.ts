@@ -51,6 +51,18 @@ describe('README samples and tables', () => {
     expect(keys).toContain('buffer.type');
     for (const key of keys) expect(readme).toContain(`\`${key}\``);
   });
+
+  it("names exactly the Debian packages scripts/test-setup.mjs checks and installs, in the script's order", () => {
+    // The script runs on import: read its requirement table as text (one `pkg: '…'` per requirement).
+    const script = readFileSync('scripts/test-setup.mjs', 'utf8');
+    const table = /const requirements = \[([\s\S]*?)\n\];/.exec(script)?.[1] ?? '';
+    const fromScript = [...new Set([...table.matchAll(/\bpkg: '([^']+)'/g)].map((m) => m[1]))];
+    expect(fromScript.length).toBeGreaterThanOrEqual(15);
+    expect(fromScript).toContain('strace');
+    const sentence = /`npm test` checks that the real peers the tests need are installed \(Debian\s([^)]*)\)/.exec(readme)?.[1] ?? '';
+    const fromReadme = [...sentence.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    expect(fromReadme).toEqual(fromScript);
+  });
 });
 
 /** The rows of the table under `### Supported engines`, cells trimmed. */

@@ -52,12 +52,26 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"a":2}\n');
   });
 
-  it('keeps the old content when the write cannot complete', async () => {
+  it('keeps the old content at the same path when the write cannot complete (disk full mid-write on a 64 KiB tmpfs)', async () => {
     const dir = tempDir();
-    const path = join(dir, 'state.json');
-    await writeFileAtomic(path, 'old\n');
-    await expect(writeFileAtomic(join(dir, 'missing', 'x.json'), 'new\n')).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(readFileSync(path, 'utf8')).toBe('old\n');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', dir]);
+    try {
+      const path = join(dir, 'state.json');
+      await writeFileAtomic(path, 'old\n');
+      const big = 'x'.repeat(256 * 1024);
+      // The same path: the new content does not fit, the write fails part way through.
+      await expect(writeFileAtomic(path, big)).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(readFileSync(path, 'utf8')).toBe('old\n');
+      expect(readdirSync(dir)).toEqual(['state.json']);
+      // Still writable once the content fits.
+      await writeFileAtomic(path, 'new\n');
+      expect(readFileSync(path, 'utf8')).toBe('new\n');
+      // Control: the same failed write made in place destroys the old content (what the helper avoids).
+      expect(() => writeFileSync(path, big)).toThrow(expect.objectContaining({ code: 'ENOSPC' }) as Error);
+      expect(readFileSync(path, 'utf8')).not.toBe('new\n');
+    } finally {
+      execFileSync('umount', [dir]);
+    }
   });
 
   it('fsyncs the temp file before the rename and the directory after it', () => {

@@ -154,7 +154,9 @@ export class DockerDfSource implements Source {
       const code = timedOut ? 'DOCKER_TIMEOUT' : err instanceof DsError ? err.code : 'UNKNOWN';
       const error = timedOut ? (controller.signal.reason as Error) : err instanceof Error ? err : new Error(String(err));
       ctx.metrics.pollErrors.inc({ source: this.name, code });
-      ctx.log.warn({ source: this.name, code, err: describeError(error), timeoutMs: this.options.timeout }, 'disk usage poll failed');
+      // A malformed body's details name the field (src/docker/shape.ts).
+      const details = err instanceof DsError && Object.keys(err.details).length > 0 ? { details: err.details } : {};
+      ctx.log.warn({ source: this.name, code, err: describeError(error), timeoutMs: this.options.timeout, ...details }, 'disk usage poll failed');
       return error;
     } finally {
       clearTimeout(timer);

@@ -160,6 +160,31 @@ describe('docker_df source against a fake daemon', () => {
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { code: 'DOCKER_HTTP' })).toBe(1);
   });
 
+  it('a body of the wrong shape is a poll error coded DOCKER_MALFORMED (not UNKNOWN), logged with the field; the next poll still runs', async () => {
+    const { docker } = await setup('1.41', (_req, res, n) => {
+      // Volumes as an object, then an image that is null: each once a TypeError in a formula.
+      if (n === 1) return sendJson(res, { ...VOLUME_DF, Volumes: { v1: {} } });
+      if (n === 2) return sendJson(res, { ...VOLUME_DF, Images: [null] });
+      sendJson(res, VOLUME_DF);
+    });
+    const ac = new AbortController();
+    const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
+    const cap = capturingLogger();
+    const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '100ms' }));
+    const running = source.run({ ...ctx, log: cap.log });
+    await waitFor('a disk_usage record after the malformed bodies', () => records.some((r) => r.kind === 'disk_usage'));
+    ac.abort();
+    await running;
+    expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_MALFORMED' })).toBe(2);
+    expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'UNKNOWN' })).toBe(0);
+    const failures = cap.messages('disk usage poll failed');
+    expect(failures.map((f) => [f['code'], f['err'], f['details']])).toEqual([
+      ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Volumes', expected: 'an array', got: 'object' }],
+      ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Images[0]', expected: 'an object', got: 'null' }],
+    ]);
+    expect(records.filter((r) => r.kind === 'disk_usage')).toHaveLength(1);
+  });
+
   it('asks only for the configured types on API >= 1.42, and for items with verbose on API >= 1.52', async () => {
     const paths = (v: string, objects: Parameters<typeof diskUsagePath>[1], verbose: boolean) => diskUsagePath(v, objects, verbose);
     expect(paths('1.41', ['volumes'], true)).toBe('/system/df');
