@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UNIT_TESTS } from '../../vitest.unit.config.js';
 
 /** What only a test needing a real peer (or the built agent) calls. */
-const PEERS = /\binject\(|\bstartDockerd\(|\bstartPodman\(|\bstartKafkaMock\(|\bstartPrometheus\(|\bdockerCli\(|\brunCli\(|\bstartCli\(|DOCKER_ENGINES|PODMAN_ENGINES/;
+const PEERS = /\binject\(|\bstartDockerd\(|\bstartPodman\(|\bstartKafkaMock\(|\bstartPrometheus\(|\bdockerCli\(|\brunCli\(|\bstartCli\(|import \{[^}]*\b(?:DOCKER|PODMAN)_ENGINES\b[^}]*\} from/;
 
 function testFiles(entry: string): string[] {
   if (entry.endsWith('.ts')) return [entry];

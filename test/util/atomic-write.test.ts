@@ -29,7 +29,32 @@ function traced(code: string, outFile: string): string[] {
     cwd: ROOT,
     stdio: 'ignore',
   });
-  return readFileSync(outFile, 'utf8').split('\n').filter((l) => /\b(openat|fsync|fdatasync|rename\w*)\(/.test(l));
+  return joinResumed(readFileSync(outFile, 'utf8').split('\n')).filter((l) => /\b(openat|fsync|fdatasync|rename\w*)\(/.test(l));
+}
+
+/**
+ * With several threads (libuv's pool does the fs calls), strace splits a call
+ * another thread interrupted into `… <unfinished ...>` and `<... name resumed> …`
+ * lines: joined back here, so that a call and its result are one line.
+ */
+function joinResumed(lines: readonly string[]): string[] {
+  const started = new Map<string, string>();
+  const out: string[] = [];
+  for (const line of lines) {
+    const unfinished = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) {
+      started.set(unfinished[1] as string, unfinished[2] as string);
+      continue;
+    }
+    const resumed = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (resumed) {
+      out.push(`${resumed[1]} ${started.get(resumed[1] as string) ?? ''}${resumed[2]}`);
+      started.delete(resumed[1] as string);
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
 }
 
 /** Index of the first line matching `re`, after `from`; throws when absent. */
