@@ -143,6 +143,20 @@ export interface InventoryRecord extends Envelope {
   readonly containers: readonly InventoryContainer[];
 }
 
+/**
+ * How every part of the agent names a component, in gap records, the
+ * `component` label of the agent's metrics, the `component` field of log
+ * lines, `check` output and /readyz reasons (docs/metrics.md, "Components").
+ */
+export type ComponentName = `source:${string}` | `sink:${string}` | 'docker' | 'telemetry';
+
+/** The one way to spell a component's name: `componentName('sink', 'kafka')` is `sink:kafka`. */
+export function componentName(kind: 'source' | 'sink', name: string): ComponentName;
+export function componentName(kind: 'docker' | 'telemetry'): ComponentName;
+export function componentName(kind: 'source' | 'sink' | 'docker' | 'telemetry', name?: string): ComponentName {
+  return kind === 'source' || kind === 'sink' ? `${kind}:${name ?? ''}` : kind;
+}
+
 export type GapReason =
   | 'daemon_restarted'
   | 'ring_overflow'
@@ -158,8 +172,8 @@ export interface GapRecord extends Envelope {
   /** RFC 3339: the first point known to be complete again. */
   readonly to: string;
   readonly reason: GapReason;
-  /** Which source or sink the gap concerns. */
-  readonly component: string;
+  /** Which source or sink the gap concerns: `source:<name>` or `sink:<name>` (componentName). */
+  readonly component: ComponentName;
   /** Records known to be lost, when countable. */
   readonly dropped?: number;
   readonly detail?: string;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SinkSettings } from './sink-settings.js';
 import { describeError, isAbortError, isPermanentError, SinkError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DsRecord } from '../records.js';
+import { componentName, type DsRecord } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { Sink } from './types.js';
@@ -62,7 +62,7 @@ export class Delivery {
     try {
       await this.withRetry(() => this.target.sink.send(sendable, signal), 'send', signal, sendable.length);
       for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
-      this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
+      this.deps.metrics.markSuccess(componentName('sink', this.name));
     } catch (err) {
       if (!isPermanentError(err)) throw err;
       await this.deps.deadLetter.write(this.name, sendable, (err as Error).message);

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { DockerClient } from '../docker/client.js';
 import { describeError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { componentName } from '../records.js';
 import { DaemonProbe, type DaemonProbeOptions } from './daemon-probe.js';
 import { formatListen, parseListen } from './listen.js';
 import type { SelfMetrics } from './metrics.js';
@@ -44,7 +45,7 @@ export class AgentTelemetry {
 export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSignal, probeOptions?: DaemonProbeOptions): Promise<AgentTelemetry | null> {
   const listen = agent.config.telemetry.listen;
   if (listen === false) return null;
-  const log = agent.log.child({ component: 'telemetry' });
+  const log = agent.log.child({ component: componentName('telemetry') });
   const probe = new DaemonProbe(() => agent.docker, agent.metrics, log, probeOptions);
   let server: TelemetryServer;
   try {

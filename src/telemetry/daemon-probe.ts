@@ -1,6 +1,7 @@
 import type { DockerClient } from '../docker/client.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { componentName } from '../records.js';
 import type { SelfMetrics } from './metrics.js';
 
 export interface DaemonProbeOptions {
@@ -72,7 +73,7 @@ export class DaemonProbe {
     try {
       await this.docker().request('GET', '/_ping', { timeoutMs: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
       this.set({ reachable: true, reason: null });
-      this.metrics.lastSuccess.set({ component: 'docker' }, Date.now() / 1000);
+      this.metrics.markSuccess(componentName('docker'));
     } catch (err) {
       this.set({ reachable: false, reason: describeError(err) });
     }

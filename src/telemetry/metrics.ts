@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ComponentName } from '../records.js';
 
 /**
  * The agent's own metrics, one registry per agent instance (tests run several).
@@ -65,6 +66,11 @@ export class SelfMetrics {
     labelNames: ['component', 'kind', 'reason'] as const,
     registers: [this.registry],
   });
+
+  /** `n` records of `kind` dropped by `component` (componentName) for `reason`. */
+  countDropped(component: ComponentName, kind: string, reason: string, n: number): void {
+    this.dropped.inc({ component, kind, reason }, n);
+  }
   readonly deadLettered = new Counter({
     name: 'dockstream_dead_lettered_records_total',
     help: 'Records a sink rejected permanently, written to the dead-letter file',
@@ -187,6 +193,11 @@ export class SelfMetrics {
     labelNames: ['component'] as const,
     registers: [this.registry],
   });
+
+  /** `component` (componentName) just succeeded: a delivery, a poll, a daemon ping. */
+  markSuccess(component: ComponentName): void {
+    this.lastSuccess.set({ component }, Date.now() / 1000);
+  }
 
   /** Set at Kafka sink start (src/sinks/kafka/kafkajs-internals.ts): which private KafkaJS paths run our code. */
   readonly kafkajsReplacement = new Gauge({

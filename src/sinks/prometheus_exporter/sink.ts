@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describeError, SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink, SinkContext } from '../../pipeline/types.js';
-import type { DsRecord } from '../../records.js';
+import { componentName, type DsRecord } from '../../records.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { formatListen, parseListen, type ListenAddress } from '../../telemetry/listen.js';
 import { SeriesMapper } from '../prometheus/series.js';
@@ -89,7 +89,7 @@ export class PrometheusExporterSink implements Sink {
         if (!this.store.put(sample, now)) dropped.set(record.kind, (dropped.get(record.kind) ?? 0) + 1);
       }
     }
-    for (const [kind, n] of dropped) this.metrics.dropped.inc({ component: `sink:${this.name}`, kind, reason: 'max_series' }, n);
+    for (const [kind, n] of dropped) this.metrics.countDropped(componentName('sink', this.name), kind, 'max_series', n);
     if (dropped.size > 0) this.log.debug({ sink: this.name, max_series: this.options.max_series }, 'prometheus_exporter series bound reached; new series dropped');
     this.store.expire(now);
   }

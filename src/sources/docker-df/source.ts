@@ -7,6 +7,7 @@ import { compareApiVersions } from '../../docker/client.js';
 import { describeError, DsError } from '../../errors.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import {
+  componentName,
   DISK_OBJECT_TYPES,
   RECORD_SCHEMA_VERSION,
   type AlertRecord,
@@ -147,7 +148,7 @@ export class DockerDfSource implements Source {
       }
       await this.alertState?.save(this.alerts);
       ctx.metrics.pollDuration.observe({ source: this.name }, durationMs / 1000);
-      ctx.metrics.lastSuccess.set({ component: this.name }, Date.now() / 1000);
+      ctx.metrics.markSuccess(componentName('source', this.name));
       return null;
     } catch (err) {
       if (ctx.signal.aborted && !timedOut) return null;

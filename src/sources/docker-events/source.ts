@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
 import type { EventRecord, GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
-import { gapRecord, RECORD_SCHEMA_VERSION } from '../../records.js';
+import { componentName, gapRecord, RECORD_SCHEMA_VERSION } from '../../records.js';
 import { msToRfc3339, nanosToRfc3339, nanosToSinceParam } from '../../util/units.js';
 import { EventBoundary } from './boundary.js';
 import { EventsCursor, loadCursor, type CursorState } from './cursor.js';
@@ -227,7 +227,7 @@ export class DockerEventsSource implements Source {
     if (this.connectedAtNano === null || this.boundary.timeNano === null) this.connectedAtNano = since;
 
     if (gap) {
-      ctx.emit(gapRecord({ host, from: gap.from, to: nanosToRfc3339(nowNano), reason: gap.reason, component: this.name, detail: gap.detail }));
+      ctx.emit(gapRecord({ host, from: gap.from, to: nanosToRfc3339(nowNano), reason: gap.reason, component: componentName('source', this.name), detail: gap.detail }));
     }
     if (!podman) ctx.emit(inventory);
     ctx.log.info({ source: this.name, host: docker.connection.display, apiVersion: docker.apiVersion, engine: host.engine, reconnect: connects > 0 }, 'docker events stream open');

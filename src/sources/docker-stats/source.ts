@@ -5,7 +5,7 @@ import { describeError, isAbortError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
-import type { ContainerRef, EventRecord } from '../../records.js';
+import { componentName, type ContainerRef, type EventRecord } from '../../records.js';
 import { ContainerSet, type ListedContainer } from './container-set.js';
 import type { DockerStatsOptions } from './options.js';
 import { errorCode, statsRound, type RoundResult } from './round.js';
@@ -187,7 +187,7 @@ export class DockerStatsSource implements Source {
     }
     if (this.failing) ctx.log.info({ source: this.name }, 'stats polling recovered');
     this.failing = false;
-    ctx.metrics.lastSuccess.set({ component: this.name }, Date.now() / 1000);
+    ctx.metrics.markSuccess(componentName('source', this.name));
     ctx.log.debug({ source: this.name, sampled: result.sampled, vanished: result.vanished }, 'stats round done');
   }
 

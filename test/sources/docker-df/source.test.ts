@@ -89,6 +89,8 @@ describe('docker_df source against a fake daemon', () => {
     await running;
 
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_TIMEOUT' })).toBeGreaterThanOrEqual(2);
+    // The poll that succeeded is the source's, named like every component (docs/metrics.md).
+    expect(await metricValue(metrics, 'dockstream_last_success_timestamp_seconds', { component: 'source:df' })).toBeGreaterThan(0);
     const failures = cap.messages('disk usage poll failed');
     expect(failures.length).toBeGreaterThanOrEqual(2);
     expect(failures[0]).toMatchObject({ source: 'df', code: 'DOCKER_TIMEOUT', timeoutMs: 150, level: 40 });

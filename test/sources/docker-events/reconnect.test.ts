@@ -110,6 +110,28 @@ describe('docker_events reconnects', () => {
     expect(daemon.requestsTo('/events').some((u) => u.searchParams.has('until'))).toBe(false);
   });
 
+  it('Docker: resuming from a cursor another daemon wrote says so with one gap from `source:events`', async () => {
+    const base = BigInt(Date.now()) * 1_000_000n;
+    const onEvents: EventsHandler = (_req, res, connection) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (connection === -1) return void res.end(); // the ring check: our boundary is gone
+      res.write(eventLine('c1', 'die', base + 3n));
+    };
+    daemon = await startFakeDaemon({ engine: 'docker', routes: { '/events': eventsRoute(onEvents) } });
+    const { log } = memoryLogger('warn');
+    docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
+    stop = new AbortController();
+    const c = collectingContext(docker, HOST, stop.signal);
+    const stateDir = mkdtempSync(join(tmpdir(), 'ds-reconnect-'));
+    cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    mkdirSync(join(stateDir, 'cursor'));
+    const persisted = { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'ANOTHER:DAEMON', saved_at: '' };
+    writeFileSync(join(stateDir, 'cursor', 'events.json'), JSON.stringify(persisted));
+    running = new DockerEventsSource('events', dockerEventsOptions.parse({}), undefined).run({ ...c.ctx, log, stateDir }).catch(() => undefined);
+    await waitFor(() => events(c.records).length >= 1, 10_000, 'the new event');
+    expect(gaps(c.records).map((g) => [g.reason, g.component])).toEqual([['daemon_restarted', 'source:events']]);
+  });
+
   it('Podman: event filters go out in Podman’s names, and what it matched beyond the ask is dropped', async () => {
     const base = BigInt(Date.now()) * 1_000_000n;
     const r = await start((_req, res) => {
