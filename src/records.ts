@@ -157,13 +157,13 @@ export function componentName(kind: 'source' | 'sink' | 'docker' | 'telemetry', 
   return kind === 'source' || kind === 'sink' ? `${kind}:${name ?? ''}` : kind;
 }
 
-export type GapReason =
-  | 'daemon_restarted'
-  | 'ring_overflow'
-  | 'queue_overflow'
-  | 'spool_full'
-  | 'stream_lost'
-  | 'malformed_input';
+/**
+ * Why a `gap` says records may be missing (docs/metrics.md, "Reasons"): the
+ * events source's `daemon_restarted` and `ring_overflow`, a sink buffer's
+ * `queue_full` and `spool_full` (the same words as the drop counter's).
+ */
+export const GAP_REASONS = ['daemon_restarted', 'ring_overflow', 'queue_full', 'spool_full'] as const;
+export type GapReason = (typeof GAP_REASONS)[number];
 
 export interface GapRecord extends Envelope {
   readonly kind: 'gap';

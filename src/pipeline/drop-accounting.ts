@@ -47,10 +47,14 @@ export class DropAccounting {
     this.deps.onSettled?.(this.name, [record]);
   };
 
+  /** The one word for these drops, in the counter and in the gap: the buffer they did not fit in. */
+  private reason(): 'queue_full' | 'spool_full' {
+    return this.buffer().kind === 'disk' ? 'spool_full' : 'queue_full';
+  }
+
   count(kind: string, n: number): void {
     const buffer = this.buffer().kind;
-    const reason = buffer === 'disk' ? 'spool_full' : 'queue_full';
-    this.deps.metrics.countDropped(this.component, kind, reason, n);
+    this.deps.metrics.countDropped(this.component, kind, this.reason(), n);
     if (this.droppedSinceGap === 0) {
       this.dropStartedAt = nowRfc3339();
       this.deps.log.warn({ sink: this.name, buffer, max_records: this.limits.max_records, max_size: this.limits.max_size }, 'sink buffer full; dropping records');
@@ -83,7 +87,7 @@ export class DropAccounting {
       host: this.deps.host(),
       from: this.dropStartedAt,
       to,
-      reason: buffer.kind === 'disk' ? 'spool_full' : 'queue_overflow',
+      reason: this.reason(),
       component: this.component,
       dropped: this.droppedSinceGap,
       detail: `the sink ${buffer.kind === 'disk' ? 'spool' : 'queue'} was full; records were dropped`,

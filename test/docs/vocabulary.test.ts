@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { componentName } from '../../src/records.js';
-import { SelfMetrics } from '../../src/telemetry/metrics.js';
+import { componentName, GAP_REASONS } from '../../src/records.js';
+import { DROP_REASONS, MALFORMED_REASONS, SelfMetrics, SKIP_REASONS } from '../../src/telemetry/metrics.js';
 
 const metricsDoc = readFileSync('docs/metrics.md', 'utf8');
 
@@ -69,5 +69,28 @@ describe('component names', () => {
       }
     }
     expect(samples).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('reason words', () => {
+  it('docs/metrics.md lists each one once: gap, drop, skip and malformed-input reasons', () => {
+    const rows = [...section('Reasons').matchAll(/^\| `([a-z_]+)` \|/gm)].map(([, word]) => word);
+    const words = [...new Set<string>([...GAP_REASONS, ...DROP_REASONS, ...SKIP_REASONS, ...MALFORMED_REASONS])];
+    expect([...rows].sort()).toEqual(words.sort());
+  });
+
+  it('a sink buffer says the same word in the drop counter and in the gap', () => {
+    for (const word of ['queue_full', 'spool_full'] as const) {
+      expect(GAP_REASONS).toContain(word);
+      expect(DROP_REASONS).toContain(word);
+    }
+  });
+
+  it('every gap sample in the READMEs says one of the gap reasons', () => {
+    for (const file of readmes) {
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line.includes('"kind":"gap"')) expect({ file, reason: /"reason":"([^"]+)"/.exec(line)?.[1] }).toEqual({ file, reason: expect.toBeOneOf([...GAP_REASONS]) });
+      }
+    }
   });
 });

@@ -10,7 +10,7 @@ import { nullLogger } from '../../src/log.js';
 import { EventsCursor } from '../../src/sources/docker-events/cursor.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Sink } from '../../src/pipeline/types.js';
-import type { DsRecord } from '../../src/records.js';
+import type { DsRecord, GapRecord } from '../../src/records.js';
 import { SelfMetrics } from '../../src/telemetry/metrics.js';
 import { memoryLogger } from '../harness/agent.js';
 import { event, HOST } from './fixtures.js';
@@ -88,5 +88,54 @@ sinks:
       expect(BigInt(cursor.current?.time_nano ?? 0)).toBeGreaterThanOrEqual(BigInt(evs[N - 101]!.time_nano));
     }
     await pipeline.drain(AbortSignal.timeout(100));
+  });
+});
+
+describe('a sink that is blocked for a while (memory buffer)', () => {
+  it('says queue_full in the drop counter and in the gap it delivers once unblocked, with the same count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-blocked-'));
+    dirs.push(dir);
+    const config = parseConfig(
+      `
+state_dir: ${dir}
+telemetry: { listen: false }
+sources:
+  events: { type: docker_events }
+sinks:
+  slow: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, buffer: { max_records: 50 } }
+`,
+      'blocked.yaml',
+      BUILTIN_PLUGINS,
+      {},
+    );
+    const metrics = new SelfMetrics();
+    const delivered: DsRecord[] = [];
+    let unblock: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    const sink: Sink = {
+      name: 'slow',
+      type: 'test',
+      check: async () => 'ok',
+      start: async () => undefined,
+      close: async () => undefined,
+      send: async (b) => {
+        await blocked;
+        delivered.push(...b);
+      },
+    };
+    const pipeline = new Pipeline(config, [{ sink, defaults: { maxRecords: 10, lingerMs: 1 }, config: config.sinks['slow']! }], { log: nullLogger(), metrics, host: () => HOST });
+    await pipeline.open();
+    pipeline.start();
+    for (let i = 1; i <= 200; i++) pipeline.emit('events', event(i), true);
+    await new Promise((r) => setTimeout(r, 20));
+    unblock();
+    await pipeline.drain(AbortSignal.timeout(5000));
+
+    const dropped = (await metrics.dropped.get()).values.map((v) => v.labels);
+    expect(dropped).toEqual([{ component: 'sink:slow', kind: 'event', reason: 'queue_full' }]);
+    const counted = (await metrics.dropped.get()).values[0]?.value;
+    const gaps = delivered.filter((r): r is GapRecord => r.kind === 'gap');
+    expect(gaps.map((g) => [g.reason, g.component, g.dropped])).toEqual([['queue_full', 'sink:slow', counted]]);
+    expect(counted).toBe(200 - 50);
   });
 });

@@ -127,7 +127,7 @@ describe('daemon input fuzzing', () => {
         try {
           record = normalize(raw as Parameters<typeof normalize>[0], prev, container, HOST);
         } catch {
-          return; // the round counts it (malformed_input{reason="stats_body"}) and keeps the previous sample
+          return; // the round counts it (dockstream_malformed_input_total{reason="stats_body"}) and keeps the previous sample
         }
         if (record === null) return;
         expect(nonFinite(record)).toBeNull();

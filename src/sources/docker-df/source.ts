@@ -108,14 +108,14 @@ export class DockerDfSource implements Source {
       async () => {
         busyLogged = false;
         if (!ctx.hasCapacity()) {
-          ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'sinks_full' });
+          ctx.metrics.countSkippedTick(this.name, 'sinks_full');
           return;
         }
         // Aborted: the in-flight request saw the same signal and ends promptly.
         await this.poll(ctx);
       },
       () => {
-        ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' });
+        ctx.metrics.countSkippedTick(this.name, 'busy');
         if (!busyLogged) {
           busyLogged = true;
           ctx.log.warn({ source: this.name, intervalMs: this.options.interval }, 'disk usage poll still running, skipping ticks');

@@ -1,5 +1,6 @@
 import type { ContainerRef, Engine, EventRecord, HostInfo } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
+import type { MalformedReason } from '../../telemetry/metrics.js';
 import { nanosToRfc3339 } from '../../util/units.js';
 
 /** The daemon's event JSON (API 1.24+; legacy status/id/from ignored). */
@@ -17,8 +18,8 @@ export interface RawEvent {
 }
 
 export class MalformedEventError extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
+  readonly reason: MalformedReason;
+  constructor(reason: MalformedReason) {
     super(`malformed event: ${reason}`);
     this.reason = reason;
   }

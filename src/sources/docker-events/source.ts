@@ -222,7 +222,7 @@ export class DockerEventsSource implements Source {
       query: { since: nanosToSinceParam(since), filters },
       signal,
       ...(podman ? { timeoutMs: 0 } : {}),
-      onTruncated: () => ctx.metrics.malformed.inc({ source: this.name, reason: 'truncated' }),
+      onTruncated: () => ctx.metrics.countMalformed(this.name, 'truncated'),
     });
     if (this.connectedAtNano === null || this.boundary.timeNano === null) this.connectedAtNano = since;
 
@@ -279,7 +279,7 @@ export class DockerEventsSource implements Source {
         record = normalizeEvent(raw, timeNano, ctx.host());
       } catch (err) {
         const reason = err instanceof MalformedEventError ? err.reason : 'unexpected';
-        ctx.metrics.malformed.inc({ source: this.name, reason });
+        ctx.metrics.countMalformed(this.name, reason);
         ctx.log.debug({ source: this.name, reason, line: line.slice(0, 200) }, 'skipping malformed event');
         continue;
       }

@@ -92,7 +92,7 @@ export class DockerStatsSource implements Source {
       signal,
       async () => {
         if (!ctx.hasCapacity()) {
-          ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'sinks_full' });
+          ctx.metrics.countSkippedTick(this.name, 'sinks_full');
           return;
         }
         const started = performance.now();
@@ -112,7 +112,7 @@ export class DockerStatsSource implements Source {
           ctx.log.error({ source: this.name, err }, 'stats round failed unexpectedly');
         }
       },
-      () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }),
+      () => ctx.metrics.countSkippedTick(this.name, 'busy'),
     );
   }
 
