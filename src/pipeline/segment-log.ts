@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readdir, readFile, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError } from '../errors.js';
+import { describeError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { STATE_DIR_MODE, STATE_FILE_MODE, writeFileAtomic } from '../util/atomic-write.js';
 
@@ -89,10 +89,11 @@ export class SegmentLog {
       // A short write (disk full) is not an error to node: treat it as one.
       if (bytesWritten < buf.length) throw Object.assign(new Error('ENOSPC: short write to spool segment'), { code: 'ENOSPC' });
       await (this.writer as FileHandle).datasync();
-    } catch (err) {
+    } catch (cause) {
       // Disk full or I/O error: cut the torn tail.
       if (seg) await truncate(seg.path, seg.bytes).catch(() => undefined);
-      throw err;
+      const errno = (cause as NodeJS.ErrnoException).code;
+      throw new DsError('STATE_WRITE', `cannot append to the spool in ${this.dir}`, { cause, details: { dir: this.dir, ...(errno === undefined ? {} : { errno }) } });
     }
     seg.bytes += bytes;
     for (const [k, v] of kinds) addKind(seg.kinds, k, v);

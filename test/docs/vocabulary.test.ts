@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/errors.js';
 import { componentName, GAP_REASONS } from '../../src/records.js';
 import { DROP_REASONS, MALFORMED_REASONS, SelfMetrics, SKIP_REASONS } from '../../src/telemetry/metrics.js';
 
@@ -92,5 +93,12 @@ describe('reason words', () => {
         if (line.includes('"kind":"gap"')) expect({ file, reason: /"reason":"([^"]+)"/.exec(line)?.[1] }).toEqual({ file, reason: expect.toBeOneOf([...GAP_REASONS]) });
       }
     }
+  });
+});
+
+describe('error codes', () => {
+  it('docs/metrics.md lists each one once', () => {
+    const rows = [...section('Error codes').matchAll(/^\| `([A-Z_]+)` \|/gm)].map(([, code]) => code);
+    expect([...rows].sort()).toEqual([...ERROR_CODES].sort());
   });
 });

@@ -33,6 +33,7 @@ telemetry: { listen: false }
       const lines = a.stderr().trim().split('\n').filter((l) => !l.startsWith('{'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^dockstream: state directory ${dir}/a-file/state is not writable \\(ENOTDIR\\); set state_dir to a writable directory`));
+      expect(lines[0]).toMatch(/ \[STATE_DIR\]$/); // the error's stable code ends the line
       expect(a.stderr()).not.toMatch(/\n\s+at /); // no stack trace
     } finally {
       rmSync(dir, { recursive: true, force: true });

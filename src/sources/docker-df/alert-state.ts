@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError } from '../../errors.js';
+import { describeError, DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { STATE_DIR_MODE, writeFileAtomic } from '../../util/atomic-write.js';
 import type { AlertEvaluator } from './alerts.js';
@@ -32,7 +32,8 @@ export class AlertStateFile {
     try {
       evaluator.restore(JSON.parse(text));
       this.saved = JSON.stringify(evaluator.snapshot());
-    } catch (err) {
+    } catch (cause) {
+      const err = new DsError('STATE_CORRUPT', `alert state file ${this.path} is not alert state`, { cause, details: { path: this.path } });
       this.log.warn({ path: this.path, err: describeError(err) }, 'alert state unreadable; starting without it');
     }
   }

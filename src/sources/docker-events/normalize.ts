@@ -1,3 +1,4 @@
+import { DsError } from '../../errors.js';
 import type { ContainerRef, Engine, EventRecord, HostInfo } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
 import type { MalformedReason } from '../../telemetry/metrics.js';
@@ -17,10 +18,11 @@ export interface RawEvent {
   readonly HealthStatus?: unknown;
 }
 
-export class MalformedEventError extends Error {
+export class MalformedEventError extends DsError {
   readonly reason: MalformedReason;
   constructor(reason: MalformedReason) {
-    super(`malformed event: ${reason}`);
+    super('DOCKER_MALFORMED', `malformed event: ${reason}`, { details: { reason } });
+    this.name = 'MalformedEventError';
     this.reason = reason;
   }
 }
