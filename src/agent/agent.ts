@@ -121,7 +121,7 @@ export class Agent implements ReloadTarget {
    */
   reload(next: Config): Promise<void> {
     this.reloading = this.reloading.then(() => applyReload(this, next)).catch((err: unknown) => {
-      this.log.error({ err: describeError(err) }, 'reload failed part-way; running with what was applied');
+      this.log.error({ err }, 'reload failed part-way; running with what was applied');
     });
     return this.reloading;
   }
@@ -169,7 +169,7 @@ export class Agent implements ReloadTarget {
     const done = source.run(this.sourceContext(source, signal, handover)).catch((err: unknown) => {
       if (isAbortError(err)) return;
       this.failedSources.set(source.name, describeError(err));
-      this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
+      this.log.error({ source: source.name, err }, 'source failed');
     });
     this.running.set(source.name, { source, stop, done });
   }
@@ -188,7 +188,7 @@ export class Agent implements ReloadTarget {
   }
 
   private async closeSource(source: Source): Promise<void> {
-    await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err: describeError(err) }, 'source close failed'));
+    await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err }, 'source close failed'));
   }
 
   private sourceContext(source: Source, signal: AbortSignal, handover: unknown): SourceContext {

@@ -87,14 +87,14 @@ export class Delivery {
         shouldRetry: ({ error }) => !isPermanentError(error) && !isAbortError(error),
         onFailedAttempt: async ({ error, attemptNumber }) => {
           const retryable = !isPermanentError(error);
-          this.lastError = describeError(error);
+          this.lastError = describeError(error); // the one line /readyz shows
           this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
           if (!retryable || signal.aborted) return;
           this.deps.metrics.retries.inc({ sink: this.name });
           // Sent, no answer: the retry may deliver these records a second time.
           if (error instanceof SinkError && error.outcomeUnknown && records > 0) this.deps.metrics.uncertainResends.inc({ sink: this.name }, records);
           const level = attemptNumber === 1 || attemptNumber % 10 === 0 ? 'warn' : 'debug';
-          this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: this.lastError }, 'sink delivery failed; retrying');
+          this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: error }, 'sink delivery failed; retrying');
           // Honour Retry-After on top of our own backoff.
           if (error instanceof SinkError && error.retryAfterMs !== undefined) {
             await sleep(Math.min(error.retryAfterMs, retry.max), undefined, { signal }).catch(() => undefined);

@@ -1,5 +1,4 @@
 import type { SinkSettings } from './sink-settings.js';
-import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { componentName, gapRecord, type ComponentName, type DsRecord, type GapRecord, type HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
@@ -64,7 +63,7 @@ export class DropAccounting {
 
   /** A spool write failed: its records are dropped. */
   lost(records: readonly DsRecord[], err: unknown): void {
-    this.deps.log.error({ sink: this.name, records: records.length, err: describeError(err) }, 'spool write failed; records dropped');
+    this.deps.log.error({ sink: this.name, records: records.length, err }, 'spool write failed; records dropped');
     for (const r of records) {
       // Our own gap record lost too: announce those drops again later, not in a tight loop.
       if (r.kind === 'gap' && r.component === this.component) {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readdir, readFile, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError, DsError } from '../errors.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { STATE_DIR_MODE, STATE_FILE_MODE, writeFileAtomic } from '../util/atomic-write.js';
 
@@ -146,7 +146,7 @@ export class SegmentLog {
     const bytes = from === 0 ? victim.bytes - this.offset : victim.bytes;
     if (from === 0) this.offset = 0;
     void unlink(victim.path).catch(() => undefined);
-    this.savePosition().catch((err: unknown) => this.log.warn({ dir: this.dir, err: describeError(err) }, 'spool position not saved'));
+    this.savePosition().catch((err: unknown) => this.log.warn({ dir: this.dir, err }, 'spool position not saved'));
     return { kinds: victim.kinds, bytes };
   }
 

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { DockerClient } from '../docker/client.js';
-import { describeError, DsError } from '../errors.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { componentName } from '../records.js';
 import { DaemonProbe, type DaemonProbeOptions } from './daemon-probe.js';
@@ -58,7 +58,7 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
       log,
     );
   } catch (err) {
-    log.error({ listen, code: err instanceof DsError ? err.code : undefined, err: describeError(err) }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
+    log.error({ listen, code: err instanceof DsError ? err.code : undefined, err }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
     return null;
   }
   withProcessMetrics(agent.metrics.registry);

@@ -75,14 +75,15 @@ export class DaemonProbe {
       this.set({ reachable: true, reason: null });
       this.metrics.markSuccess(componentName('docker'));
     } catch (err) {
-      this.set({ reachable: false, reason: describeError(err) });
+      // /readyz shows the one-line reason; the log gets the error itself.
+      this.set({ reachable: false, reason: describeError(err) }, err);
     }
   }
 
-  private set(next: DaemonState): void {
+  private set(next: DaemonState, err?: unknown): void {
     if (next.reachable !== this.current.reachable) {
       if (next.reachable) this.log.info('docker daemon reachable');
-      else if (this.current.reachable) this.log.warn({ reason: next.reason }, 'docker daemon unreachable');
+      else if (this.current.reachable) this.log.warn({ err }, 'docker daemon unreachable');
     }
     this.current = next;
     this.metrics.daemonUp.set(next.reachable ? 1 : 0);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeError, SinkError } from '../../errors.js';
+import { SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink, SinkContext } from '../../pipeline/types.js';
 import { componentName, type DsRecord } from '../../records.js';
@@ -58,7 +58,7 @@ export class PrometheusExporterSink implements Sink {
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
     await this.listen(server, address.port, address.host);
-    server.on('error', (err) => this.log.warn({ sink: this.name, err: describeError(err) }, 'prometheus_exporter server error'));
+    server.on('error', (err) => this.log.warn({ sink: this.name, err }, 'prometheus_exporter server error'));
     server.unref();
     const a = server.address() as AddressInfo;
     this.bound = { host: a.address, port: a.port };
@@ -129,7 +129,7 @@ export class PrometheusExporterSink implements Sink {
       const { contentType, body } = await this.exposition.render(req.headers.accept);
       return reply(req, res, 200, contentType, body);
     } catch (err) {
-      this.log.warn({ sink: this.name, err: describeError(err) }, 'prometheus_exporter scrape failed');
+      this.log.warn({ sink: this.name, err }, 'prometheus_exporter scrape failed');
       return reply(req, res, 500, 'text/plain', 'internal error\n');
     }
   }

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError, DsError } from '../../errors.js';
+import { DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { STATE_DIR_MODE, writeFileAtomic } from '../../util/atomic-write.js';
 import type { AlertEvaluator } from './alerts.js';
@@ -26,7 +26,7 @@ export class AlertStateFile {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ path: this.path, err: describeError(err) }, 'alert state unreadable; starting without it');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ path: this.path, err }, 'alert state unreadable; starting without it');
       return;
     }
     try {
@@ -34,7 +34,7 @@ export class AlertStateFile {
       this.saved = JSON.stringify(evaluator.snapshot());
     } catch (cause) {
       const err = new DsError('STATE_CORRUPT', `alert state file ${this.path} is not alert state`, { cause, details: { path: this.path } });
-      this.log.warn({ path: this.path, err: describeError(err) }, 'alert state unreadable; starting without it');
+      this.log.warn({ path: this.path, err }, 'alert state unreadable; starting without it');
     }
   }
 
@@ -49,7 +49,7 @@ export class AlertStateFile {
         await writeFileAtomic(this.path, text + '\n');
       } catch (err) {
         this.saved = '';
-        this.log.warn({ path: this.path, err: describeError(err) }, 'alert state not saved');
+        this.log.warn({ path: this.path, err }, 'alert state not saved');
       }
     });
     return this.writing;

@@ -4,7 +4,7 @@
  * `alert` records when a threshold rule changes state.
  */
 import { compareApiVersions } from '../../docker/client.js';
-import { describeError, DsError } from '../../errors.js';
+import { DsError } from '../../errors.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import {
   componentName,
@@ -155,7 +155,7 @@ export class DockerDfSource implements Source {
       const code = timedOut ? 'DOCKER_TIMEOUT' : err instanceof DsError ? err.code : 'UNKNOWN';
       const error = timedOut ? (controller.signal.reason as Error) : err instanceof Error ? err : new Error(String(err));
       ctx.metrics.pollErrors.inc({ source: this.name, code });
-      ctx.log.warn({ source: this.name, code, err: describeError(error), timeoutMs: this.options.timeout }, 'disk usage poll failed');
+      ctx.log.warn({ source: this.name, code, err: error, timeoutMs: this.options.timeout }, 'disk usage poll failed');
       return error;
     } finally {
       clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeError, DsError } from '../../errors.js';
+import { DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DsRecord } from '../../records.js';
 import { compareNanos } from '../../util/units.js';
@@ -109,7 +109,7 @@ export class EventsCursor {
         await writeFileAtomic(this.path, JSON.stringify(body) + '\n');
       } catch (err) {
         this.dirty = true;
-        this.log.error({ path: this.path, err: describeError(err) }, 'cannot persist events cursor');
+        this.log.error({ path: this.path, err }, 'cannot persist events cursor');
       }
     });
     return this.saving;

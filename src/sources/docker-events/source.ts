@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { describeError, DsError, isAbortError } from '../../errors.js';
+import { DsError, isAbortError } from '../../errors.js';
 import { join } from 'node:path';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
@@ -113,7 +113,7 @@ export class DockerEventsSource implements Source {
             if (error instanceof StreamEndedEarly) {
               ctx.log.warn({ source: this.name, attempt: attemptNumber, openMs: error.openMs }, 'docker events stream ended without events; backing off');
             } else {
-              ctx.log.warn({ source: this.name, attempt: attemptNumber, err: describeError(error) }, 'cannot connect to docker events; retrying');
+              ctx.log.warn({ source: this.name, attempt: attemptNumber, err: error }, 'cannot connect to docker events; retrying');
             }
           },
         });
@@ -135,7 +135,7 @@ export class DockerEventsSource implements Source {
     try {
       initial = loadCursor(path);
     } catch (err) {
-      ctx.log.error({ source: this.name, path, err: describeError(err) }, 'events cursor unreadable; starting without it');
+      ctx.log.error({ source: this.name, path, err }, 'events cursor unreadable; starting without it');
     }
     const cursor = new EventsCursor(path, this.options.cursor_interval, ctx.log, initial);
     this.cursor = cursor;
@@ -166,7 +166,7 @@ export class DockerEventsSource implements Source {
       ctx.log.info({ source: this.name }, 'docker events stream ended; reconnecting');
     } catch (err) {
       if (ctx.signal.aborted || isAbortError(err)) return;
-      ctx.log.warn({ source: this.name, err: describeError(err) }, 'docker events stream lost; reconnecting');
+      ctx.log.warn({ source: this.name, err }, 'docker events stream lost; reconnecting');
     }
     state.lostAtMs = Date.now();
     ctx.metrics.reconnects.inc({ source: this.name });

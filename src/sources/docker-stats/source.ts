@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient } from '../../docker/client.js';
-import { describeError, isAbortError } from '../../errors.js';
+import { isAbortError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
@@ -176,7 +176,7 @@ export class DockerStatsSource implements Source {
         this.set.finishLookup(id, token, undefined);
         if (signal.aborted || isAbortError(err)) return;
         this.listStale = true; // the next round lists everything again
-        ctx.log.debug({ source: this.name, container: id, err: describeError(err) }, 'container lookup after event failed');
+        ctx.log.debug({ source: this.name, container: id, err }, 'container lookup after event failed');
       });
   }
 
@@ -193,7 +193,7 @@ export class DockerStatsSource implements Source {
 
   /** Warns on the first failing round only; later ones go to debug until a round succeeds. */
   private fail(ctx: SourceContext, message: string, err: unknown, extra: Record<string, unknown> = {}): void {
-    const fields = { source: this.name, ...extra, err: describeError(err) };
+    const fields = { source: this.name, ...extra, err };
     if (this.failing) ctx.log.debug(fields, message);
     else ctx.log.warn(fields, message);
     this.failing = true;
