@@ -1,12 +1,12 @@
 // One vocabulary (docs/metrics.md): components are named one way everywhere,
 // and the docs' lists of which metrics carry a `component` label and which a
 // bare `sink` / `source` name are the agent's registry.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 import { componentName, GAP_REASONS } from '../../src/records.js';
 import { DROP_REASONS, MALFORMED_REASONS, SelfMetrics, SKIP_REASONS } from '../../src/telemetry/metrics.js';
+import { READMES } from './readmes.js';
 
 const metricsDoc = readFileSync('docs/metrics.md', 'utf8');
 
@@ -23,14 +23,7 @@ function covers(text: string, metric: string): boolean {
   return [...text.matchAll(/`(dockstream_[a-z_*]+)`/g)].some(([, pattern]) => new RegExp(`^${(pattern as string).replaceAll('*', '[a-z_]*')}$`).test(metric));
 }
 
-const readmes = ['README.md', ...['src/sources', 'src/sinks'].flatMap((d) => readdirSync(d).map((n) => join(d, n, 'README.md')))].filter((f) => {
-  try {
-    readFileSync(f);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const readmes = READMES;
 
 describe('component names', () => {
   it('are source:<name>, sink:<name>, docker and telemetry', () => {

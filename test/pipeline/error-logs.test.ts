@@ -1,19 +1,13 @@
 // Errors in logs are pino's `err` objects (type, message with its causes,
 // stack, code, details, retryable), with secrets in details redacted, while
 // /readyz keeps its one-line reason.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
-import { parseConfig } from '../../src/config/load.js';
 import { SinkError } from '../../src/errors.js';
 import { loggerOptions } from '../../src/log.js';
-import { Pipeline } from '../../src/pipeline/pipeline.js';
-import type { Sink } from '../../src/pipeline/types.js';
 import { SelfMetrics } from '../../src/telemetry/metrics.js';
-import { event, HOST } from './fixtures.js';
+import { event, pipelineConfig, startPipeline, testSink } from './fixtures.js';
 
 const SENTINEL = 'sentinel-in-error-details-Wq40';
 
@@ -24,48 +18,24 @@ afterEach(() => {
 
 describe('a failed delivery in the log', () => {
   it('is an err object with type, message and causes, stack, code, details and retryable; secrets in details redacted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ds-errlog-'));
-    dirs.push(dir);
-    const config = parseConfig(
-      `
-state_dir: ${dir}
-telemetry: { listen: false }
-sources:
-  events: { type: docker_events }
-sinks:
-  peer: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, retry: { initial: 10ms, max: 20ms } }
-`,
-      'errlog.yaml',
-      BUILTIN_PLUGINS,
-      {},
-    );
+    const config = pipelineConfig(dirs, '  peer: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, retry: { initial: 10ms, max: 20ms } }\n');
     const lines: string[] = [];
     const log = pino(loggerOptions('debug'), { write: (line: string) => void lines.push(line) });
     let attempts = 0;
     let readyzReason: string | null = null;
-    let pipeline: Pipeline | undefined;
-    const sink: Sink = {
-      name: 'peer',
-      type: 'test',
-      check: async () => 'ok',
-      start: async () => undefined,
-      close: async () => undefined,
-      send: async () => {
-        attempts++;
-        if (attempts === 1) {
-          const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-          throw new SinkError('export refused', {
-            retryable: true,
-            cause: refused,
-            details: { endpoint: 'http://127.0.0.1:9', password: SENTINEL, headers: { authorization: `Bearer ${SENTINEL}` }, sasl: { password: SENTINEL } },
-          });
-        }
-        readyzReason = pipeline?.runners[0]?.status.reason ?? null;
-      },
-    };
-    pipeline = new Pipeline(config, [{ sink, defaults: { maxRecords: 10, lingerMs: 1 }, config: config.sinks['peer']! }], { log, metrics: new SelfMetrics(), host: () => HOST });
-    await pipeline.open();
-    pipeline.start();
+    const peer = testSink('peer', async () => {
+      attempts++;
+      if (attempts === 1) {
+        const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+        throw new SinkError('export refused', {
+          retryable: true,
+          cause: refused,
+          details: { endpoint: 'http://127.0.0.1:9', password: SENTINEL, headers: { authorization: `Bearer ${SENTINEL}` }, sasl: { password: SENTINEL } },
+        });
+      }
+      readyzReason = pipeline.runners[0]?.status.reason ?? null;
+    });
+    const pipeline = await startPipeline(config, [peer], { log, metrics: new SelfMetrics() });
     pipeline.emit('events', event(1), true);
     await pipeline.drain(AbortSignal.timeout(5000));
 
