@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { Source, SourceContext } from '../pipeline/types.js';
 import type { PluginRegistry } from '../plugin.js';
-import type { HostInfo } from '../records.js';
+import { componentName, type HostInfo } from '../records.js';
 import { prepareStateDir } from '../state-dir.js';
 import { startTelemetry, type AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
@@ -66,7 +66,7 @@ export class Agent implements ReloadTarget {
     this.plugins = options.plugins;
     this.metrics = options.metrics ?? new SelfMetrics();
     this.dockerHostOverride = options.dockerHost;
-    this.currentDocker = createDockerClient(config, log.child({ component: 'docker' }), options.dockerHost);
+    this.currentDocker = createDockerClient(config, log.child({ component: componentName('docker') }), options.dockerHost);
     const sinks = Object.entries(config.sinks).map(([name, sc]) => this.createSink(name, sc));
     this.pipeline = new Pipeline(config, sinks, { log, metrics: this.metrics, host: () => this.host });
     this.initialSources = createSources(config, this.plugins);
@@ -121,7 +121,7 @@ export class Agent implements ReloadTarget {
    */
   reload(next: Config): Promise<void> {
     this.reloading = this.reloading.then(() => applyReload(this, next)).catch((err: unknown) => {
-      this.log.error({ err: describeError(err) }, 'reload failed part-way; running with what was applied');
+      this.log.error({ err }, 'reload failed part-way; running with what was applied');
     });
     return this.reloading;
   }
@@ -133,7 +133,7 @@ export class Agent implements ReloadTarget {
   /** Reload: a new client for a changed daemon address; the caller closes the old one. */
   replaceDocker(): DockerClient {
     const old = this.currentDocker;
-    this.currentDocker = createDockerClient(this.config, this.log.child({ component: 'docker' }), this.dockerHostOverride);
+    this.currentDocker = createDockerClient(this.config, this.log.child({ component: componentName('docker') }), this.dockerHostOverride);
     return old;
   }
 
@@ -169,7 +169,7 @@ export class Agent implements ReloadTarget {
     const done = source.run(this.sourceContext(source, signal, handover)).catch((err: unknown) => {
       if (isAbortError(err)) return;
       this.failedSources.set(source.name, describeError(err));
-      this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
+      this.log.error({ source: source.name, err }, 'source failed');
     });
     this.running.set(source.name, { source, stop, done });
   }
@@ -188,7 +188,7 @@ export class Agent implements ReloadTarget {
   }
 
   private async closeSource(source: Source): Promise<void> {
-    await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err: describeError(err) }, 'source close failed'));
+    await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err }, 'source close failed'));
   }
 
   private sourceContext(source: Source, signal: AbortSignal, handover: unknown): SourceContext {
@@ -204,7 +204,7 @@ export class Agent implements ReloadTarget {
       onSettled: (listener) => this.pipeline.settlement(name).listen(listener),
       hasCapacity: () => this.pipeline.hasCapacity(name),
       onEvent: (listener) => this.pipeline.onEvent(listener),
-      log: this.log.child({ component: `source:${name}` }),
+      log: this.log.child({ component: componentName('source', name) }),
       metrics: this.metrics,
       signal,
       stateDir: this.config.state_dir,

@@ -3,11 +3,11 @@ import type { Config } from '../config/schema.js';
 import { describeError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PluginRegistry } from '../plugin.js';
-import type { HostInfo } from '../records.js';
+import { componentName, type ComponentName, type HostInfo } from '../records.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
 
 export interface CheckLine {
-  readonly component: string;
+  readonly component: ComponentName;
   readonly ok: boolean;
   readonly detail: string;
   /** A configuration the daemon cannot serve (exit 78 rather than 69). */
@@ -24,11 +24,11 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
     await docker.negotiate(signal);
     host = (await docker.describe(signal)).host;
     const note = docker.apiVersionNote === null ? '' : ` (${docker.apiVersionNote})`;
-    lines.push({ component: 'docker', ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}` });
+    lines.push({ component: componentName('docker'), ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}` });
   } catch (err) {
     // A pinned api_version outside the daemon's range is a configuration problem (exit 78).
     const configProblem = err instanceof DsError && err.code === 'CONFIG_INVALID';
-    lines.push({ component: 'docker', ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`, ...(configProblem ? { configProblem } : {}) });
+    lines.push({ component: componentName('docker'), ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`, ...(configProblem ? { configProblem } : {}) });
   } finally {
     await docker.close();
   }
@@ -37,9 +37,9 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       // What the engine cannot do shows up here rather than as a source failing at run time.
       const { type, ...options } = sc;
       plugins.source(type).checkAgainst?.(options, host.engine, name);
-      lines.push({ component: `source ${name}`, ok: true, detail: sc.type });
+      lines.push({ component: componentName('source', name), ok: true, detail: sc.type });
     } catch (err) {
-      lines.push({ component: `source ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
+      lines.push({ component: componentName('source', name), ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
     }
   }
   const metrics = new SelfMetrics();
@@ -48,15 +48,15 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       const { sink } = createSink(name, sc, plugins, log, metrics, () => host);
       try {
         const detail = await sink.check(AbortSignal.timeout(timeoutMs));
-        lines.push({ component: `sink ${name}`, ok: true, detail: `${sc.type}: ${detail}` });
+        lines.push({ component: componentName('sink', name), ok: true, detail: `${sc.type}: ${detail}` });
       } catch (err) {
-        lines.push({ component: `sink ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}` });
+        lines.push({ component: componentName('sink', name), ok: false, detail: `${sc.type}: ${describeError(err)}` });
       } finally {
         await sink.close().catch(() => undefined);
       }
     }),
   );
-  const order = (c: string): number => (c === 'docker' ? 0 : c.startsWith('source') ? 1 : 2);
+  const order = (c: string): number => (c === 'docker' ? 0 : c.startsWith('source:') ? 1 : 2);
   return lines.sort((a, b) => order(a.component) - order(b.component) || a.component.localeCompare(b.component));
 }
 

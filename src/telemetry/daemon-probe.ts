@@ -1,6 +1,7 @@
 import type { DockerClient } from '../docker/client.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { componentName } from '../records.js';
 import type { SelfMetrics } from './metrics.js';
 
 export interface DaemonProbeOptions {
@@ -72,16 +73,17 @@ export class DaemonProbe {
     try {
       await this.docker().request('GET', '/_ping', { timeoutMs: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
       this.set({ reachable: true, reason: null });
-      this.metrics.lastSuccess.set({ component: 'docker' }, Date.now() / 1000);
+      this.metrics.markSuccess(componentName('docker'));
     } catch (err) {
-      this.set({ reachable: false, reason: describeError(err) });
+      // /readyz shows the one-line reason; the log gets the error itself.
+      this.set({ reachable: false, reason: describeError(err) }, err);
     }
   }
 
-  private set(next: DaemonState): void {
+  private set(next: DaemonState, err?: unknown): void {
     if (next.reachable !== this.current.reachable) {
       if (next.reachable) this.log.info('docker daemon reachable');
-      else if (this.current.reachable) this.log.warn({ reason: next.reason }, 'docker daemon unreachable');
+      else if (this.current.reachable) this.log.warn({ err }, 'docker daemon unreachable');
     }
     this.current = next;
     this.metrics.daemonUp.set(next.reachable ? 1 : 0);

@@ -9,15 +9,9 @@ import { MAX_API_VERSION } from '../../src/docker/negotiate.js';
 import { sinkCommon } from '../../src/pipeline/sink-settings.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { nanosToRfc3339 } from '../../src/util/units.js';
+import { READMES } from './readmes.js';
 
-const readmes = ['README.md', ...['src/sources', 'src/sinks'].flatMap((d) => readdirSync(d).map((n) => join(d, n, 'README.md')))].filter((f) => {
-  try {
-    readFileSync(f);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const readmes = READMES;
 const readme = readFileSync('README.md', 'utf8');
 
 describe('README samples and tables', () => {

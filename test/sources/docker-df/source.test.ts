@@ -89,9 +89,12 @@ describe('docker_df source against a fake daemon', () => {
     await running;
 
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_TIMEOUT' })).toBeGreaterThanOrEqual(2);
+    // The poll that succeeded is the source's, named like every component (docs/metrics.md).
+    expect(await metricValue(metrics, 'dockstream_last_success_timestamp_seconds', { component: 'source:df' })).toBeGreaterThan(0);
     const failures = cap.messages('disk usage poll failed');
     expect(failures.length).toBeGreaterThanOrEqual(2);
-    expect(failures[0]).toMatchObject({ source: 'df', code: 'DOCKER_TIMEOUT', timeoutMs: 150, level: 40 });
+    expect(failures[0]).toMatchObject({ source: 'df', code: 'DOCKER_TIMEOUT', timeoutMs: 150, level: 40, err: { type: 'DsError', code: 'DOCKER_TIMEOUT', message: 'disk usage poll timed out', details: { timeoutMs: 150 } } });
+    expect((failures[0]?.['err'] as { stack: string }).stack).toMatch(/^DsError: disk usage poll timed out\n\s+at /);
     const record = records.find((r): r is DiskUsageRecord => r.kind === 'disk_usage');
     expect(record?.types.volumes).toEqual({ total: 1, active: 0, size_bytes: 5242880, reclaimable_bytes: 5242880, reclaimable_percent: 100 });
   });
