@@ -181,7 +181,8 @@ describe('docker_df source against a fake daemon', () => {
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_MALFORMED' })).toBe(2);
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'UNKNOWN' })).toBe(0);
     const failures = cap.messages('disk usage poll failed');
-    expect(failures.map((f) => [f['code'], f['err'], f['details']])).toEqual([
+    const errOf = (f: Record<string, unknown>) => f['err'] as { message: string; code: string; details: unknown };
+    expect(failures.map((f) => [f['code'], errOf(f).message, errOf(f).details])).toEqual([
       ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Volumes', expected: 'an array', got: 'object' }],
       ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Images[0]', expected: 'an object', got: 'null' }],
     ]);
