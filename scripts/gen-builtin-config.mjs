@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run build` step: embeds config.yaml as the agent's built-in default
-// (src/config/builtin.ts), so the two never drift. test/config/builtin.test.ts
-// fails when the committed file is stale.
+// `npm run gen:config`: embeds config.yaml as the agent's built-in default
+// (src/config/builtin.ts, committed), so the two never drift.
+// test/config/default-config.test.ts fails when the committed file is stale:
+// run this after editing config.yaml (the build does not).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function builtinModule(yaml) {
-  return `// Generated from config.yaml by scripts/gen-builtin-config.mjs (npm run build): do not edit.\nexport const BUILTIN_CONFIG_YAML: string = ${JSON.stringify(yaml)};\n`;
+  return `// Generated from config.yaml by scripts/gen-builtin-config.mjs (npm run gen:config): do not edit.\nexport const BUILTIN_CONFIG_YAML: string = ${JSON.stringify(yaml)};\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,22 +1,31 @@
 /**
  * Errors with stable codes (for logs, metrics and exit codes) and causes.
- * Messages are static-ish; data goes into `details`.
+ * Messages are static-ish; data goes into `details`. Whatever a user can see
+ * (a log line, `check`, /readyz, the exit line) is a DsError; a plain Error
+ * means a broken invariant inside the agent.
  */
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'CONFIG_NOT_FOUND'
-  | 'DOCKER_UNREACHABLE'
-  | 'DOCKER_HTTP'
-  | 'DOCKER_METHOD_REFUSED'
-  | 'DOCKER_BAD_HOST'
-  | 'DOCKER_TIMEOUT'
-  | 'DOCKER_MALFORMED'
-  | 'SINK_RETRYABLE'
-  | 'SINK_PERMANENT'
-  | 'SINK_UNREACHABLE'
-  | 'STATE_DIR'
-  | 'TELEMETRY_LISTEN'
-  | 'ABORTED';
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'CONFIG_NOT_FOUND',
+  'USAGE',
+  'PLUGIN_INVALID',
+  'DOCKER_UNREACHABLE',
+  'DOCKER_HTTP',
+  'DOCKER_METHOD_REFUSED',
+  'DOCKER_BAD_HOST',
+  'DOCKER_TIMEOUT',
+  'DOCKER_MALFORMED',
+  'SINK_RETRYABLE',
+  'SINK_PERMANENT',
+  'SINK_UNREACHABLE',
+  'STATE_DIR',
+  'STATE_CORRUPT',
+  'STATE_WRITE',
+  'TELEMETRY_LISTEN',
+  'ABORTED',
+] as const;
+/** What each means: docs/metrics.md, "Error codes". */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class DsError extends Error {
   readonly code: ErrorCode;

@@ -1,22 +1,38 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
+/** Where a secret can sit in the options (and so in a logged object, or in a logged error's details). */
+const SECRET_KEYS = ['password', 'sasl.password', 'headers', 'key_passphrase', 'tls.key_passphrase', 'bearer_token', 'basic_auth.password'];
+
 /** Logs go to stderr as JSON: stdout belongs to the stdout sink. */
 export function createLogger(level: LogLevel = 'info'): Logger {
-  return pino(
-    {
-      level,
-      base: { app: 'dockstream' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: ['*.password', '*.sasl.password', '*.headers', '*.key_passphrase', '*.tls.key_passphrase', 'config.sinks.*.headers', 'config.sinks.*.sasl.password', 'config.sinks.*.tls.key_passphrase', '*.bearer_token', 'config.sinks.*.bearer_token', 'config.sinks.*.basic_auth.password'],
-        censor: '[redacted]',
-      },
+  return pino(loggerOptions(level), pino.destination({ fd: 2, sync: false }));
+}
+
+/**
+ * The agent's logger settings (createLogger's), also for tests that log to
+ * memory exactly as the agent logs. Errors are logged as `{ err }`: pino's
+ * err serializer writes `type`, `message` with the causes, `stack` with the
+ * causes' and the error's own properties (`code`, `details`, `retryable`...),
+ * so a secret put into an error's details is censored like any other.
+ */
+export function loggerOptions(level: LogLevel): LoggerOptions {
+  return {
+    level,
+    base: { app: 'dockstream' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        ...SECRET_KEYS.map((k) => `*.${k}`),
+        ...SECRET_KEYS.map((k) => `config.sinks.*.${k}`),
+        ...SECRET_KEYS.map((k) => `err.details.${k}`),
+        ...SECRET_KEYS.map((k) => `err.details.*.${k}`),
+      ],
+      censor: '[redacted]',
     },
-    pino.destination({ fd: 2, sync: false }),
-  );
+  };
 }
 
 /** A silent logger for tests and `once`. */

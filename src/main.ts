@@ -214,8 +214,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`dockstream: ${describeError(err)}\n`);
+    // One line: the message with its causes, then the error's stable code (README "Exit codes").
     const code = err instanceof DsError ? err.code : undefined;
-    process.exitCode = code === 'CONFIG_INVALID' ? EXIT.CONFIG : code === 'STATE_DIR' ? EXIT.CANTCREAT : EXIT.SOFTWARE;
+    process.stderr.write(`dockstream: ${describeError(err)}${code === undefined ? '' : ` [${code}]`}\n`);
+    process.exitCode = code === 'CONFIG_INVALID' ? EXIT.CONFIG : code === 'STATE_DIR' ? EXIT.CANTCREAT : code === 'USAGE' ? EXIT.USAGE : EXIT.SOFTWARE;
   },
 );

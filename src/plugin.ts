@@ -5,6 +5,7 @@
  * build ships. How to write one: docs/design.md §7.
  */
 import type { z } from 'zod';
+import { DsError } from './errors.js';
 import type { BatchDefaults, Sink, SinkContext, Source } from './pipeline/types.js';
 import { RECORD_KINDS, type Engine, type RecordKind } from './records.js';
 
@@ -66,13 +67,13 @@ export class PluginRegistry {
 
   source(type: string): SourcePlugin {
     const plugin = this.sources.find((p) => p.type === type);
-    if (!plugin) throw new Error(`unknown source type ${type}`);
+    if (!plugin) throw new DsError('CONFIG_INVALID', `unknown source type ${type}`, { details: { type } });
     return plugin;
   }
 
   sink(type: string): SinkPlugin {
     const plugin = this.sinks.find((p) => p.type === type);
-    if (!plugin) throw new Error(`unknown sink type ${type}`);
+    if (!plugin) throw new DsError('CONFIG_INVALID', `unknown sink type ${type}`, { details: { type } });
     return plugin;
   }
 
@@ -85,7 +86,7 @@ export class PluginRegistry {
 function rejectDuplicates(what: string, names: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
-    if (seen.has(name)) throw new Error(`${what} "${name}" is registered twice`);
+    if (seen.has(name)) throw new DsError('PLUGIN_INVALID', `${what} "${name}" is registered twice`, { details: { name } });
     seen.add(name);
   }
 }

@@ -189,13 +189,33 @@ export interface InventoryRecord extends Envelope {
   readonly containers: readonly InventoryContainer[];
 }
 
-export type GapReason =
-  | 'daemon_restarted'
-  | 'ring_overflow'
-  | 'queue_overflow'
-  | 'spool_full'
-  | 'stream_lost'
-  | 'malformed_input';
+/**
+ * How every part of the agent names a component, in gap records, the
+ * `component` label of the agent's metrics, the `component` field of log
+ * lines, `check` output and /readyz reasons (docs/metrics.md, "Components").
+ */
+export type ComponentName = `source:${string}` | `sink:${string}` | 'docker' | `docker:${string}` | 'telemetry';
+
+/**
+ * The one way to spell a component's name: `componentName('sink', 'kafka')` is
+ * `sink:kafka`; the local daemon is `docker`, another one `docker:<name>`.
+ */
+export function componentName(kind: 'source' | 'sink', name: string): ComponentName;
+export function componentName(kind: 'docker', daemon?: string): ComponentName;
+export function componentName(kind: 'telemetry'): ComponentName;
+export function componentName(kind: 'source' | 'sink' | 'docker' | 'telemetry', name?: string): ComponentName {
+  if (kind === 'source' || kind === 'sink') return `${kind}:${name ?? ''}`;
+  if (kind === 'docker') return name === undefined || name === 'local' ? 'docker' : `docker:${name}`;
+  return kind;
+}
+
+/**
+ * Why a `gap` says records may be missing (docs/metrics.md, "Reasons"): the
+ * events source's `daemon_restarted` and `ring_overflow`, a sink buffer's
+ * `queue_full` and `spool_full` (the same words as the drop counter's).
+ */
+export const GAP_REASONS = ['daemon_restarted', 'ring_overflow', 'queue_full', 'spool_full'] as const;
+export type GapReason = (typeof GAP_REASONS)[number];
 
 export interface GapRecord extends Envelope {
   readonly kind: 'gap';
@@ -204,8 +224,8 @@ export interface GapRecord extends Envelope {
   /** RFC 3339: the first point known to be complete again. */
   readonly to: string;
   readonly reason: GapReason;
-  /** Which source or sink the gap concerns. */
-  readonly component: string;
+  /** Which source or sink the gap concerns: `source:<name>` or `sink:<name>` (componentName). */
+  readonly component: ComponentName;
   /** Records known to be lost, when countable. */
   readonly dropped?: number;
   readonly detail?: string;

@@ -18,6 +18,12 @@ describe('plugin registry', () => {
     expect(() => new PluginRegistry({ sources: [source('a', 'x'), source('a', 'y')], sinks: [] })).toThrow('source type "a" is registered twice');
     expect(() => new PluginRegistry({ sources: [source('a', 'x'), source('b', 'x')], sinks: [] })).toThrow('source alias "x" is registered twice');
     expect(() => new PluginRegistry({ sources: [], sinks: [sink('s'), sink('s')] })).toThrow('sink type "s" is registered twice');
+    expect(() => new PluginRegistry({ sources: [], sinks: [sink('s'), sink('s')] })).toThrow(expect.objectContaining({ name: 'DsError', code: 'PLUGIN_INVALID' }));
+  });
+
+  it('an unknown source or sink type is a configuration problem', () => {
+    expect(() => BUILTIN_PLUGINS.source('nope')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: 'unknown source type nope' }));
+    expect(() => BUILTIN_PLUGINS.sink('nope')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: 'unknown sink type nope' }));
   });
 
   it('a sink that says nothing takes every record kind', () => {

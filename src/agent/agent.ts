@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { Source, SourceContext } from '../pipeline/types.js';
 import type { PluginRegistry } from '../plugin.js';
-import type { HostInfo } from '../records.js';
+import { componentName, type HostInfo } from '../records.js';
 import { prepareStateDir } from '../state-dir.js';
 import { startTelemetry, type AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
@@ -122,7 +122,7 @@ export class Agent implements ReloadTarget {
    */
   reload(next: Config): Promise<void> {
     this.reloading = this.reloading.then(() => applyReload(this, next)).catch((err: unknown) => {
-      this.log.error({ err: describeError(err) }, 'reload failed part-way; running with what was applied');
+      this.log.error({ err }, 'reload failed part-way; running with what was applied');
     });
     return this.reloading;
   }
@@ -135,7 +135,7 @@ export class Agent implements ReloadTarget {
   linkDaemon(name: string): DaemonLink {
     let link = this.daemons.get(name);
     if (!link) {
-      link = new DaemonLink(name, this.config, this.log.child({ component: name === LOCAL_DAEMON ? 'docker' : `docker:${name}` }), this.sourcesStop.signal, this.dockerHostOverride);
+      link = new DaemonLink(name, this.config, this.log.child({ component: componentName('docker', name) }), this.sourcesStop.signal, this.dockerHostOverride);
       this.watchFatal(link);
       this.daemons.set(name, link);
     }
@@ -146,7 +146,7 @@ export class Agent implements ReloadTarget {
   relinkDaemon(name: string): DockerClient | null {
     const link = this.daemons.get(name);
     if (!link) return null;
-    const old = link.reconnect(this.config, this.log.child({ component: name === LOCAL_DAEMON ? 'docker' : `docker:${name}` }), this.sourcesStop.signal, this.dockerHostOverride);
+    const old = link.reconnect(this.config, this.log.child({ component: componentName('docker', name) }), this.sourcesStop.signal, this.dockerHostOverride);
     this.watchFatal(link);
     return old;
   }
@@ -207,7 +207,7 @@ export class Agent implements ReloadTarget {
       .catch((err: unknown) => {
         if (isAbortError(err) || isConfigProblem(err)) return; // a daemon's config problem ends the run (watchFatal)
         this.failedSources.set(source.name, describeError(err));
-        this.log.error({ source: source.name, err: describeError(err) }, 'source failed');
+        this.log.error({ source: source.name, err }, 'source failed');
       });
     this.running.set(source.name, { source, daemon, stop, done });
   }
@@ -226,7 +226,7 @@ export class Agent implements ReloadTarget {
   }
 
   private async closeSource(source: Source): Promise<void> {
-    await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err: describeError(err) }, 'source close failed'));
+    await source.close?.().catch((err: unknown) => this.log.error({ source: source.name, err }, 'source close failed'));
   }
 
   private sourceContext(source: Source, link: DaemonLink, signal: AbortSignal, handover: unknown): SourceContext {
@@ -245,7 +245,7 @@ export class Agent implements ReloadTarget {
       onEvent: (listener) => this.pipeline.onEvent((event) => {
         if (event.host.daemon === link.name) listener(event);
       }),
-      log: this.log.child({ component: `source:${name}` }),
+      log: this.log.child({ component: componentName('source', name) }),
       metrics: this.metrics,
       signal,
       stateDir: this.config.state_dir,

@@ -5,7 +5,7 @@ import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BatchDefaults, Sink, Source } from '../pipeline/types.js';
 import type { PluginRegistry, SourceOnceOptions } from '../plugin.js';
-import { RECORD_KINDS, type HostInfo } from '../records.js';
+import { componentName, RECORD_KINDS, type HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 
 // Builds the agent's parts from a validated config and the plugin registry:
@@ -44,7 +44,7 @@ export interface SinkParts {
 export function createSink(name: string, sc: SinkConfig, plugins: PluginRegistry, log: Logger, metrics: SelfMetrics, host: () => HostInfo): SinkParts {
   const plugin = plugins.sink(sc.type);
   const { type: _t, inputs: _i, kinds: _k, batch: _b, buffer: _bu, retry: _r, ...options } = sc;
-  const sink = plugin.create(name, options, { log: log.child({ component: `sink:${name}` }), metrics, host });
+  const sink = plugin.create(name, options, { log: log.child({ component: componentName('sink', name) }), metrics, host });
   // A sink that takes only some kinds (the Prometheus ones: no gaps or inventories) is not offered the others.
   const narrowed = sc.kinds === undefined && plugin.accepts.length < RECORD_KINDS.length ? { ...sc, kinds: [...plugin.accepts] } : sc;
   return { sink, defaults: plugin.batchDefaults, config: narrowed };

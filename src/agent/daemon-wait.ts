@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import type { DockerClient } from '../docker/client.js';
-import { describeError, DsError, isAbortError } from '../errors.js';
+import { DsError, isAbortError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { HostInfo } from '../records.js';
 
@@ -28,7 +28,7 @@ export async function waitForDaemon(docker: DockerClient, log: Logger, signal: A
         signal,
         shouldRetry: ({ error }) => !isAbortError(error) && !isConfigProblem(error),
         onFailedAttempt: ({ error, attemptNumber }) => {
-          if (!signal.aborted && !isConfigProblem(error)) log.warn({ daemon: docker.daemonName, attempt: attemptNumber, host: docker.connection.display, err: describeError(error) }, 'docker daemon unreachable; retrying');
+          if (!signal.aborted && !isConfigProblem(error)) log.warn({ daemon: docker.daemonName, attempt: attemptNumber, host: docker.connection.display, err: error }, 'docker daemon unreachable; retrying');
         },
       },
     );

@@ -4,11 +4,11 @@ import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import { describeError, DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PluginRegistry } from '../plugin.js';
-import type { HostInfo } from '../records.js';
+import { componentName, type ComponentName, type HostInfo } from '../records.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
 
 export interface CheckLine {
-  readonly component: string;
+  readonly component: ComponentName;
   readonly ok: boolean;
   readonly detail: string;
   /** A configuration the daemon cannot serve (exit 78 rather than 69). */
@@ -20,7 +20,7 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
   const lines: CheckLine[] = [];
   const hosts = new Map<string, HostInfo>();
   for (const daemon of daemonsInUse(config)) {
-    const component = daemon === LOCAL_DAEMON ? 'docker' : `docker:${daemon}`;
+    const component = componentName('docker', daemon);
     const docker = createDaemonClient(config, daemon, log, dockerHost);
     try {
       const signal = AbortSignal.timeout(timeoutMs);
@@ -42,9 +42,9 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       // What the engine cannot do shows up here rather than as a source failing at run time.
       const { type, daemon, ...options } = sc;
       plugins.source(type).checkAgainst?.(options, hosts.get(daemon)?.engine ?? 'docker', name);
-      lines.push({ component: `source ${name}`, ok: true, detail: type });
+      lines.push({ component: componentName('source', name), ok: true, detail: type });
     } catch (err) {
-      lines.push({ component: `source ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
+      lines.push({ component: componentName('source', name), ok: false, detail: `${sc.type}: ${describeError(err)}`, configProblem: true });
     }
   }
   const host = hosts.values().next().value ?? { name: '', daemon: LOCAL_DAEMON, daemon_id: '', engine: 'docker' as const, version: '', api_version: '' };
@@ -54,15 +54,15 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       const { sink } = createSink(name, sc, plugins, log, metrics, () => host);
       try {
         const detail = await sink.check(AbortSignal.timeout(timeoutMs));
-        lines.push({ component: `sink ${name}`, ok: true, detail: `${sc.type}: ${detail}` });
+        lines.push({ component: componentName('sink', name), ok: true, detail: `${sc.type}: ${detail}` });
       } catch (err) {
-        lines.push({ component: `sink ${name}`, ok: false, detail: `${sc.type}: ${describeError(err)}` });
+        lines.push({ component: componentName('sink', name), ok: false, detail: `${sc.type}: ${describeError(err)}` });
       } finally {
         await sink.close().catch(() => undefined);
       }
     }),
   );
-  const order = (c: string): number => (c.startsWith('docker') ? 0 : c.startsWith('source') ? 1 : 2);
+  const order = (c: string): number => (c.startsWith('docker') ? 0 : c.startsWith('source:') ? 1 : 2);
   return lines.sort((a, b) => order(a.component) - order(b.component) || a.component.localeCompare(b.component));
 }
 

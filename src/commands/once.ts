@@ -1,6 +1,7 @@
 import { createDaemonClient } from '../agent/components.js';
 import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordJson } from '../pipeline/serialize.js';
 import type { SourceContext } from '../pipeline/types.js';
@@ -22,7 +23,7 @@ export async function runOnce(
   write: (text: string) => Promise<void>,
 ): Promise<number> {
   const chosen = opts.source === undefined ? undefined : plugins.sourceByAlias(opts.source);
-  if (opts.source !== undefined && chosen === undefined) throw new Error(`no source type is called ${opts.source}`);
+  if (opts.source !== undefined && chosen === undefined) throw new DsError('USAGE', `no source type is called ${opts.source}`, { details: { source: opts.source } });
   const types = chosen ? [chosen.type] : [...new Set(Object.values(config.sources).map((s) => s.type))];
   const clients = new Map<string, DockerClient>();
   const metrics = new SelfMetrics();

@@ -187,9 +187,14 @@ export class DockerClient {
       }
       throw new DockerHttpError(res.status, path, daemonMessage(Buffer.concat(parts)));
     }
+    const display = this.connection.display;
     const lines = (async function* () {
       try {
         yield* splitLines(body, opts.onTruncated);
+      } catch (err) {
+        // Cut mid-stream (daemon stopped, connection reset): a coded error like every other daemon failure.
+        if (err instanceof DsError || (err instanceof Error && err.name === 'AbortError')) throw err;
+        throw new DsError('DOCKER_UNREACHABLE', `docker stream ${path} from ${display} was cut`, { cause: err, details: { path } });
       } finally {
         release();
       }

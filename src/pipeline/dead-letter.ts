@@ -1,6 +1,5 @@
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DsRecord } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
@@ -61,7 +60,7 @@ export class DeadLetter {
     } catch (err) {
       this.ready = null;
       this.sizes.delete(sink);
-      this.log.error({ sink, records: records.length, err: describeError(err) }, 'cannot write dead-letter file; records dropped');
+      this.log.error({ sink, records: records.length, err }, 'cannot write dead-letter file; records dropped');
     }
     this.log.warn({ sink, records: records.length, reason }, 'records dead-lettered');
   }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SinkSettings } from './sink-settings.js';
 import { describeError, isAbortError, isPermanentError, SinkError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DsRecord } from '../records.js';
+import { componentName, type DsRecord } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { Sink } from './types.js';
@@ -62,7 +62,7 @@ export class Delivery {
     try {
       await this.withRetry(() => this.target.sink.send(sendable, signal), 'send', signal, sendable.length);
       for (const [kind, n] of countByKind(sendable)) this.deps.metrics.recordsOut.inc({ sink: this.name, kind }, n);
-      this.deps.metrics.lastSuccess.set({ component: `sink:${this.name}` }, Date.now() / 1000);
+      this.deps.metrics.markSuccess(componentName('sink', this.name));
     } catch (err) {
       if (!isPermanentError(err)) throw err;
       await this.deps.deadLetter.write(this.name, sendable, (err as Error).message);
@@ -87,14 +87,14 @@ export class Delivery {
         shouldRetry: ({ error }) => !isPermanentError(error) && !isAbortError(error),
         onFailedAttempt: async ({ error, attemptNumber }) => {
           const retryable = !isPermanentError(error);
-          this.lastError = describeError(error);
+          this.lastError = describeError(error); // the one line /readyz shows
           this.deps.metrics.sendErrors.inc({ sink: this.name, retryable: String(retryable) });
           if (!retryable || signal.aborted) return;
           this.deps.metrics.retries.inc({ sink: this.name });
           // Sent, no answer: the retry may deliver these records a second time.
           if (error instanceof SinkError && error.outcomeUnknown && records > 0) this.deps.metrics.uncertainResends.inc({ sink: this.name }, records);
           const level = attemptNumber === 1 || attemptNumber % 10 === 0 ? 'warn' : 'debug';
-          this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: this.lastError }, 'sink delivery failed; retrying');
+          this.deps.log[level]({ sink: this.name, attempt: attemptNumber, op: what, err: error }, 'sink delivery failed; retrying');
           // Honour Retry-After on top of our own backoff.
           if (error instanceof SinkError && error.retryAfterMs !== undefined) {
             await sleep(Math.min(error.retryAfterMs, retry.max), undefined, { signal }).catch(() => undefined);

@@ -1,7 +1,6 @@
 import type { SinkSettings } from './sink-settings.js';
-import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { gapRecord, type DsRecord, type GapRecord, type HostInfo } from '../records.js';
+import { componentName, gapRecord, type ComponentName, type DsRecord, type GapRecord, type HostInfo } from '../records.js';
 import type { SelfMetrics } from '../telemetry/metrics.js';
 import { nowRfc3339 } from '../util/units.js';
 import type { SinkBuffer } from './buffer.js';
@@ -19,6 +18,8 @@ export interface DropAccountingDeps {
  */
 export class DropAccounting {
   private readonly name: string;
+  /** `sink:<name>`: the dropped-records label and the gap's component. */
+  private readonly component: ComponentName;
   private readonly deps: DropAccountingDeps;
   private readonly limits: SinkSettings['buffer'];
   /** The buffer records are dropped from (a disk spool replaces the memory buffer on open). */
@@ -30,6 +31,7 @@ export class DropAccounting {
 
   constructor(name: string, deps: DropAccountingDeps, limits: SinkSettings['buffer'], buffer: () => SinkBuffer) {
     this.name = name;
+    this.component = componentName('sink', name);
     this.deps = deps;
     this.limits = limits;
     this.buffer = buffer;
@@ -44,10 +46,14 @@ export class DropAccounting {
     this.deps.onSettled?.(this.name, [record]);
   };
 
+  /** The one word for these drops, in the counter and in the gap: the buffer they did not fit in. */
+  private reason(): 'queue_full' | 'spool_full' {
+    return this.buffer().kind === 'disk' ? 'spool_full' : 'queue_full';
+  }
+
   count(kind: string, n: number): void {
     const buffer = this.buffer().kind;
-    const reason = buffer === 'disk' ? 'spool_full' : 'queue_full';
-    this.deps.metrics.dropped.inc({ component: `sink:${this.name}`, kind, reason }, n);
+    this.deps.metrics.countDropped(this.component, kind, this.reason(), n);
     if (this.droppedSinceGap === 0) {
       this.dropStartedAt = nowRfc3339();
       this.deps.log.warn({ sink: this.name, buffer, max_records: this.limits.max_records, max_size: this.limits.max_size }, 'sink buffer full; dropping records');
@@ -57,10 +63,10 @@ export class DropAccounting {
 
   /** A spool write failed: its records are dropped. */
   lost(records: readonly DsRecord[], err: unknown): void {
-    this.deps.log.error({ sink: this.name, records: records.length, err: describeError(err) }, 'spool write failed; records dropped');
+    this.deps.log.error({ sink: this.name, records: records.length, err }, 'spool write failed; records dropped');
     for (const r of records) {
       // Our own gap record lost too: announce those drops again later, not in a tight loop.
-      if (r.kind === 'gap' && r.component === `sink:${this.name}`) {
+      if (r.kind === 'gap' && r.component === this.component) {
         this.droppedSinceGap += r.dropped ?? 0;
         this.dropStartedAt ??= r.from;
         this.gapRetryAt = Date.now() + 1000;
@@ -80,8 +86,8 @@ export class DropAccounting {
       host: this.deps.host(),
       from: this.dropStartedAt,
       to,
-      reason: buffer.kind === 'disk' ? 'spool_full' : 'queue_overflow',
-      component: `sink:${this.name}`,
+      reason: this.reason(),
+      component: this.component,
       dropped: this.droppedSinceGap,
       detail: `the sink ${buffer.kind === 'disk' ? 'spool' : 'queue'} was full; records were dropped`,
     });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readdir, readFile, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError } from '../errors.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { STATE_DIR_MODE, STATE_FILE_MODE, writeFileAtomic } from '../util/atomic-write.js';
 
@@ -89,10 +89,11 @@ export class SegmentLog {
       // A short write (disk full) is not an error to node: treat it as one.
       if (bytesWritten < buf.length) throw Object.assign(new Error('ENOSPC: short write to spool segment'), { code: 'ENOSPC' });
       await (this.writer as FileHandle).datasync();
-    } catch (err) {
+    } catch (cause) {
       // Disk full or I/O error: cut the torn tail.
       if (seg) await truncate(seg.path, seg.bytes).catch(() => undefined);
-      throw err;
+      const errno = (cause as NodeJS.ErrnoException).code;
+      throw new DsError('STATE_WRITE', `cannot append to the spool in ${this.dir}`, { cause, details: { dir: this.dir, ...(errno === undefined ? {} : { errno }) } });
     }
     seg.bytes += bytes;
     for (const [k, v] of kinds) addKind(seg.kinds, k, v);
@@ -145,7 +146,7 @@ export class SegmentLog {
     const bytes = from === 0 ? victim.bytes - this.offset : victim.bytes;
     if (from === 0) this.offset = 0;
     void unlink(victim.path).catch(() => undefined);
-    this.savePosition().catch((err: unknown) => this.log.warn({ dir: this.dir, err: describeError(err) }, 'spool position not saved'));
+    this.savePosition().catch((err: unknown) => this.log.warn({ dir: this.dir, err }, 'spool position not saved'));
     return { kinds: victim.kinds, bytes };
   }
 

@@ -86,7 +86,7 @@ export class SinkRunner {
     this.stopped.abort(new DOMException('sink replaced', 'AbortError'));
     this.batcher.wakeNow();
     await this.loop;
-    await old.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
+    await old.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err }, 'sink close failed'));
     if (config.buffer.type !== this.config.buffer.type || config.buffer.max_size !== this.config.buffer.max_size || config.buffer.max_records !== this.config.buffer.max_records) {
       this.deps.log.warn({ sink: this.name }, 'buffer settings change at the next restart; keeping the current buffer');
       config = { ...config, buffer: this.config.buffer };
@@ -174,8 +174,8 @@ export class SinkRunner {
       } else if (left > 0) {
         this.deps.log.info({ sink: this.name, records: left }, 'undelivered records stay in the disk spool for the next start');
       }
-      await this.buffer.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'spool close failed'));
-      await this.currentSink.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err: describeError(err) }, 'sink close failed'));
+      await this.buffer.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err }, 'spool close failed'));
+      await this.currentSink.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err }, 'sink close failed'));
     }
   }
 
@@ -184,7 +184,7 @@ export class SinkRunner {
     try {
       await this.delivery.start(signal);
     } catch (err) {
-      if (!isAbortError(err) && !signal.aborted) this.deps.log.error({ sink: this.name, err: describeError(err) }, 'sink cannot start');
+      if (!isAbortError(err) && !signal.aborted) this.deps.log.error({ sink: this.name, err }, 'sink cannot start');
       return;
     }
     this.started = true;
@@ -206,7 +206,7 @@ export class SinkRunner {
         if (isAbortError(err) || signal.aborted) return;
         // Never let one bad turn stop delivery for good: log, pause, go on.
         this.delivery.lastError = describeError(err);
-        this.deps.log.error({ sink: this.name, err: this.delivery.lastError }, 'sink loop error; continuing');
+        this.deps.log.error({ sink: this.name, err }, 'sink loop error; continuing');
         await sleep(1000, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) return;
       }

@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { DockerClient } from '../docker/client.js';
-import { describeError, DsError } from '../errors.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { componentName } from '../records.js';
 import { DaemonProbe, type DaemonProbeOptions } from './daemon-probe.js';
 import { formatListen, parseListen } from './listen.js';
 import type { SelfMetrics } from './metrics.js';
@@ -45,7 +46,7 @@ export class AgentTelemetry {
 export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSignal, probeOptions?: DaemonProbeOptions): Promise<AgentTelemetry | null> {
   const listen = agent.config.telemetry.listen;
   if (listen === false) return null;
-  const log = agent.log.child({ component: 'telemetry' });
+  const log = agent.log.child({ component: componentName('telemetry') });
   const probe = new DaemonProbe(() => agent.daemons.values(), agent.metrics, log, probeOptions);
   let server: TelemetryServer;
   try {
@@ -58,7 +59,7 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
       log,
     );
   } catch (err) {
-    log.error({ listen, code: err instanceof DsError ? err.code : undefined, err: describeError(err) }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
+    log.error({ listen, code: err instanceof DsError ? err.code : undefined, err }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
     return null;
   }
   withProcessMetrics(agent.metrics.registry);

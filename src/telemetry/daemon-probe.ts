@@ -1,6 +1,7 @@
 import type { DockerClient } from '../docker/client.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { componentName } from '../records.js';
 import type { SelfMetrics } from './metrics.js';
 
 export interface DaemonProbeOptions {
@@ -20,11 +21,6 @@ export interface DaemonState {
 export interface ProbedDaemon {
   readonly name: string;
   readonly client: DockerClient;
-}
-
-/** The component a daemon's lines and metrics name: `docker` for the local one, `docker:<name>` for the others. */
-export function daemonComponent(name: string): string {
-  return name === 'local' ? 'docker' : `docker:${name}`;
 }
 
 /**
@@ -97,17 +93,18 @@ export class DaemonProbe {
     try {
       await daemon.client.request('GET', '/_ping', { timeoutMs: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
       this.set(daemon.name, { reachable: true, reason: null });
-      this.metrics.lastSuccess.set({ component: daemonComponent(daemon.name) }, Date.now() / 1000);
+      this.metrics.markSuccess(componentName('docker', daemon.name));
     } catch (err) {
-      this.set(daemon.name, { reachable: false, reason: describeError(err) });
+      // /readyz shows the one-line reason; the log gets the error itself.
+      this.set(daemon.name, { reachable: false, reason: describeError(err) }, err);
     }
   }
 
-  private set(name: string, next: DaemonState): void {
+  private set(name: string, next: DaemonState, err?: unknown): void {
     const before = this.current.get(name)?.reachable ?? null;
     if (next.reachable !== before) {
       if (next.reachable) this.log.info({ daemon: name }, 'docker daemon reachable');
-      else if (before) this.log.warn({ daemon: name, reason: next.reason }, 'docker daemon unreachable');
+      else if (before) this.log.warn({ daemon: name, err }, 'docker daemon unreachable');
     }
     this.current.set(name, next);
     this.metrics.daemonUp.set({ daemon: name }, next.reachable ? 1 : 0);

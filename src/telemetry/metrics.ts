@@ -1,4 +1,17 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ComponentName } from '../records.js';
+
+/**
+ * The `reason` words of the agent's counters, each with one meaning
+ * (docs/metrics.md, "Reasons"). A sink buffer's drops say the same word as
+ * the `gap` that announces them.
+ */
+export const DROP_REASONS = ['queue_full', 'spool_full', 'max_series'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+export const SKIP_REASONS = ['busy', 'sinks_full'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+export const MALFORMED_REASONS = ['invalid_json', 'not_an_object', 'no_time', 'time_out_of_range', 'no_type_or_action', 'unexpected', 'truncated', 'stats_body'] as const;
+export type MalformedReason = (typeof MALFORMED_REASONS)[number];
 
 /**
  * The agent's own metrics, one registry per agent instance (tests run several).
@@ -67,6 +80,11 @@ export class SelfMetrics {
     labelNames: ['component', 'kind', 'reason'] as const,
     registers: [this.registry],
   });
+
+  /** `n` records of `kind` dropped by `component` (componentName) for `reason`. */
+  countDropped(component: ComponentName, kind: string, reason: DropReason, n: number): void {
+    this.dropped.inc({ component, kind, reason }, n);
+  }
   readonly deadLettered = new Counter({
     name: 'dockstream_dead_lettered_records_total',
     help: 'Records a sink rejected permanently, written to the dead-letter file',
@@ -139,6 +157,16 @@ export class SelfMetrics {
     labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
   });
+
+  /** One piece of daemon input `source` skipped as malformed. */
+  countMalformed(source: string, reason: MalformedReason): void {
+    this.malformed.inc({ source, reason });
+  }
+
+  /** One tick `source` skipped. */
+  countSkippedTick(source: string, reason: SkipReason): void {
+    this.skippedTicks.inc({ source, reason });
+  }
   readonly pollErrors = new Counter({
     name: 'dockstream_poll_errors_total',
     help: 'Failed polls of a polling source',
@@ -202,6 +230,11 @@ export class SelfMetrics {
     labelNames: ['component'] as const,
     registers: [this.registry],
   });
+
+  /** `component` (componentName) just succeeded: a delivery, a poll, a daemon ping. */
+  markSuccess(component: ComponentName): void {
+    this.lastSuccess.set({ component }, Date.now() / 1000);
+  }
 
   /** Set at Kafka sink start (src/sinks/kafka/kafkajs-internals.ts): which private KafkaJS paths run our code. */
   readonly kafkajsReplacement = new Gauge({

@@ -1,4 +1,5 @@
-import { daemonComponent, type DaemonState } from './daemon-probe.js';
+import { componentName } from '../records.js';
+import type { DaemonState } from './daemon-probe.js';
 
 /** What /readyz needs to know about one sink (the pipeline's SinkRunner fits). */
 export interface SinkHealth {
@@ -8,7 +9,7 @@ export interface SinkHealth {
 
 export interface Readiness {
   readonly ready: boolean;
-  /** One line per problem, prefixed with the component: `docker: …`, `sink kafka: …`. */
+  /** One line per problem, prefixed with the component (componentName): `docker: …`, `sink:kafka: …`. */
   readonly reasons: readonly string[];
 }
 
@@ -20,10 +21,10 @@ export interface Readiness {
 export function readiness(daemons: ReadonlyMap<string, DaemonState>, sinks: readonly SinkHealth[], stopping: boolean, failedSources: ReadonlyMap<string, string> = new Map()): Readiness {
   const reasons: string[] = [];
   if (stopping) reasons.push('agent: shutting down');
-  for (const [name, daemon] of daemons) if (daemon.reachable !== true) reasons.push(`${daemonComponent(name)}: ${daemon.reason ?? 'unreachable'}`);
-  for (const [name, reason] of failedSources) reasons.push(`source ${name}: stopped: ${reason}`);
+  for (const [name, daemon] of daemons) if (daemon.reachable !== true) reasons.push(`${componentName('docker', name)}: ${daemon.reason ?? 'unreachable'}`);
+  for (const [name, reason] of failedSources) reasons.push(`${componentName('source', name)}: stopped: ${reason}`);
   for (const sink of sinks) {
-    if (!sink.status.ok) reasons.push(`sink ${sink.name}: ${sink.status.reason ?? 'not delivering'}`);
+    if (!sink.status.ok) reasons.push(`${componentName('sink', sink.name)}: ${sink.status.reason ?? 'not delivering'}`);
   }
   return { ready: reasons.length === 0, reasons };
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { describeError, DsError } from '../errors.js';
+import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatListen, type ListenAddress } from './listen.js';
 import type { Readiness } from './readiness.js';
@@ -52,7 +52,7 @@ export class TelemetryServer {
         resolve();
       });
     });
-    t.server.on('error', (err) => log.warn({ err: describeError(err) }, 'telemetry server error'));
+    t.server.on('error', (err) => log.warn({ err }, 'telemetry server error'));
     // The agent's own work keeps the process alive; the endpoint alone must not (e.g. after a fatal error).
     t.server.unref();
     const a = t.server.address() as AddressInfo;
@@ -107,7 +107,7 @@ export class TelemetryServer {
         }
       }
     } catch (err) {
-      this.log.warn({ path: route, err: describeError(err) }, 'telemetry request failed');
+      this.log.warn({ path: route, err }, 'telemetry request failed');
       return this.send(req, res, 500, 'application/json', json({ error: 'internal error' }));
     }
   }

@@ -75,7 +75,7 @@ sinks:
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ok {4}config/);
     expect(lines[1]).toMatch(new RegExp(`^ok {4}docker +${host} docker 20\\.10`));
-    expect(lines.slice(2)).toEqual([expect.stringMatching(/^ok {4}source disk +docker_df$/), expect.stringMatching(/^ok {4}source events +docker_events$/), expect.stringMatching(/^ok {4}sink out +stdout/)]);
+    expect(lines.slice(2)).toEqual([expect.stringMatching(/^ok {4}source:disk +docker_df$/), expect.stringMatching(/^ok {4}source:events +docker_events$/), expect.stringMatching(/^ok {4}sink:out +stdout/)]);
   });
 
   it('check exits 69 when the daemon or a sink is unreachable', async () => {
@@ -88,7 +88,7 @@ sinks:
       configFile('deadsink.yaml', valid(host).replace('sinks:\n', 'sinks:\n  otel: { type: otlp, inputs: [events], endpoint: "http://127.0.0.1:9", timeout: 2s }\n')),
     ]);
     expect(deadSink.code).toBe(69);
-    expect(deadSink.stdout).toMatch(/FAIL {2}sink otel/);
+    expect(deadSink.stdout).toMatch(/FAIL {2}sink:otel /);
     expect(deadSink.stdout).toMatch(/ok {4}docker/);
   });
 

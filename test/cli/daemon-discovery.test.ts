@@ -166,7 +166,11 @@ describe('daemon discovery', () => {
     expect(tls.tls.ca?.equals(readFileSync(join(pki, 'cert.pem')))).toBe(true);
     expect(tls.tls.key?.equals(readFileSync(join(pki, 'key.pem')))).toBe(true);
     const skip = resolveConnection({}, { HOME: home, DOCKER_CONTEXT: 'tls-skip' });
-    expect(skip.kind === 'tcp' && skip.tls?.verify).toBe(false);
+    // kind first: `kind === 'tcp' && …` would be false (and pass) for a unix connection too.
+    expect(skip.kind).toBe('tcp');
+    if (skip.kind !== 'tcp' || skip.tls === null) throw new Error(`expected a TLS tcp connection, got ${JSON.stringify(skip)}`);
+    expect(skip.origin).toBe('https://127.0.0.1:23761');
+    expect(skip.tls.verify).toBe(false);
     const plain = resolveConnection({}, { HOME: home, DOCKER_CONTEXT: 'plain', DOCKER_TLS_VERIFY: '1' });
     expect(plain).toMatchObject({ kind: 'tcp', origin: 'http://127.0.0.1:23762', tls: null });
     // DOCKER_TLS_VERIFY: set and non-empty enables TLS ("0" too); empty does not.

@@ -78,6 +78,32 @@ describe('docker client', () => {
     await c.close();
   });
 
+  it('a stream cut in the middle is a DOCKER_UNREACHABLE error that keeps the transport error as its cause', async () => {
+    const cutting = await startFakeDaemon({
+      routes: {
+        '/events': (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.write('{"Type":"container"}\n{"Type":', () => res.socket?.destroy());
+        },
+      },
+    });
+    const c = new DockerClient(resolveConnection({ host: cutting.host }, {}), { timeoutMs: 2000, log: nullLogger() });
+    try {
+      const { lines } = await c.streamLines('/events');
+      const got: string[] = [];
+      const err = await (async () => {
+        for await (const line of lines) got.push(line);
+      })().catch((e: unknown) => e);
+      expect(got).toEqual(['{"Type":"container"}']);
+      expect(err).toBeInstanceOf(DsError);
+      expect(err).toMatchObject({ code: 'DOCKER_UNREACHABLE', message: `docker stream /events from ${c.connection.display} was cut`, details: { path: '/events' } });
+      expect((err as Error).cause).toBeInstanceOf(Error);
+    } finally {
+      await c.close();
+      await cutting.close();
+    }
+  });
+
   it('reports an unreachable daemon with a stable code', async () => {
     const c = new DockerClient(resolveConnection({ host: `unix://${join(dirname(daemon.socketPath ?? ''), 'absent.sock')}` }, {}), { timeoutMs: 1000, log: nullLogger() });
     const err = await c.negotiate().catch((e: unknown) => e);

@@ -125,7 +125,7 @@ describe.each([...DOCKER_ENGINES, ...PODMAN_ENGINES])('API version negotiation a
       expect(run.code).toBe(78);
       // Besides the JSON log (which must not say it is retrying), one line says why.
       const lines = run.stderr.trim().split('\n');
-      expect(lines.filter((l) => !l.startsWith('{'))).toEqual([`dockstream: ${want}`]);
+      expect(lines.filter((l) => !l.startsWith('{'))).toEqual([`dockstream: ${want} [CONFIG_INVALID]`]);
       expect(lines.filter((l) => l.includes('retrying'))).toEqual([]);
     });
   }

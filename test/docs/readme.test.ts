@@ -9,15 +9,9 @@ import { MAX_API_VERSION } from '../../src/docker/negotiate.js';
 import { sinkCommon } from '../../src/pipeline/sink-settings.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { nanosToRfc3339 } from '../../src/util/units.js';
+import { READMES } from './readmes.js';
 
-const readmes = ['README.md', ...['src/sources', 'src/sinks'].flatMap((d) => readdirSync(d).map((n) => join(d, n, 'README.md')))].filter((f) => {
-  try {
-    readFileSync(f);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const readmes = READMES;
 const readme = readFileSync('README.md', 'utf8');
 
 describe('README samples and tables', () => {
@@ -50,6 +44,18 @@ describe('README samples and tables', () => {
     }
     expect(keys).toContain('buffer.type');
     for (const key of keys) expect(readme).toContain(`\`${key}\``);
+  });
+
+  it("names exactly the Debian packages scripts/test-setup.mjs checks and installs, in the script's order", () => {
+    // The script runs on import: read its requirement table as text (one `pkg: '…'` per requirement).
+    const script = readFileSync('scripts/test-setup.mjs', 'utf8');
+    const table = /const requirements = \[([\s\S]*?)\n\];/.exec(script)?.[1] ?? '';
+    const fromScript = [...new Set([...table.matchAll(/\bpkg: '([^']+)'/g)].map((m) => m[1]))];
+    expect(fromScript.length).toBeGreaterThanOrEqual(15);
+    expect(fromScript).toContain('strace');
+    const sentence = /`npm test` checks that the real peers the tests need are installed \(Debian\s([^)]*)\)/.exec(readme)?.[1] ?? '';
+    const fromReadme = [...sentence.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    expect(fromReadme).toEqual(fromScript);
   });
 });
 

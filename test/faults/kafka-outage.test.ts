@@ -1,8 +1,9 @@
 // Kafka sink faults with the real agent process, the shared private dockerd
 // and librdkafka's 3-broker mock cluster:
 // 1. every broker down for 20 s while containers churn: every event the daemon
-//    reported arrives on the topic, duplicates stay within the at-least-once
-//    boundary, RSS stays bounded, and the file sink keeps flowing meanwhile;
+//    reported arrives on the topic, each container's (and volume's) events in
+//    the daemon's order, duplicates stay within the at-least-once boundary,
+//    RSS stays bounded, and the file sink keeps flowing meanwhile;
 // 2. an event record larger than max_message_bytes is dead-lettered and
 //    counted while the records around it flow.
 import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -138,6 +139,33 @@ const countBy = <T>(items: readonly T[], key: (t: T) => string) => {
 };
 const msOf = (timeNano: string) => Number(BigInt(timeNano) / 1_000_000n);
 
+/** `type|id` of an event key (`time_nano|type|id|action|detail`): the actor whose order is promised. */
+const actorOf = (key: string) => key.split('|').slice(1, 3).join('|');
+
+/**
+ * Actors whose events are not in the daemon's order in `keys` (first copies only:
+ * a resent batch repeats what it already wrote). The daemon's order of one actor's
+ * events is their time_nano order: its events are causally ordered (create, start,
+ * die, destroy; create, destroy) and the daemon stamps each as it publishes it.
+ */
+function outOfOrder(keys: readonly string[], daemon: readonly DaemonEvent[]): { actor: string; daemon: string[]; got: string[] }[] {
+  const byActor = (list: readonly string[]) => {
+    const out = new Map<string, string[]>();
+    for (const k of list) out.set(actorOf(k), [...(out.get(actorOf(k)) ?? []), k]);
+    return out;
+  };
+  const ns = (k: string) => BigInt(k.split('|')[0] as string);
+  const want = byActor(daemon.map(daemonKey));
+  const got = byActor([...new Set(keys)].filter((k) => want.has(actorOf(k))));
+  const bad: { actor: string; daemon: string[]; got: string[] }[] = [];
+  for (const [actor, list] of want) {
+    const expected = [...list].sort((a, b) => (ns(a) < ns(b) ? -1 : ns(a) > ns(b) ? 1 : 0));
+    const seen = (got.get(actor) ?? []).filter((k) => list.includes(k));
+    if (JSON.stringify(seen) !== JSON.stringify(expected)) bad.push({ actor, daemon: expected, got: seen });
+  }
+  return bad;
+}
+
 describe('fault: kafka brokers down, and oversized records (agent process, mock cluster)', () => {
   const host = inject('dockerHost');
   const socketPath = inject('dockerSocketPath');
@@ -226,6 +254,11 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
       // Every event the daemon reported for the window is on the topic.
       const copies = countBy(eventsOf(got), eventKey);
       expect([...expected].filter((k) => !copies.has(k))).toEqual([]);
+      // Nothing reordered within a container (or volume): one actor's events share a key, hence a partition,
+      // and are consumed in its offset order; their first copies are in the daemon's order.
+      expect(outOfOrder(eventsOf(got).map(eventKey), fromDaemon)).toEqual([]);
+      // Not vacuous: the same events with each actor's order reversed are caught, for more than 20 actors.
+      expect(outOfOrder(eventsOf(got).map(eventKey).reverse(), fromDaemon).length).toBeGreaterThan(20);
       // At-least-once boundary: a record is produced again only when the pipeline resends
       // the batch at the head of the queue after a failed attempt that the brokers had
       // partly written. Attempts fail only from the outage until KafkaJS reconnected, so
@@ -243,6 +276,7 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
       const inFile = countBy(fileEvents().filter((e) => expected.has(eventKey(e))), eventKey);
       expect(inFile.size).toBe(expected.size);
       expect([...inFile.values()].every((n) => n === 1)).toBe(true);
+      expect(outOfOrder(fileEvents().map(eventKey), fromDaemon)).toEqual([]);
       expect(metric(after, 'dockstream_dropped_records_total')).toBe(0);
       expect(readRecords(join(dir, 'out')).filter((r: DsRecord) => r.kind === 'gap')).toEqual([]);
 

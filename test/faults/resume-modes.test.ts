@@ -107,7 +107,7 @@ describe('events resume modes on a private dockerd', () => {
     await waitFor(() => volumeEvents(b.records()).includes('ring-149:destroy'), 30_000, 'replay of what the ring still holds');
     const records = b.records();
     const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
-    expect(gaps.map((g) => [g.reason, g.component, g.from])).toEqual([['ring_overflow', 'events', nanosToRfc3339(cursor?.time_nano as string)]]);
+    expect(gaps.map((g) => [g.reason, g.component, g.from])).toEqual([['ring_overflow', 'source:events', nanosToRfc3339(cursor?.time_nano as string)]]);
     expect(Date.parse(gaps[0]?.to as string)).toBeGreaterThanOrEqual(Date.parse(gaps[0]?.from as string));
     // the gap (and an inventory) come before the first replayed event; what the ring still held follows
     const firstEvent = records.findIndex((r) => r.kind === 'event');

@@ -12,7 +12,8 @@
 // arrived twice. That is inherent to OTLP (no idempotency key), so the agent
 // counts such re-sends (dockstream_sink_uncertain_resent_records_total) and
 // the promise asserted here is the precise one: every event at least once,
-// and duplicates only within what that counter announced (here: none).
+// and duplicates only within what that counter announced (here: none); and
+// each volume's events arrive in the daemon's order (create before destroy).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,29 @@ function received(receiver: OtlpReceiver): Map<string, string[]> {
     out.set(id, [...(out.get(id) ?? []), String(log.attributes['docker.event.action'])]);
   }
   return out;
+}
+
+/** volume name → its events (action, time_nano) in the order the receiver accepted them. */
+function arrivals(receiver: OtlpReceiver): Map<string, { action: string; timeNano: bigint }[]> {
+  const out = new Map<string, { action: string; timeNano: bigint }[]>();
+  for (const log of receiver.logs()) {
+    if (log.attributes['docker.event.type'] !== 'volume') continue;
+    const id = String(log.attributes['docker.event.actor.id']);
+    const event = { action: String(log.attributes['docker.event.action']), timeNano: BigInt(String(log.attributes['docker.event.time_nano'])) };
+    out.set(id, [...(out.get(id) ?? []), event]);
+  }
+  return out;
+}
+
+/** The first copy of each event, in arrival order (a re-sent batch repeats events it already delivered). */
+function firstCopies<T extends { timeNano: bigint; action: string }>(events: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    const key = `${e.timeNano}|${e.action}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The agent's /metrics, from the address it logged. */
@@ -119,7 +143,16 @@ describe('fault: sink outage with a disk spool', () => {
     for (const n of names) expect([n, [...new Set(got.get(n))].sort()]).toEqual([n, ['create', 'destroy']]);
     // Exactly once, unless an export went unanswered: then at most what the agent counted and re-sent.
     expect(duplicates(got, names)).toBeLessThanOrEqual(uncertain);
-    if (uncertain === 0) for (const n of names) expect(got.get(n)?.sort()).toEqual(['create', 'destroy']);
+    if (uncertain === 0) for (const n of names) expect([...(got.get(n) ?? [])].sort()).toEqual(['create', 'destroy']);
+    // Nothing reordered within a volume: in arrival order, its events are in the daemon's order (create, then
+    // destroy, time_nano rising) — the first copies, and every copy when nothing was re-sent.
+    const order = arrivals(receiver);
+    for (const n of names) {
+      const first = firstCopies(order.get(n) ?? []);
+      expect([n, first.map((e) => e.action)]).toEqual([n, ['create', 'destroy']]);
+      expect([n, (first[0]?.timeNano ?? 0n) < (first[1]?.timeNano ?? 0n)]).toEqual([n, true]);
+      if (uncertain === 0) expect([n, (order.get(n) ?? []).map((e) => e.action)]).toEqual([n, ['create', 'destroy']]);
+    }
     expect(spooledDuringOutage).toBeGreaterThanOrEqual(names.length); // they really waited on disk
     const spool = await DiskSpool.open(join(dir, 'state', 'spool', 'otel'), MAX_SPOOL, nullLogger());
     expect(spool.depth).toEqual({ records: 0, bytes: 0 });

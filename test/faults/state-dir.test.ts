@@ -33,6 +33,7 @@ telemetry: { listen: false }
       const lines = a.stderr().trim().split('\n').filter((l) => !l.startsWith('{'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^dockstream: state directory ${dir}/a-file/state is not writable \\(ENOTDIR\\); set state_dir to a writable directory`));
+      expect(lines[0]).toMatch(/ \[STATE_DIR\]$/); // the error's stable code ends the line
       expect(a.stderr()).not.toMatch(/\n\s+at /); // no stack trace
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -85,7 +86,9 @@ telemetry: { listen: false }
         await churn.done;
         const dropped = (await a.agent.metrics.dropped.get()).values;
         expect(dropped[0]?.labels).toEqual({ component: 'sink:otel', kind: 'event', reason: 'spool_full' });
-        expect(a.logs.some((l) => l.msg === 'spool write failed; records dropped')).toBe(true);
+        const lost = a.logs.find((l) => l.msg === 'spool write failed; records dropped');
+        expect(lost).toMatchObject({ sink: 'otel', err: { type: 'DsError', code: 'STATE_WRITE', details: { errno: 'ENOSPC' } } });
+        expect((lost?.['err'] as { message: string }).message).toMatch(/^cannot append to the spool in .*: ENOSPC/);
         // the cursor file is intact (atomic writes never leave half a file)
         const cursorPath = join(mountPoint, 'state', 'cursor', 'events.json');
         expect(loadCursor(cursorPath)?.time_nano).toMatch(/^\d{19}$/);

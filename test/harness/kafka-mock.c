@@ -4,6 +4,8 @@
  * Prints the bootstrap list on the first stdout line, then one "ok" or
  * "err <reason>" per command:
  *   down <id> | up <id> | down-all | up-all | topic <name> <partitions> <replication>
+ *   produce-errors <err> [<err>...]   the next Produce requests (cluster-wide, in
+ *                                     order) answer these Kafka error codes; 0 = accept
  * Exits when stdin closes.
  */
 #include <stdio.h>
@@ -40,6 +42,17 @@ int main(int argc, char **argv) {
     else if (strncmp(line, "up-all", 6) == 0) reply(rd_kafka_mock_broker_set_up(mc, -1));
     else if (sscanf(line, "topic %255s %d %d", name, &partitions, &replication) == 3)
       reply(rd_kafka_mock_topic_create(mc, name, partitions, replication));
+    else if (strncmp(line, "produce-errors ", 15) == 0) {
+      rd_kafka_resp_err_t errs[64];
+      size_t cnt = 0;
+      char *p = line + 15, *end;
+      for (long v = strtol(p, &end, 10); end != p && cnt < 64; v = strtol(p, &end, 10)) {
+        errs[cnt++] = (rd_kafka_resp_err_t)v;
+        p = end;
+      }
+      if (cnt == 0) { printf("err no error codes\n"); fflush(stdout); }
+      else { rd_kafka_mock_push_request_errors_array(mc, 0 /* Produce */, cnt, errs); reply(RD_KAFKA_RESP_ERR_NO_ERROR); }
+    }
     else { printf("err unknown command\n"); fflush(stdout); }
   }
   rd_kafka_mock_cluster_destroy(mc);

@@ -29,6 +29,13 @@ export interface KafkaMock {
   allDown(): Promise<void>;
   allUp(): Promise<void>;
   createTopic(name: string, partitions: number, replication?: number): Promise<void>;
+  /**
+   * The next Produce requests, cluster-wide and in order, answer these Kafka
+   * error codes (0: accepted as usual); the brokers append nothing for a
+   * refused one. E.g. `[0, 0, 29]`: two accepted, the third refused with
+   * TOPIC_AUTHORIZATION_FAILED.
+   */
+  failProduce(errorCodes: readonly number[]): Promise<void>;
   /** Idempotent; kills the process by its PID. */
   stop(): Promise<void>;
 }
@@ -134,6 +141,12 @@ export async function startKafkaMock(options: { brokers?: number } = {}): Promis
     createTopic: (name, partitions, replication = 1) => {
       if (!/^[A-Za-z0-9._-]+$/.test(name)) return Promise.reject(new Error(`bad topic name: ${name}`));
       return command(`topic ${name} ${partitions} ${replication}`);
+    },
+    failProduce: (errorCodes) => {
+      if (errorCodes.length === 0 || errorCodes.length > 64 || errorCodes.some((c) => !Number.isInteger(c))) {
+        return Promise.reject(new Error(`bad produce error codes: ${errorCodes.join(' ')}`));
+      }
+      return command(`produce-errors ${errorCodes.join(' ')}`);
     },
     stop,
   };

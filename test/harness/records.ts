@@ -199,7 +199,7 @@ export function gapRecord(over: Partial<Omit<GapRecord, 'kind'>> = {}): GapRecor
     from: '2026-11-23T09:00:00.000000000Z',
     to: time,
     reason: 'ring_overflow',
-    component: 'events',
+    component: 'source:events',
     detail: 'resume cursor older than the daemon ring',
     ...over,
   };

@@ -1,19 +1,15 @@
 // A sink that never acknowledges: its queue fills, records are dropped and
 // counted, and the events cursor neither waits for nor holds on to them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { BUILTIN_PLUGINS } from '../../src/builtin-plugins.js';
 import { nullLogger } from '../../src/log.js';
 import { EventsCursor } from '../../src/sources/docker-events/cursor.js';
-import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Sink } from '../../src/pipeline/types.js';
-import type { DsRecord } from '../../src/records.js';
+import type { DsRecord, GapRecord } from '../../src/records.js';
 import { SelfMetrics } from '../../src/telemetry/metrics.js';
 import { memoryLogger } from '../harness/agent.js';
-import { event, HOST } from './fixtures.js';
+import { event, pipelineConfig, startPipeline, testSink } from './fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -22,44 +18,27 @@ afterEach(() => {
 
 /** Takes one batch and never acknowledges it (until aborted); a second sink that delivers at once. */
 function sinks(delivered: DsRecord[]): Sink[] {
-  const base = { check: async () => 'ok', start: async () => undefined, close: async () => undefined };
   return [
-    { ...base, name: 'stuck', type: 'test', send: (_b, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))) },
-    { ...base, name: 'ok', type: 'test', send: async (b) => void delivered.push(...b) },
+    testSink('stuck', (_b, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))),
+    testSink('ok', async (b) => void delivered.push(...b)),
   ];
 }
 
 describe.each(['drop_newest', 'block', 'drop_oldest'])('a sink that never acknowledges (when_full: %s)', (whenFull) => {
   it('drops and counts beyond its bound, and the events cursor moves on and stays small', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ds-blocked-'));
-    dirs.push(dir);
-    const config = parseConfig(
-      `
-state_dir: ${dir}
-telemetry: { listen: false }
-sources:
-  events: { type: docker_events }
-sinks:
-  stuck: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, buffer: { max_records: 100, when_full: ${whenFull} } }
+    const config = pipelineConfig(
+      dirs,
+      `  stuck: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, buffer: { max_records: 100, when_full: ${whenFull} } }
   ok: { type: stdout, inputs: [events], batch: { max_records: 500, linger: 1ms } }
 `,
-      'blocked.yaml',
-      BUILTIN_PLUGINS,
-      {},
     );
     const metrics = new SelfMetrics();
-    const cursor = new EventsCursor(join(dir, 'cursor', 'events.json'), 60_000, nullLogger(), null);
+    const cursor = new EventsCursor(join(config.state_dir, 'cursor', 'events.json'), 60_000, nullLogger(), null);
     const delivered: DsRecord[] = [];
     const { log, entries } = memoryLogger();
-    const pipeline = new Pipeline(config, sinks(delivered).map((sink) => ({ sink, defaults: { maxRecords: 10, lingerMs: 1 }, config: config.sinks[sink.name]! })), {
-      log,
-      metrics,
-      host: () => HOST,
-    });
+    const pipeline = await startPipeline(config, sinks(delivered), { log, metrics });
     const settlement = pipeline.settlement('events');
     settlement.listen((records) => cursor.advance(records));
-    await pipeline.open();
-    pipeline.start();
     const N = 5000;
     const evs = Array.from({ length: N }, (_, i) => event(i + 1));
     for (const [i, e] of evs.entries()) {
@@ -88,5 +67,31 @@ sinks:
       expect(BigInt(cursor.current?.time_nano ?? 0)).toBeGreaterThanOrEqual(BigInt(evs[N - 101]!.time_nano));
     }
     await pipeline.drain(AbortSignal.timeout(100));
+  });
+});
+
+describe('a sink that is blocked for a while (memory buffer)', () => {
+  it('says queue_full in the drop counter and in the gap it delivers once unblocked, with the same count', async () => {
+    const config = pipelineConfig(dirs, '  slow: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, buffer: { max_records: 50 } }\n');
+    const metrics = new SelfMetrics();
+    const delivered: DsRecord[] = [];
+    let unblock: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    const slow = testSink('slow', async (b) => {
+      await blocked;
+      delivered.push(...b);
+    });
+    const pipeline = await startPipeline(config, [slow], { log: nullLogger(), metrics });
+    for (let i = 1; i <= 200; i++) pipeline.emit('events', event(i), true);
+    await new Promise((r) => setTimeout(r, 20));
+    unblock();
+    await pipeline.drain(AbortSignal.timeout(5000));
+
+    const dropped = (await metrics.dropped.get()).values.map((v) => v.labels);
+    expect(dropped).toEqual([{ component: 'sink:slow', kind: 'event', reason: 'queue_full' }]);
+    const counted = (await metrics.dropped.get()).values[0]?.value;
+    const gaps = delivered.filter((r): r is GapRecord => r.kind === 'gap');
+    expect(gaps.map((g) => [g.reason, g.component, g.dropped])).toEqual([['queue_full', 'sink:slow', counted]]);
+    expect(counted).toBe(200 - 50);
   });
 });

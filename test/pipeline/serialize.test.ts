@@ -4,7 +4,7 @@ import type { DsRecord } from '../../src/records.js';
 
 describe('record serialisation', () => {
   it('caches one JSON text per record', () => {
-    const r = { kind: 'gap', schema: 1, time: 't', host: { name: 'h' }, from: null, to: 't', reason: 'queue_overflow' } as unknown as DsRecord;
+    const r = { kind: 'gap', schema: 1, time: 't', host: { name: 'h' }, from: null, to: 't', reason: 'queue_full' } as unknown as DsRecord;
     expect(recordJson(r)).toBe(JSON.stringify(r));
     expect(recordJson(r)).toBe(recordJson(r));
     expect(recordSize(r)).toBe(JSON.stringify(r).length);

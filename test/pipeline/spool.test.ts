@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DsError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
 import type { DsRecord, EventRecord } from '../../src/records.js';
 import { DiskSpool } from '../../src/pipeline/spool.js';
@@ -38,6 +39,24 @@ describe('disk spool', () => {
     expect(spool.depth).toEqual({ records: 0, bytes: 0 });
     expect(await spool.peek(10)).toEqual([]);
     await spool.close();
+  });
+
+  it('a write that fails drops its records with a STATE_WRITE error naming the spool and the errno', async () => {
+    const dir = join(tempDir(), 'spool');
+    const spool = await DiskSpool.open(dir, 1024 * 1024, nullLogger());
+    // The directory is gone and a file took its place: the first segment cannot be created.
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, 'not a directory');
+    const lost: Array<{ records: number; err: unknown }> = [];
+    spool.onLost = (records, err) => lost.push({ records: records.length, err });
+    spool.offer(event(1));
+    spool.offer(event(2));
+    await spool.flush();
+    expect(lost).toHaveLength(1);
+    expect(lost[0]?.records).toBe(2);
+    expect(lost[0]?.err).toBeInstanceOf(DsError);
+    expect(lost[0]?.err).toMatchObject({ code: 'STATE_WRITE', message: `cannot append to the spool in ${dir}`, details: { dir, errno: 'ENOTDIR' } });
+    expect(spool.depth.records).toBe(0);
   });
 
   it('replays unacked records after a crash (no close), cutting a torn last line', async () => {

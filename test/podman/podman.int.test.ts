@@ -475,8 +475,8 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     // `dockstream check` says so up front, as a configuration problem.
     const checkConfig = parseConfig(`sources:\n  events: { type: docker_events, filters: { network: [n1] } }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'check.yaml', BUILTIN_PLUGINS, {});
     const lines = await runCheck(checkConfig, BUILTIN_PLUGINS, memoryLogger().log, pm.host);
-    expect(lines.find((l) => l.component === 'source events')).toEqual({
-      component: 'source events',
+    expect(lines.find((l) => l.component === 'source:events')).toEqual({
+      component: 'source:events',
       ok: false,
       detail: 'docker_events: Podman cannot filter events by network: remove this key from sources.events.filters',
       configProblem: true,
@@ -486,7 +486,7 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     const a = startAgent(agentConfig(pm.host, 'filters: { network: [n1] }'));
     try {
       const failed = await waitFor(() => a.logs.find((l) => l.msg === 'source failed'), 20_000, 'the source to stop');
-      expect(failed).toMatchObject({ source: 'events', err: 'Podman cannot filter events by network: remove this key from sources.events.filters' });
+      expect(failed).toMatchObject({ source: 'events', err: { type: 'DsError', code: 'CONFIG_INVALID', message: 'Podman cannot filter events by network: remove this key from sources.events.filters' } });
       // /readyz says why until a reload fixes it.
       expect([...a.agent.failedSources]).toEqual([['events', 'Podman cannot filter events by network: remove this key from sources.events.filters']]);
       expect(a.logs.filter((l) => /retrying|reconnecting|backing off|stream open/.test(l.msg))).toEqual([]);

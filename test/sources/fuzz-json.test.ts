@@ -3,18 +3,22 @@
 // bounded in time). The promise: never a crash or a hang; an event line is
 // either a record or a MalformedEventError with its reason (which the source
 // counts in dockstream_malformed_input_total), and a stats sample or df poll
-// either gives a record with only finite numbers or throws (counted by its
-// source as a malformed body / poll error) — never NaN or Infinity in a record.
+// either gives a record with only finite numbers or throws a coded
+// DsError('DOCKER_MALFORMED') (counted by its source as a malformed body / a
+// poll error with that code) — never NaN or Infinity in a record, never an
+// uncoded TypeError or RangeError (which a source could only count as UNKNOWN).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitLines } from '../../src/docker/ndjson.js';
+import { DsError } from '../../src/errors.js';
 import { summarizeDiskUsage } from '../../src/sources/docker-df/formulas.js';
+import { buildDiskUsageRecord } from '../../src/sources/docker-df/source.js';
 import { MalformedEventError, normalizeEvent, parseEventLine } from '../../src/sources/docker-events/normalize.js';
 import { cpuSampleOf, normalize } from '../../src/sources/docker-stats/normalize.js';
-import { DISK_OBJECT_TYPES } from '../../src/records.js';
+import { DISK_OBJECT_TYPES, type HostInfo } from '../../src/records.js';
 import { HOST } from '../harness/records.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -59,6 +63,14 @@ function mutate(base: unknown, picks: readonly number[], value: unknown): unknow
 const anyValue = fc.oneof(fc.jsonValue(), fc.constantFrom(undefined, -1, 0, 1e308, -1e308, 2 ** 64, 5e-324, '', '12', 'NaN'));
 const mutationsOf = (base: unknown) =>
   fc.array(fc.tuple(fc.array(fc.nat(), { maxLength: 6 }), anyValue), { minLength: 1, maxLength: 4 }).map((ms) => ms.reduce((acc, [picks, v]) => mutate(acc, picks, v), base));
+
+/** Rethrows anything but the coded error a malformed daemon body must give, naming the input. */
+function expectMalformed(err: unknown, input: unknown): void {
+  if (!(err instanceof DsError) || err.code !== 'DOCKER_MALFORMED') {
+    throw new Error(`uncoded error for ${JSON.stringify(input)?.slice(0, 2000)}: ${String(err)}`, { cause: err });
+  }
+  expect(err.message).toMatch(/^(stats sample|system df)/);
+}
 
 async function* fromChunks(chunks: Buffer[]): AsyncGenerator<Buffer> {
   for (const c of chunks) yield c;
@@ -116,41 +128,82 @@ describe('daemon input fuzzing', () => {
     );
   });
 
-  it('stats: a mutated sample gives null or a record with finite numbers, never a NaN', () => {
+  it('stats: a mutated sample gives null, a record with finite numbers, or DOCKER_MALFORMED (docker and podman formulas)', () => {
     const base = JSON.parse(readFileSync(join(HERE, '..', 'fixtures', 'stats', 'v1-busy-2.json'), 'utf8')) as Record<string, unknown>;
     const prevRaw = JSON.parse(readFileSync(join(HERE, '..', 'fixtures', 'stats', 'v1-busy-1.json'), 'utf8')) as Parameters<typeof cpuSampleOf>[0];
     const prev = cpuSampleOf(prevRaw);
     const container = { id: 'c1', name: 'web-1', image: 'local/busybox:1' };
+    const outcomes = { record: 0, malformed: 0 };
+    fc.assert(
+      fc.property(mutationsOf(base), fc.constantFrom('docker', 'podman') as fc.Arbitrary<HostInfo['engine']>, (raw, engine) => {
+        let record;
+        try {
+          record = normalize(raw as Parameters<typeof normalize>[0], prev, container, { ...HOST, engine });
+        } catch (err) {
+          // The round counts it (malformed_input{reason="stats_body"}) and keeps the previous sample.
+          expectMalformed(err, raw);
+          outcomes.malformed++;
+          return;
+        }
+        if (record === null) return;
+        outcomes.record++;
+        expect(nonFinite(record)).toBeNull();
+        for (const section of [record.cpu, record.memory, record.network, record.block_io, record.pids]) expect(notNumeric(section, new Set(['cache_source']))).toBeNull();
+        // What the round keeps for the next CPU % is computable from a sample normalize took.
+        expect(nonFinite(cpuSampleOf(raw as Parameters<typeof cpuSampleOf>[0], engine))).toBeNull();
+      }),
+      RUNS,
+    );
+    // Both outcomes were exercised: the property did not pass by always throwing, or never.
+    expect(outcomes.record).toBeGreaterThan(0);
+    expect(outcomes.malformed).toBeGreaterThan(0);
+  });
+
+  it('stats and system df bodies of the wrong shape: DOCKER_MALFORMED naming the field', () => {
+    const host = { ...HOST, engine: 'docker' as const };
+    const container = { id: 'c1', name: 'web-1', image: 'local/busybox:1' };
+    const stats = (raw: unknown) => () => normalize(raw as Parameters<typeof normalize>[0], null, container, host);
+    const df = (raw: unknown) => () => summarizeDiskUsage(raw as Parameters<typeof summarizeDiskUsage>[0], DISK_OBJECT_TYPES);
+    const coded = (path: string) => expect.objectContaining({ code: 'DOCKER_MALFORMED', details: expect.objectContaining({ path }) as unknown }) as Error;
+    expect(stats(null)).toThrow(coded('$'));
+    expect(stats({ read: 1795432795 })).toThrow(coded('$.read'));
+    expect(stats({ read: '2026-11-23T09:15:00Z', networks: { eth0: null } })).toThrow(coded('$.networks.eth0'));
+    expect(stats({ read: '2026-11-23T09:15:00Z', blkio_stats: { io_service_bytes_recursive: 0 } })).toThrow(coded('$.blkio_stats.io_service_bytes_recursive'));
+    expect(df([])).toThrow(coded('$'));
+    expect(df({ Volumes: {} })).toThrow(coded('$.Volumes'));
+    expect(df({ Images: [null] })).toThrow(coded('$.Images[0]'));
+    expect(df({ Containers: [{ State: 1 }] })).toThrow(coded('$.Containers[0].State'));
+    expect(df({ LayersSize: 0.5 })).toThrow(coded('$.LayersSize'));
+    expect(df({ ImageUsage: { Items: [{ RepoTags: 'x' }] } })).toThrow(coded('$.ImageUsage.Items[0].RepoTags'));
+    // Integers each, but their sum overflows: coded as well, not a RangeError from the percent.
+    expect(df({ LayersSize: 1e308, BuilderSize: 0, Volumes: [{ UsageData: { Size: 1e308, RefCount: 0 } }, { UsageData: { Size: 1e308, RefCount: 0 } }] })).toThrow(
+      expect.objectContaining({ code: 'DOCKER_MALFORMED', message: 'system df numbers overflow' }) as Error,
+    );
+    // Absent and null fields are not errors (daemons leave fields out).
+    expect(df({ Images: null, Volumes: [{ Name: 'v', UsageData: null }] })().types.volumes).toEqual({ total: 1, active: 0, size_bytes: 0, reclaimable_bytes: 0, reclaimable_percent: 0 });
+  });
+
+  it('system df: a mutated body gives a record (summary and largest objects) with finite numbers, or DOCKER_MALFORMED (a poll error with that code)', () => {
+    const base = JSON.parse(readFileSync(join(HERE, 'docker-df', 'fixtures', 'df-1.41-dockerd-20.10.json'), 'utf8')) as unknown;
+    const outcomes = { summary: 0, malformed: 0 };
     fc.assert(
       fc.property(mutationsOf(base), (raw) => {
         let record;
         try {
-          record = normalize(raw as Parameters<typeof normalize>[0], prev, container, HOST);
-        } catch {
-          return; // the round counts it (malformed_input{reason="stats_body"}) and keeps the previous sample
-        }
-        if (record === null) return;
-        expect(nonFinite(record)).toBeNull();
-        for (const section of [record.cpu, record.memory, record.network, record.block_io, record.pids]) expect(notNumeric(section, new Set(['cache_source']))).toBeNull();
-      }),
-      RUNS,
-    );
-  });
-
-  it('system df: a mutated body gives a summary with finite numbers, or throws (a counted poll error)', () => {
-    const base = JSON.parse(readFileSync(join(HERE, 'docker-df', 'fixtures', 'df-1.41-dockerd-20.10.json'), 'utf8')) as unknown;
-    fc.assert(
-      fc.property(mutationsOf(base), (raw) => {
-        let summary;
-        try {
-          summary = summarizeDiskUsage(raw as Parameters<typeof summarizeDiskUsage>[0], DISK_OBJECT_TYPES);
-        } catch {
+          // What a poll builds: the summary and, with verbose, the largest objects.
+          record = buildDiskUsageRecord(raw as Parameters<typeof buildDiskUsageRecord>[0], { objects: [...DISK_OBJECT_TYPES], verbose: true, top: 3 }, HOST, 0, 1);
+        } catch (err) {
+          expectMalformed(err, raw);
+          outcomes.malformed++;
           return;
         }
-        expect(nonFinite(summary)).toBeNull();
-        expect(notNumeric({ types: summary.types, total: summary.total }, new Set())).toBeNull();
+        outcomes.summary++;
+        expect(nonFinite(record)).toBeNull();
+        expect(notNumeric({ types: record.types, total: record.total }, new Set())).toBeNull();
       }),
       RUNS,
     );
+    expect(outcomes.summary).toBeGreaterThan(0);
+    expect(outcomes.malformed).toBeGreaterThan(0);
   });
 });

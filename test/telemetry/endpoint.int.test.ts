@@ -128,7 +128,8 @@ describe('self-telemetry endpoint of a running agent (private dockerd)', () => {
       await waitFor(() => a.logs.find((l) => l.msg.startsWith('telemetry endpoint not started')), 20_000, 'bind error log');
       const entry = a.logs.find((l) => l.msg.startsWith('telemetry endpoint not started'));
       expect(entry).toMatchObject({ level: 50, code: 'TELEMETRY_LISTEN', listen: `127.0.0.1:${port}` });
-      expect(String(entry?.['err'])).toContain('address in use');
+      expect(entry?.['err']).toMatchObject({ type: 'DsError', code: 'TELEMETRY_LISTEN', details: { listen: `127.0.0.1:${port}`, code: 'EADDRINUSE' } });
+      expect((entry?.['err'] as { message: string }).message).toContain(`telemetry endpoint cannot listen on 127.0.0.1:${port} (address in use): listen EADDRINUSE`);
       expect(a.agent.telemetry).toBeNull();
       await waitFor(() => a.records().some((r) => r.kind === 'inventory'), 20_000, 'inventory');
       await d.dockerOk(['volume', 'create', 'tm-busy']);

@@ -55,12 +55,12 @@ describe('readiness', () => {
     const r = readiness(local(false, 'cannot reach docker daemon at unix:///x.sock'), [sink('kafka', false, 'broker down'), sink('file', true), sink('otlp', false)], true);
     expect(r).toEqual({
       ready: false,
-      reasons: ['agent: shutting down', 'docker: cannot reach docker daemon at unix:///x.sock', 'sink kafka: broker down', 'sink otlp: not delivering'],
+      reasons: ['agent: shutting down', 'docker: cannot reach docker daemon at unix:///x.sock', 'sink:kafka: broker down', 'sink:otlp: not delivering'],
     });
     expect(readiness(local(null, 'not checked yet'), [], false).reasons).toEqual(['docker: not checked yet']);
     expect(readiness(up, [sink('a', true)], false, new Map([['events', 'Podman cannot filter events by network']]))).toEqual({
       ready: false,
-      reasons: ['source events: stopped: Podman cannot filter events by network'],
+      reasons: ['source:events: stopped: Podman cannot filter events by network'],
     });
   });
 
@@ -136,10 +136,10 @@ describe('telemetry server', () => {
     const s = await start();
     expect(await call(s.url('/healthz'))).toMatchObject({ status: 200, body: '{"status":"ok"}\n' });
     expect(await call(s.url('/readyz'))).toMatchObject({ status: 200, body: '{"status":"ready"}\n' });
-    state = { ready: false, reasons: ['docker: down', 'sink k: broker down'] };
+    state = { ready: false, reasons: ['docker: down', 'sink:k: broker down'] };
     const unready = await call(s.url('/readyz?verbose=1'));
     expect(unready.status).toBe(503);
-    expect(JSON.parse(unready.body)).toEqual({ status: 'unready', reasons: ['docker: down', 'sink k: broker down'] });
+    expect(JSON.parse(unready.body)).toEqual({ status: 'unready', reasons: ['docker: down', 'sink:k: broker down'] });
     const head = await call(s.url('/healthz'), 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body).toBe('');

@@ -29,7 +29,32 @@ function traced(code: string, outFile: string): string[] {
     cwd: ROOT,
     stdio: 'ignore',
   });
-  return readFileSync(outFile, 'utf8').split('\n').filter((l) => /\b(openat|fsync|fdatasync|rename\w*)\(/.test(l));
+  return joinResumed(readFileSync(outFile, 'utf8').split('\n')).filter((l) => /\b(openat|fsync|fdatasync|rename\w*)\(/.test(l));
+}
+
+/**
+ * With several threads (libuv's pool does the fs calls), strace splits a call
+ * another thread interrupted into `… <unfinished ...>` and `<... name resumed> …`
+ * lines: joined back here, so that a call and its result are one line.
+ */
+function joinResumed(lines: readonly string[]): string[] {
+  const started = new Map<string, string>();
+  const out: string[] = [];
+  for (const line of lines) {
+    const unfinished = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) {
+      started.set(unfinished[1] as string, unfinished[2] as string);
+      continue;
+    }
+    const resumed = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (resumed) {
+      out.push(`${resumed[1]} ${started.get(resumed[1] as string) ?? ''}${resumed[2]}`);
+      started.delete(resumed[1] as string);
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
 }
 
 /** Index of the first line matching `re`, after `from`; throws when absent. */
@@ -52,12 +77,26 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"a":2}\n');
   });
 
-  it('keeps the old content when the write cannot complete', async () => {
+  it('keeps the old content at the same path when the write cannot complete (disk full mid-write on a 64 KiB tmpfs)', async () => {
     const dir = tempDir();
-    const path = join(dir, 'state.json');
-    await writeFileAtomic(path, 'old\n');
-    await expect(writeFileAtomic(join(dir, 'missing', 'x.json'), 'new\n')).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(readFileSync(path, 'utf8')).toBe('old\n');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', dir]);
+    try {
+      const path = join(dir, 'state.json');
+      await writeFileAtomic(path, 'old\n');
+      const big = 'x'.repeat(256 * 1024);
+      // The same path: the new content does not fit, the write fails part way through.
+      await expect(writeFileAtomic(path, big)).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(readFileSync(path, 'utf8')).toBe('old\n');
+      expect(readdirSync(dir)).toEqual(['state.json']);
+      // Still writable once the content fits.
+      await writeFileAtomic(path, 'new\n');
+      expect(readFileSync(path, 'utf8')).toBe('new\n');
+      // Control: the same failed write made in place destroys the old content (what the helper avoids).
+      expect(() => writeFileSync(path, big)).toThrow(expect.objectContaining({ code: 'ENOSPC' }) as Error);
+      expect(readFileSync(path, 'utf8')).not.toBe('new\n');
+    } finally {
+      execFileSync('umount', [dir]);
+    }
   });
 
   it('fsyncs the temp file before the rename and the directory after it', () => {

@@ -144,7 +144,7 @@ export class OtlpSink implements Sink {
     if (failures.length > 0) {
       const errors = failures.map((f) => (f instanceof SinkError ? f : toSinkError(f, this.logsTarget.protocol, 'logs')));
       const err = combineSinkErrors(errors);
-      this.log.debug({ sink: this.name, err: err.message, retryable: err.retryable, exports: tasks.length }, 'otlp export failed');
+      this.log.debug({ sink: this.name, err, retryable: err.retryable, exports: tasks.length }, 'otlp export failed');
       throw err;
     }
     this.forgetDestroyed(logSources);

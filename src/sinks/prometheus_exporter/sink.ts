@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeError, SinkError } from '../../errors.js';
+import { SinkError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Sink, SinkContext } from '../../pipeline/types.js';
-import type { DsRecord } from '../../records.js';
+import { componentName, type DsRecord } from '../../records.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { formatListen, parseListen, type ListenAddress } from '../../telemetry/listen.js';
 import { SeriesMapper } from '../prometheus/series.js';
@@ -58,7 +58,7 @@ export class PrometheusExporterSink implements Sink {
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
     await this.listen(server, address.port, address.host);
-    server.on('error', (err) => this.log.warn({ sink: this.name, err: describeError(err) }, 'prometheus_exporter server error'));
+    server.on('error', (err) => this.log.warn({ sink: this.name, err }, 'prometheus_exporter server error'));
     server.unref();
     const a = server.address() as AddressInfo;
     this.bound = { host: a.address, port: a.port };
@@ -90,7 +90,7 @@ export class PrometheusExporterSink implements Sink {
         if (!this.store.put(sample, now)) dropped.set(record.kind, (dropped.get(record.kind) ?? 0) + 1);
       }
     }
-    for (const [kind, n] of dropped) this.metrics.dropped.inc({ component: `sink:${this.name}`, kind, reason: 'max_series' }, n);
+    for (const [kind, n] of dropped) this.metrics.countDropped(componentName('sink', this.name), kind, 'max_series', n);
     if (dropped.size > 0) this.log.debug({ sink: this.name, max_series: this.options.max_series }, 'prometheus_exporter series bound reached; new series dropped');
     this.store.expire(now);
   }
@@ -130,7 +130,7 @@ export class PrometheusExporterSink implements Sink {
       const { contentType, body } = await this.exposition.render(req.headers.accept);
       return reply(req, res, 200, contentType, body);
     } catch (err) {
-      this.log.warn({ sink: this.name, err: describeError(err) }, 'prometheus_exporter scrape failed');
+      this.log.warn({ sink: this.name, err }, 'prometheus_exporter scrape failed');
       return reply(req, res, 500, 'text/plain', 'internal error\n');
     }
   }

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError } from '../../errors.js';
+import { DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { STATE_DIR_MODE, writeFileAtomic } from '../../util/atomic-write.js';
 import type { AlertEvaluator } from './alerts.js';
@@ -26,14 +26,15 @@ export class AlertStateFile {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ path: this.path, err: describeError(err) }, 'alert state unreadable; starting without it');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ path: this.path, err }, 'alert state unreadable; starting without it');
       return;
     }
     try {
       evaluator.restore(JSON.parse(text));
       this.saved = JSON.stringify(evaluator.snapshot());
-    } catch (err) {
-      this.log.warn({ path: this.path, err: describeError(err) }, 'alert state unreadable; starting without it');
+    } catch (cause) {
+      const err = new DsError('STATE_CORRUPT', `alert state file ${this.path} is not alert state`, { cause, details: { path: this.path } });
+      this.log.warn({ path: this.path, err }, 'alert state unreadable; starting without it');
     }
   }
 
@@ -48,7 +49,7 @@ export class AlertStateFile {
         await writeFileAtomic(this.path, text + '\n');
       } catch (err) {
         this.saved = '';
-        this.log.warn({ path: this.path, err: describeError(err) }, 'alert state not saved');
+        this.log.warn({ path: this.path, err }, 'alert state not saved');
       }
     });
     return this.writing;

@@ -4,8 +4,9 @@
  * up to v28), or taken from the daemon's own per-type summaries (API >= 1.52).
  * Pure functions; the formulas are documented in README.md.
  */
+import { DsError } from '../../errors.js';
 import type { DiskObjectType, DiskUsageEntry } from '../../records.js';
-import type { RawBuildCache, RawContainer, RawDiskUsage, RawImage, RawUsageSummary, RawVolume } from './wire.js';
+import { assertDiskUsage, type RawBuildCache, type RawContainer, type RawDiskUsage, type RawImage, type RawUsageSummary, type RawVolume } from './wire.js';
 
 export type ReclaimableSource = 'daemon' | 'cli_formula';
 
@@ -23,6 +24,10 @@ export function reclaimablePercent(reclaimable: number, size: number): number {
 }
 
 function entry(total: number, active: number, size: number, reclaimable: number): DiskUsageEntry {
+  // Integers each, but sums of absurd ones (1e308 twice) overflow to Infinity.
+  for (const [field, v] of [['total', total], ['active', active], ['size_bytes', size], ['reclaimable_bytes', reclaimable]] as const) {
+    if (!Number.isFinite(v)) throw new DsError('DOCKER_MALFORMED', 'system df numbers overflow', { details: { field } });
+  }
   return { total, active, size_bytes: size, reclaimable_bytes: reclaimable, reclaimable_percent: reclaimablePercent(reclaimable, size) };
 }
 
@@ -178,8 +183,11 @@ export function totalEntry(entries: readonly DiskUsageEntry[]): DiskUsageEntry {
 /**
  * One row per requested type. A daemon summary (API >= 1.52) wins over the
  * formulas; without any, the CLI's pre-v29 formulas apply to the legacy arrays.
+ * A body of another shape throws `DOCKER_MALFORMED` (the poll counts it).
  */
 export function summarizeDiskUsage(raw: RawDiskUsage, objects: readonly DiskObjectType[]): DiskUsageSummary {
+  // The body is the daemon's JSON, typed by a cast: check it before any formula reads it.
+  assertDiskUsage(raw);
   const types: Partial<Record<DiskObjectType, DiskUsageEntry>> = {};
   let fromDaemon = 0;
   for (const type of objects) {

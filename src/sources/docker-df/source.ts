@@ -4,9 +4,10 @@
  * `alert` records when a threshold rule changes state.
  */
 import { compareApiVersions } from '../../docker/client.js';
-import { describeError, DsError, errorCode } from '../../errors.js';
+import { DsError, errorCode } from '../../errors.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import {
+  componentName,
   DISK_OBJECT_TYPES,
   RECORD_SCHEMA_VERSION,
   type AlertRecord,
@@ -107,14 +108,14 @@ export class DockerDfSource implements Source {
       async () => {
         busyLogged = false;
         if (!ctx.hasCapacity()) {
-          ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'sinks_full' });
+          ctx.metrics.countSkippedTick(this.name, 'sinks_full');
           return;
         }
         // Aborted: the in-flight request saw the same signal and ends promptly.
         await this.poll(ctx);
       },
       () => {
-        ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' });
+        ctx.metrics.countSkippedTick(this.name, 'busy');
         if (!busyLogged) {
           busyLogged = true;
           ctx.log.warn({ source: this.name, intervalMs: this.options.interval }, 'disk usage poll still running, skipping ticks');
@@ -147,14 +148,15 @@ export class DockerDfSource implements Source {
       }
       await this.alertState?.save(this.alerts);
       ctx.metrics.pollDuration.observe({ source: this.name }, durationMs / 1000);
-      ctx.metrics.lastSuccess.set({ component: this.name }, Date.now() / 1000);
+      ctx.metrics.markSuccess(componentName('source', this.name));
       return null;
     } catch (err) {
       if (ctx.signal.aborted && !timedOut) return null;
       const code = timedOut ? 'DOCKER_TIMEOUT' : errorCode(err);
       const error = timedOut ? (controller.signal.reason as Error) : err instanceof Error ? err : new Error(String(err));
       ctx.metrics.pollErrors.inc({ source: this.name, code });
-      ctx.log.warn({ source: this.name, code, err: describeError(error), timeoutMs: this.options.timeout }, 'disk usage poll failed');
+      // A malformed body's DsError details name the field (src/docker/shape.ts); pino's err serializer keeps them.
+      ctx.log.warn({ source: this.name, code, err: error, timeoutMs: this.options.timeout }, 'disk usage poll failed');
       return error;
     } finally {
       clearTimeout(timer);

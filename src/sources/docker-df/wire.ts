@@ -3,6 +3,7 @@
  * Go's `omitempty` drops zeros, and old or foreign daemons (Podman) leave some out.
  * Go decodes a missing number as 0, and the CLI formulas rely on that, so do we.
  */
+import { assertShape, type Shape } from '../../docker/shape.js';
 
 export interface RawImage {
   readonly Id?: string;
@@ -62,4 +63,29 @@ export interface RawDiskUsage {
   readonly ContainerUsage?: RawUsageSummary<RawContainer> | null;
   readonly VolumeUsage?: RawUsageSummary<RawVolume> | null;
   readonly BuildCacheUsage?: RawUsageSummary<RawBuildCache> | null;
+}
+
+const IMAGE: Shape = { Id: 'string', RepoTags: 'strings', RepoDigests: 'strings', Containers: 'int', Size: 'int', VirtualSize: 'int', SharedSize: 'int' };
+const CONTAINER: Shape = { Id: 'string', Names: 'strings', State: 'string', SizeRw: 'int' };
+const VOLUME: Shape = { Name: 'string', UsageData: { Size: 'int', RefCount: 'int' } };
+const BUILD_CACHE: Shape = { ID: 'string', Type: 'string', Description: 'string', InUse: 'boolean', Shared: 'boolean', Size: 'int' };
+const summary = (item: Shape): Shape => ({ ActiveCount: 'int', TotalCount: 'int', TotalSize: 'int', Reclaimable: 'int', Items: [item] });
+
+/** Every field the formulas and `largest` read, with its type (src/docker/shape.ts). */
+const DISK_USAGE = {
+  LayersSize: 'int',
+  BuilderSize: 'int',
+  Images: [IMAGE],
+  Containers: [CONTAINER],
+  Volumes: [VOLUME],
+  BuildCache: [BUILD_CACHE],
+  ImageUsage: summary(IMAGE),
+  ContainerUsage: summary(CONTAINER),
+  VolumeUsage: summary(VOLUME),
+  BuildCacheUsage: summary(BUILD_CACHE),
+} as const satisfies Record<keyof RawDiskUsage, Shape>;
+
+/** A `/system/df` body of another shape is a `DOCKER_MALFORMED` error naming the field, not a TypeError in a formula. */
+export function assertDiskUsage(raw: unknown): asserts raw is RawDiskUsage {
+  assertShape(raw, DISK_USAGE, 'system df body');
 }

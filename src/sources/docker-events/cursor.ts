@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeError } from '../../errors.js';
+import { DsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DsRecord } from '../../records.js';
 import { compareNanos } from '../../util/units.js';
@@ -16,6 +16,7 @@ export interface CursorState {
   readonly saved_at: string;
 }
 
+/** The cursor at `path`, null when there is none; a STATE_CORRUPT DsError when the file is not a cursor. */
 export function loadCursor(path: string): CursorState | null {
   let text: string;
   try {
@@ -23,9 +24,15 @@ export function loadCursor(path: string): CursorState | null {
   } catch {
     return null;
   }
-  const c = JSON.parse(text) as Partial<CursorState>;
-  if (typeof c.time_nano !== 'string' || !/^\d+$/.test(c.time_nano) || !Array.isArray(c.keys)) {
-    throw new Error(`cursor file ${path} is not a cursor`);
+  const notACursor = (cause?: unknown): DsError => new DsError('STATE_CORRUPT', `cursor file ${path} is not a cursor`, { cause, details: { path } });
+  let c: Partial<CursorState>;
+  try {
+    c = JSON.parse(text) as Partial<CursorState>;
+  } catch (err) {
+    throw notACursor(err);
+  }
+  if (c === null || typeof c !== 'object' || typeof c.time_nano !== 'string' || !/^\d+$/.test(c.time_nano) || !Array.isArray(c.keys)) {
+    throw notACursor();
   }
   return { time_nano: c.time_nano, keys: c.keys.map(String), daemon_id: String(c.daemon_id ?? ''), saved_at: String(c.saved_at ?? '') };
 }
@@ -102,7 +109,7 @@ export class EventsCursor {
         await writeFileAtomic(this.path, JSON.stringify(body) + '\n');
       } catch (err) {
         this.dirty = true;
-        this.log.error({ path: this.path, err: describeError(err) }, 'cannot persist events cursor');
+        this.log.error({ path: this.path, err }, 'cannot persist events cursor');
       }
     });
     return this.saving;

@@ -1,6 +1,8 @@
 import { containerRef } from '../../docker/containers.js';
+import { DsError } from '../../errors.js';
 import type { ContainerRef, Engine, EventRecord, HostInfo } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
+import type { MalformedReason } from '../../telemetry/metrics.js';
 import { nanosToRfc3339 } from '../../util/units.js';
 
 /** The daemon's event JSON (API 1.24+; legacy status/id/from ignored). */
@@ -17,10 +19,11 @@ export interface RawEvent {
   readonly HealthStatus?: unknown;
 }
 
-export class MalformedEventError extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
-    super(`malformed event: ${reason}`);
+export class MalformedEventError extends DsError {
+  readonly reason: MalformedReason;
+  constructor(reason: MalformedReason) {
+    super('DOCKER_MALFORMED', `malformed event: ${reason}`, { details: { reason } });
+    this.name = 'MalformedEventError';
     this.reason = reason;
   }
 }

@@ -1,11 +1,11 @@
 import pRetry from 'p-retry';
-import { describeError, DsError, isAbortError } from '../../errors.js';
+import { DsError, isAbortError } from '../../errors.js';
 import { join } from 'node:path';
 import { inventoryOf } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
 import type { EventRecord, GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
-import { gapRecord, RECORD_SCHEMA_VERSION } from '../../records.js';
+import { componentName, gapRecord, RECORD_SCHEMA_VERSION } from '../../records.js';
 import { msToRfc3339, nanosToRfc3339, nanosToSinceParam } from '../../util/units.js';
 import { EventBoundary } from './boundary.js';
 import { EventsCursor, loadCursor, type CursorState } from './cursor.js';
@@ -114,7 +114,7 @@ export class DockerEventsSource implements Source {
             if (error instanceof StreamEndedEarly) {
               ctx.log.warn({ source: this.name, attempt: attemptNumber, openMs: error.openMs }, 'docker events stream ended without events; backing off');
             } else {
-              ctx.log.warn({ source: this.name, attempt: attemptNumber, err: describeError(error) }, 'cannot connect to docker events; retrying');
+              ctx.log.warn({ source: this.name, attempt: attemptNumber, err: error }, 'cannot connect to docker events; retrying');
             }
           },
         });
@@ -136,7 +136,7 @@ export class DockerEventsSource implements Source {
     try {
       initial = loadCursor(path);
     } catch (err) {
-      ctx.log.error({ source: this.name, path, err: describeError(err) }, 'events cursor unreadable; starting without it');
+      ctx.log.error({ source: this.name, path, err }, 'events cursor unreadable; starting without it');
     }
     const cursor = new EventsCursor(path, this.options.cursor_interval, ctx.log, initial);
     this.cursor = cursor;
@@ -167,7 +167,7 @@ export class DockerEventsSource implements Source {
       ctx.log.info({ source: this.name }, 'docker events stream ended; reconnecting');
     } catch (err) {
       if (ctx.signal.aborted || isAbortError(err)) return;
-      ctx.log.warn({ source: this.name, err: describeError(err) }, 'docker events stream lost; reconnecting');
+      ctx.log.warn({ source: this.name, err }, 'docker events stream lost; reconnecting');
     }
     state.lostAtMs = Date.now();
     ctx.metrics.reconnects.inc({ source: this.name });
@@ -223,12 +223,12 @@ export class DockerEventsSource implements Source {
       query: { since: nanosToSinceParam(since), filters },
       signal,
       ...(podman ? { timeoutMs: 0 } : {}),
-      onTruncated: () => ctx.metrics.malformed.inc({ source: this.name, reason: 'truncated' }),
+      onTruncated: () => ctx.metrics.countMalformed(this.name, 'truncated'),
     });
     if (this.connectedAtNano === null || this.boundary.timeNano === null) this.connectedAtNano = since;
 
     if (gap) {
-      ctx.emit(gapRecord({ host, from: gap.from, to: nanosToRfc3339(nowNano), reason: gap.reason, component: this.name, detail: gap.detail }));
+      ctx.emit(gapRecord({ host, from: gap.from, to: nanosToRfc3339(nowNano), reason: gap.reason, component: componentName('source', this.name), detail: gap.detail }));
     }
     if (!podman) ctx.emit(inventory);
     ctx.log.info({ source: this.name, host: docker.connection.display, apiVersion: docker.apiVersion, engine: host.engine, reconnect: connects > 0 }, 'docker events stream open');
@@ -280,7 +280,7 @@ export class DockerEventsSource implements Source {
         record = normalizeEvent(raw, timeNano, ctx.host());
       } catch (err) {
         const reason = err instanceof MalformedEventError ? err.reason : 'unexpected';
-        ctx.metrics.malformed.inc({ source: this.name, reason });
+        ctx.metrics.countMalformed(this.name, reason);
         ctx.log.debug({ source: this.name, reason, line: line.slice(0, 200) }, 'skipping malformed event');
         continue;
       }

@@ -6,7 +6,7 @@
 import { DsError } from '../../errors.js';
 import type { ContainerRef, CpuStats, Engine, HostInfo, MemoryStats, NetCounters, StatsRecord } from '../../records.js';
 import { RECORD_SCHEMA_VERSION } from '../../records.js';
-import type { CpuSample, RawNetworkStats, RawStats } from './raw.js';
+import { assertStats, type CpuSample, type RawNetworkStats, type RawStats } from './raw.js';
 import { rfc3339ToNanos } from '../../util/units.js';
 
 /** Go's zero time: the daemon sends it for a container that is not running. */
@@ -170,8 +170,12 @@ function pidsOf(raw: RawStats): StatsRecord['pids'] {
  * all-zero sample. `prev` is the agent's previous sample of the same
  * container (null for the first one: CPU % is then null). `time` is the
  * sample's own `read` timestamp, passed through as the daemon wrote it.
+ * Throws `DOCKER_MALFORMED` for a sample of another shape or with numbers
+ * that overflow.
  */
 export function normalize(raw: RawStats, prev: CpuSample | null, container: ContainerRef, host: HostInfo): StatsRecord | null {
+  // The body is the daemon's JSON, typed by a cast: a field of another type is DOCKER_MALFORMED, not a TypeError.
+  assertStats(raw);
   if (isStoppedSample(raw)) return null;
   const record: StatsRecord = {
     kind: 'stats',
@@ -186,6 +190,8 @@ export function normalize(raw: RawStats, prev: CpuSample | null, container: Cont
     pids: pidsOf(raw),
   };
   for (const section of ['cpu', 'memory', 'network', 'block_io', 'pids'] as const) assertNumbers(record[section], section);
+  // What the round keeps for the next CPU % (Podman's: the clock times the CPUs, which can overflow).
+  assertNumbers(cpuSampleOf(raw, host.engine), 'cpu_sample');
   return record;
 }
 

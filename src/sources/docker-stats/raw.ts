@@ -5,6 +5,7 @@
  * (`pkg/api/handlers/compat/containers_stats_linux.go`). Every field is
  * optional: stopped containers, cgroup v2 and Podman each leave some out.
  */
+import { assertShape, type Shape } from '../../docker/shape.js';
 
 export interface RawCpuStats {
   readonly cpu_usage?: {
@@ -81,4 +82,27 @@ export function parseStatsBody(body: string): RawStats | null {
   const parsed: unknown = JSON.parse(body);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('stats body is not a JSON object');
   return parsed as RawStats;
+}
+
+const CPU: Shape = {
+  cpu_usage: { total_usage: 'number', percpu_usage: 'numbers', usage_in_kernelmode: 'number', usage_in_usermode: 'number' },
+  system_cpu_usage: 'number',
+  online_cpus: 'number',
+  throttling_data: { periods: 'number', throttled_periods: 'number', throttled_time: 'number' },
+};
+const NETWORK: Shape = { rx_bytes: 'number', rx_packets: 'number', rx_errors: 'number', rx_dropped: 'number', tx_bytes: 'number', tx_packets: 'number', tx_errors: 'number', tx_dropped: 'number' };
+
+/** Every field normalize.ts reads, with its type (src/docker/shape.ts); `precpu_stats`, `name`, `id` are not read. */
+const STATS = {
+  read: 'string',
+  pids_stats: { current: 'number', limit: 'number' },
+  blkio_stats: { io_service_bytes_recursive: [{ op: 'string', value: 'number' }] },
+  cpu_stats: CPU,
+  memory_stats: { usage: 'number', limit: 'number', stats: { '*': 'number' } },
+  networks: { '*': NETWORK },
+} as const satisfies Partial<Record<keyof RawStats, Shape>>;
+
+/** A sample of another shape is a `DOCKER_MALFORMED` error naming the field (the round counts and skips it). */
+export function assertStats(raw: unknown): asserts raw is RawStats {
+  assertShape(raw, STATS, 'stats sample');
 }

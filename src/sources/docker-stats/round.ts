@@ -80,7 +80,7 @@ export async function statsRound(ctx: SourceContext, client: DockerClient, set: 
       record = raw && normalize(raw, tracked.prev, tracked.ref, ctx.host());
     } catch (err) {
       // Not the shape we know: skip this sample, keep the previous one.
-      ctx.metrics.malformed.inc({ source: opts.source, reason: 'stats_body' });
+      ctx.metrics.countMalformed(opts.source, 'stats_body');
       ctx.log.debug({ source: opts.source, container: id, err }, 'unexpected stats body');
       return;
     }

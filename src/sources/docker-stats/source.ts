@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient } from '../../docker/client.js';
-import { describeError, errorCode, isAbortError } from '../../errors.js';
+import { errorCode, isAbortError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { containerRef } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
-import type { ContainerRef, EventRecord } from '../../records.js';
+import { componentName, type ContainerRef, type EventRecord } from '../../records.js';
 import { ContainerSet, type ListedContainer } from './container-set.js';
 import type { DockerStatsOptions } from './options.js';
 import { statsRound, type RoundResult } from './round.js';
@@ -92,7 +92,7 @@ export class DockerStatsSource implements Source {
       signal,
       async () => {
         if (!ctx.hasCapacity()) {
-          ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'sinks_full' });
+          ctx.metrics.countSkippedTick(this.name, 'sinks_full');
           return;
         }
         const started = performance.now();
@@ -112,7 +112,7 @@ export class DockerStatsSource implements Source {
           ctx.log.error({ source: this.name, err }, 'stats round failed unexpectedly');
         }
       },
-      () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }),
+      () => ctx.metrics.countSkippedTick(this.name, 'busy'),
     );
   }
 
@@ -176,7 +176,7 @@ export class DockerStatsSource implements Source {
         this.set.finishLookup(id, token, undefined);
         if (signal.aborted || isAbortError(err)) return;
         this.listStale = true; // the next round lists everything again
-        ctx.log.debug({ source: this.name, container: id, err: describeError(err) }, 'container lookup after event failed');
+        ctx.log.debug({ source: this.name, container: id, err }, 'container lookup after event failed');
       });
   }
 
@@ -187,13 +187,13 @@ export class DockerStatsSource implements Source {
     }
     if (this.failing) ctx.log.info({ source: this.name }, 'stats polling recovered');
     this.failing = false;
-    ctx.metrics.lastSuccess.set({ component: this.name }, Date.now() / 1000);
+    ctx.metrics.markSuccess(componentName('source', this.name));
     ctx.log.debug({ source: this.name, sampled: result.sampled, vanished: result.vanished }, 'stats round done');
   }
 
   /** Warns on the first failing round only; later ones go to debug until a round succeeds. */
   private fail(ctx: SourceContext, message: string, err: unknown, extra: Record<string, unknown> = {}): void {
-    const fields = { source: this.name, ...extra, err: describeError(err) };
+    const fields = { source: this.name, ...extra, err };
     if (this.failing) ctx.log.debug(fields, message);
     else ctx.log.warn(fields, message);
     this.failing = true;

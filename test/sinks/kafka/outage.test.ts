@@ -1,7 +1,8 @@
 /**
  * Broker outages against the mock cluster: sends fail retryably within a
  * bounded time, nothing is lost once the brokers are back, and duplicates
- * stay within the failed batch (the at-least-once boundary).
+ * stay within the failed batch (the at-least-once boundary); a batch split
+ * into several produce requests whose later one fails re-sends only that part.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { DsError, SinkError } from '../../../src/errors.js';
 import { nullLogger } from '../../../src/log.js';
 import type { Sink } from '../../../src/pipeline/types.js';
 import type { EventRecord } from '../../../src/records.js';
+import { planRequests, toMessage, topicResolver } from '../../../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
@@ -23,8 +25,8 @@ const signal = new AbortController().signal;
 /** The bound a failed send must respect with these options (2 s connect timeout, KafkaJS retries 2). */
 const FAIL_WITHIN_MS = 15_000;
 
-function makeSink(topic: string, brokers: readonly string[] = mock.brokers): Sink {
-  const options = kafkaOptionsSchema.parse({ brokers, topic, connect_timeout: '2s', timeout: '5s' });
+function makeSink(topic: string, brokers: readonly string[] = mock.brokers, more: Record<string, unknown> = {}): Sink {
+  const options = kafkaOptionsSchema.parse({ brokers, topic, connect_timeout: '2s', timeout: '5s', ...more });
   const sink = kafkaSinkPlugin.create('kafka', options, { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST });
   sinks.push(sink);
   return sink;
@@ -135,6 +137,37 @@ describe('kafka sink during broker outages', () => {
     for (const n of batchNanos) expect(seen.get(n)).toBeGreaterThanOrEqual(1);
     for (const [n, times] of seen) if (times > 1) expect(batchNanos.has(n)).toBe(true);
     expect(got.length).toBeGreaterThanOrEqual(180);
+  });
+
+  it('a batch split into produce requests, the third refused: the retry re-sends only the third and later ones; each record once, in order', async () => {
+    // One partition: one produce request per planned request, appended in order.
+    await mock.createTopic('split.event', 1, 1);
+    const more = { max_message_bytes: '4KiB' };
+    const sink = makeSink('split.{kind}', mock.brokers, more);
+    const batch = events(5000, 24);
+    const options = kafkaOptionsSchema.parse({ brokers: mock.brokers, topic: 'split.{kind}', ...more });
+    const planned = planRequests(batch.map((r) => toMessage(r, topicResolver(options))), options.max_message_bytes);
+    expect(planned.length).toBeGreaterThanOrEqual(4);
+    const sizes = planned.map((req) => req.reduce((n, t) => n + t.messages.length, 0));
+    const acked = (sizes[0] as number) + (sizes[1] as number);
+    await sink.start(signal);
+
+    // Two produce requests accepted, the third refused (TOPIC_AUTHORIZATION_FAILED: KafkaJS does not retry it).
+    await mock.failProduce([0, 0, 29]);
+    const { err } = await failure(sink.send(batch, signal));
+    expect(err).toBeInstanceOf(SinkError);
+    expect((err as SinkError).retryable).toBe(true);
+    expect((err as SinkError).details['types']).toEqual(['TOPIC_AUTHORIZATION_FAILED']);
+    // The brokers hold exactly the acknowledged part.
+    const partial = await consumeAll(mock.brokers, ['split.event'], acked);
+    expect(nanos(partial)).toEqual(batch.slice(0, acked).map((r) => r.time_nano));
+
+    // Like the pipeline: the same batch again.
+    await sink.send(batch, signal);
+    const got = await consumeAll(mock.brokers, ['split.event'], batch.length);
+    // Every record exactly once and in batch order (a full re-send would repeat the first `acked`).
+    expect(nanos(got)).toEqual(batch.map((r) => r.time_nano));
+    expect(got.map((m) => m.offset)).toEqual(batch.map((_, i) => i));
   });
 
   it('a broker that accepts connections but never answers: send and check fail in bounded time', async () => {

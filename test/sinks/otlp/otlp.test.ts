@@ -161,7 +161,7 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
       'docker.disk.object_type': 'volumes',
       'dockstream.alert.value': '2147483648',
     });
-    expect(logs[1]!.attributes).toMatchObject({ 'dockstream.gap.reason': 'ring_overflow', 'dockstream.gap.component': 'events' });
+    expect(logs[1]!.attributes).toMatchObject({ 'dockstream.gap.reason': 'ring_overflow', 'dockstream.gap.component': 'source:events' });
     expect((logs[2]!.body as { containers: unknown[] }).containers).toHaveLength(2);
     expect(logs.every((l) => l.resource['container.id'] === undefined && l.resource['host.name'] === HOST.name)).toBe(true);
   });

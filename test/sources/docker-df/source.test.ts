@@ -89,9 +89,12 @@ describe('docker_df source against a fake daemon', () => {
     await running;
 
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_TIMEOUT' })).toBeGreaterThanOrEqual(2);
+    // The poll that succeeded is the source's, named like every component (docs/metrics.md).
+    expect(await metricValue(metrics, 'dockstream_last_success_timestamp_seconds', { component: 'source:df' })).toBeGreaterThan(0);
     const failures = cap.messages('disk usage poll failed');
     expect(failures.length).toBeGreaterThanOrEqual(2);
-    expect(failures[0]).toMatchObject({ source: 'df', code: 'DOCKER_TIMEOUT', timeoutMs: 150, level: 40 });
+    expect(failures[0]).toMatchObject({ source: 'df', code: 'DOCKER_TIMEOUT', timeoutMs: 150, level: 40, err: { type: 'DsError', code: 'DOCKER_TIMEOUT', message: 'disk usage poll timed out', details: { timeoutMs: 150 } } });
+    expect((failures[0]?.['err'] as { stack: string }).stack).toMatch(/^DsError: disk usage poll timed out\n\s+at /);
     const record = records.find((r): r is DiskUsageRecord => r.kind === 'disk_usage');
     expect(record?.types.volumes).toEqual({ total: 1, active: 0, size_bytes: 5242880, reclaimable_bytes: 5242880, reclaimable_percent: 100 });
   });
@@ -158,6 +161,32 @@ describe('docker_df source against a fake daemon', () => {
     fail = true;
     await expect(dockerDfPlugin.create('df', options, {}).run(ctx)).rejects.toThrow(/500 a disk usage operation is already running/);
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { code: 'DOCKER_HTTP' })).toBe(1);
+  });
+
+  it('a body of the wrong shape is a poll error coded DOCKER_MALFORMED (not UNKNOWN), logged with the field; the next poll still runs', async () => {
+    const { docker } = await setup('1.41', (_req, res, n) => {
+      // Volumes as an object, then an image that is null: each once a TypeError in a formula.
+      if (n === 1) return sendJson(res, { ...VOLUME_DF, Volumes: { v1: {} } });
+      if (n === 2) return sendJson(res, { ...VOLUME_DF, Images: [null] });
+      sendJson(res, VOLUME_DF);
+    });
+    const ac = new AbortController();
+    const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
+    const cap = capturingLogger();
+    const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '100ms' }));
+    const running = source.run({ ...ctx, log: cap.log });
+    await waitFor('a disk_usage record after the malformed bodies', () => records.some((r) => r.kind === 'disk_usage'));
+    ac.abort();
+    await running;
+    expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_MALFORMED' })).toBe(2);
+    expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'UNKNOWN' })).toBe(0);
+    const failures = cap.messages('disk usage poll failed');
+    const errOf = (f: Record<string, unknown>) => f['err'] as { message: string; code: string; details: unknown };
+    expect(failures.map((f) => [f['code'], errOf(f).message, errOf(f).details])).toEqual([
+      ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Volumes', expected: 'an array', got: 'object' }],
+      ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Images[0]', expected: 'an object', got: 'null' }],
+    ]);
+    expect(records.filter((r) => r.kind === 'disk_usage')).toHaveLength(1);
   });
 
   it('asks only for the configured types on API >= 1.42, and for items with verbose on API >= 1.52', async () => {

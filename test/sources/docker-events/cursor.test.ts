@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DsError } from '../../../src/errors.js';
 import { nullLogger } from '../../../src/log.js';
 import { Settlement } from '../../../src/pipeline/settlement.js';
 import { EventsCursor, loadCursor } from '../../../src/sources/docker-events/cursor.js';
@@ -82,5 +83,18 @@ describe('events cursor', () => {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, '{"time_nano":12.5}');
     expect(() => loadCursor(path)).toThrow(/not a cursor/);
+    // A wrong shape, not JSON at all, or JSON null: one coded error (the parser's complaint as its cause).
+    for (const text of ['{"time_nano":12.5}', '{"time_nano":"12', 'null']) {
+      writeFileSync(path, text);
+      let err: unknown;
+      try {
+        loadCursor(path);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DsError);
+      expect(err).toMatchObject({ code: 'STATE_CORRUPT', message: `cursor file ${path} is not a cursor`, details: { path } });
+      if (text === '{"time_nano":"12') expect((err as Error).cause).toBeInstanceOf(SyntaxError);
+    }
   });
 });

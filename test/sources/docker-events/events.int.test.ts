@@ -143,7 +143,7 @@ describe.each(DOCKER_ENGINES)('docker_events across a daemon restart (%s)', (eng
     // a gap and a reconnect inventory mark the restart, in that order, before post-restart events
     const gapIdx = all.findIndex((r) => r.kind === 'gap');
     expect(gapIdx).toBeGreaterThan(0);
-    expect(all[gapIdx]).toMatchObject({ kind: 'gap', reason: 'daemon_restarted', component: 'events' });
+    expect(all[gapIdx]).toMatchObject({ kind: 'gap', reason: 'daemon_restarted', component: 'source:events' });
     const inv = all[gapIdx + 1];
     expect(inv).toMatchObject({ kind: 'inventory', reason: 'reconnect' });
     if (inv?.kind !== 'inventory') throw new Error('no inventory');

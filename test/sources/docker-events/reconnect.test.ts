@@ -10,6 +10,7 @@ import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { DsError } from '../../../src/errors.js';
 import type { DsRecord, EventRecord, GapRecord, HostInfo, InventoryRecord } from '../../../src/records.js';
+import type { CursorState } from '../../../src/sources/docker-events/cursor.js';
 import { dockerEventsOptions } from '../../../src/sources/docker-events/options.js';
 import { DockerEventsSource } from '../../../src/sources/docker-events/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
@@ -57,6 +58,21 @@ describe('docker_events reconnects', () => {
     return { records: c.records, logs: entries, done, ctx };
   }
 
+  /** Runs one events source against a fake daemon whose state dir holds `persisted` as the events cursor; its records. */
+  async function resume(engine: 'docker' | 'podman', onEvents: EventsHandler, persisted: CursorState): Promise<DsRecord[]> {
+    daemon = await startFakeDaemon({ engine, routes: { '/events': eventsRoute(onEvents) } });
+    const { log } = memoryLogger('warn');
+    docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
+    stop = new AbortController();
+    const c = collectingContext(docker, HOST, stop.signal);
+    const stateDir = mkdtempSync(join(tmpdir(), 'ds-reconnect-'));
+    cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    mkdirSync(join(stateDir, 'cursor'));
+    writeFileSync(join(stateDir, 'cursor', 'events.json'), JSON.stringify(persisted));
+    running = new DockerEventsSource('events', dockerEventsOptions.parse({}), undefined).run({ ...c.ctx, log, stateDir }).catch(() => undefined);
+    return c.records;
+  }
+
   it('Podman: a reconnect resumes from its history without a gap, though /info says another ID each time', async () => {
     const base = BigInt(Date.now()) * 1_000_000n;
     const r = await start((_req, res, connection) => {
@@ -92,22 +108,23 @@ describe('docker_events reconnects', () => {
       res.write(eventLine('c1', 'start', base + 2n));
       res.write(eventLine('c1', 'die', base + 3n));
     };
-    daemon = await startFakeDaemon({ engine: 'podman', routes: { '/events': eventsRoute(onEvents) } });
-    const { log } = memoryLogger('warn');
-    docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
-    stop = new AbortController();
-    const c = collectingContext(docker, HOST, stop.signal);
-    const stateDir = mkdtempSync(join(tmpdir(), 'ds-reconnect-'));
-    cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
-    mkdirSync(join(stateDir, 'cursor'));
-    const persisted = { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'an-old-random-id', saved_at: '' };
-    writeFileSync(join(stateDir, 'cursor', 'events.json'), JSON.stringify(persisted));
-    const ctx = { ...c.ctx, log, stateDir };
-    running = new DockerEventsSource('events', dockerEventsOptions.parse({}), undefined).run(ctx).catch(() => undefined);
-    await waitFor(() => events(c.records).length >= 1, 10_000, 'the new event');
-    expect(events(c.records).map((e) => e.action)).toEqual(['die']);
-    expect(gaps(c.records)).toEqual([]);
-    expect(daemon.requestsTo('/events').some((u) => u.searchParams.has('until'))).toBe(false);
+    const records = await resume('podman', onEvents, { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'an-old-random-id', saved_at: '' });
+    await waitFor(() => events(records).length >= 1, 10_000, 'the new event');
+    expect(events(records).map((e) => e.action)).toEqual(['die']);
+    expect(gaps(records)).toEqual([]);
+    expect((daemon as FakeDaemon).requestsTo('/events').some((u) => u.searchParams.has('until'))).toBe(false);
+  });
+
+  it('Docker: resuming from a cursor another daemon wrote says so with one gap from `source:events`', async () => {
+    const base = BigInt(Date.now()) * 1_000_000n;
+    const onEvents: EventsHandler = (_req, res, connection) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (connection === -1) return void res.end(); // the ring check: our boundary is gone
+      res.write(eventLine('c1', 'die', base + 3n));
+    };
+    const records = await resume('docker', onEvents, { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'ANOTHER:DAEMON', saved_at: '' });
+    await waitFor(() => events(records).length >= 1, 10_000, 'the new event');
+    expect(gaps(records).map((g) => [g.reason, g.component])).toEqual([['daemon_restarted', 'source:events']]);
   });
 
   it('Podman: event filters go out in Podman’s names, and what it matched beyond the ask is dropped', async () => {
