@@ -9,6 +9,7 @@ import main from './vitest.config.js';
 
 /** Test files, or folders whose every test file belongs here. */
 export const UNIT_TESTS = [
+  'test/agent/reload-plan.test.ts',
   'test/config',
   'test/docs',
   'test/util',
