@@ -14,6 +14,8 @@ export const UNIT_TESTS = [
   'test/docs',
   'test/util',
   'test/pipeline',
+  'test/plugin.test.ts',
+  'test/records.test.ts',
   'test/deploy/compose.test.ts',
   'test/deploy/docker.test.ts',
   'test/deploy/systemd.test.ts',

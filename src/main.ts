@@ -82,6 +82,14 @@ function daemonAddresses(config: Config, cliHost: string | undefined): Map<strin
   return out;
 }
 
+/** For the start log: `docker` (the local daemon's address and where it came from), `daemons` for the others. */
+function describeAddresses(addresses: ReadonlyMap<string, ConnectionSpec>): Record<string, unknown> {
+  const line = (c: ConnectionSpec) => `${c.display} (${c.source})`;
+  const local = addresses.get(LOCAL_DAEMON);
+  const others = [...addresses].filter(([name]) => name !== LOCAL_DAEMON);
+  return { ...(local ? { docker: line(local) } : {}), ...(others.length > 0 ? { daemons: Object.fromEntries(others.map(([name, c]) => [name, line(c)])) } : {}) };
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -145,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
           version: VERSION,
           node: process.version,
           config: describeConfigSource(source),
-          daemons: Object.fromEntries([...addresses].map(([name, c]) => [name, `${c.display} (${c.source})`])),
+          ...describeAddresses(addresses),
           state_dir: config.state_dir,
           sources: Object.keys(config.sources),
           sinks: Object.keys(config.sinks),

@@ -33,7 +33,7 @@ describe('plugin registry', () => {
   it('builds the config schema from the registry it is given: a type it does not list is unknown', () => {
     const only = new PluginRegistry({ sources: [source('ticks', 't')], sinks: [BUILTIN_PLUGINS.sink('stdout')] });
     const config = parseConfig('sources:\n  t: { type: ticks, every: 5 }\nsinks:\n  out: { type: stdout, inputs: [t] }\n', 'c.yaml', only, {});
-    expect(config.sources['t']).toEqual({ type: 'ticks', every: 5 });
+    expect(config.sources['t']).toEqual({ type: 'ticks', every: 5, daemon: 'local' });
     const err = (() => {
       try {
         parseConfig('sources:\n  e: { type: docker_events }\nsinks:\n  out: { type: stdout, inputs: [e] }\n', 'c.yaml', only, {});
@@ -56,7 +56,7 @@ describe('plugin registry', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([
-      { path: 'sinks.prom.kinds[1]', line: 7, message: 'a prometheus_exporter sink does not take gap records (it takes event, stats, disk_usage, alert)' },
+      { path: 'sinks.prom.kinds[1]', line: 7, message: 'a prometheus_exporter sink does not take gap records (it takes event, stats, disk_usage, alert, container_state)' },
     ]);
   });
 
@@ -75,7 +75,7 @@ describe('plugin registry', () => {
     const host = () => ({ name: '', daemon: 'local', daemon_id: '', engine: 'docker' as const, version: '', api_version: '' });
     const prom = createSink('prom', config.sinks['prom']!, BUILTIN_PLUGINS, nullLogger(), new SelfMetrics(), host);
     const out = createSink('out', config.sinks['out']!, BUILTIN_PLUGINS, nullLogger(), new SelfMetrics(), host);
-    expect(prom.config.kinds).toEqual(['event', 'stats', 'disk_usage', 'alert']);
+    expect(prom.config.kinds).toEqual(['event', 'stats', 'disk_usage', 'alert', 'container_state']);
     expect(out.config.kinds).toBeUndefined();
   });
 });

@@ -202,13 +202,15 @@ export class Agent implements ReloadTarget {
     const stop = new AbortController();
     const signal = AbortSignal.any([this.sourcesStop.signal, stop.signal]);
     this.failedSources.delete(source.name);
-    const done = link.ready
-      .then((host) => (host === null || signal.aborted ? undefined : source.run(this.sourceContext(source, link, signal, handover))))
-      .catch((err: unknown) => {
-        if (isAbortError(err) || isConfigProblem(err)) return; // a daemon's config problem ends the run (watchFatal)
-        this.failedSources.set(source.name, describeError(err));
-        this.log.error({ source: source.name, err }, 'source failed');
-      });
+    const failed = (err: unknown): void => {
+      if (isAbortError(err)) return;
+      this.failedSources.set(source.name, describeError(err));
+      this.log.error({ source: source.name, err }, 'source failed');
+    };
+    const done = link.ready.then(
+      (host) => (host === null || signal.aborted ? undefined : source.run(this.sourceContext(source, link, signal, handover)).catch(failed)),
+      () => undefined, // the daemon cannot be served as configured: watchFatal ends the run
+    );
     this.running.set(source.name, { source, daemon, stop, done });
   }
 

@@ -92,9 +92,14 @@ describe('bench replay daemon → agent', () => {
       expect(r.action_detail).toBe(colon < 0 ? null : sent.Action.slice(colon + 2));
       expect(r.actor).toEqual({ id: sent.Actor.ID, attributes: sent.Actor.Attributes });
       expect(r.scope).toBe(sent.scope);
-      expect(r.container).toEqual(
-        sent.Type === 'container' ? { id: sent.Actor.ID, name: sent.Actor.Attributes['name'], image: sent.Actor.Attributes['image'] } : undefined,
-      );
+      // Compose labels among a container event's attributes give its Compose identity.
+      const attrs = sent.Actor.Attributes;
+      const number = attrs['com.docker.compose.container-number'];
+      const compose =
+        attrs['com.docker.compose.project'] !== undefined && attrs['com.docker.compose.service'] !== undefined
+          ? { compose: { project: attrs['com.docker.compose.project'], service: attrs['com.docker.compose.service'], number: number === undefined ? null : Number(number) } }
+          : {};
+      expect(r.container).toEqual(sent.Type === 'container' ? { id: sent.Actor.ID, name: attrs['name'], image: attrs['image'], ...compose } : undefined);
       expect(r.host).toMatchObject({ name: 'replay-host', engine: 'docker', api_version: '1.41' });
     });
     // The mix the benchmark relies on: container, network, volume and image events.

@@ -59,12 +59,12 @@ describe('config lookup', () => {
     const local = await runCli(['check'], { cwd, env: { PATH, HOME: home, DOCKER_HOST: `unix://${socket}` }, wrap: privateView({ etcConfig: null }) });
     expect(local.code).toBe(0);
     expect(local.stdout.split('\n')[0]).toBe('ok    config                 config.yaml (working directory)');
-    expect(local.stdout).toMatch(/^ok {4}sink from_cwd +stdout/m);
+    expect(local.stdout).toMatch(/^ok {4}sink:from_cwd +stdout/m);
 
     const builtin = await runCli(['check'], { cwd: fresh('cwd-empty'), env: { PATH, HOME: home, DOCKER_HOST: `unix://${socket}`, STATE_DIRECTORY: `${dir}/state` }, wrap: privateView({ etcConfig: null }) });
     expect(builtin.code).toBe(0);
     expect(builtin.stdout.split('\n')[0]).toBe('ok    config                 <built-in default> (no -c, DOCKSTREAM_CONFIG, /etc/dockstream/config.yaml or ./config.yaml)');
-    expect(builtin.stdout).toMatch(/^ok {4}sink console +stdout/m);
+    expect(builtin.stdout).toMatch(/^ok {4}sink:console +stdout/m);
   });
 
   it('a file named by DOCKSTREAM_CONFIG must exist (no silent fall-through to the default)', async () => {

@@ -136,8 +136,8 @@ describe('secrets stay secret', () => {
     expect(a.logs.some((l) => l.level === 20)).toBe(true); // debug lines were there to leak
     expect(check.stdout).toContain('otel');
     // check authenticates too: SASL and the client certificate through the proxies.
-    expect(check.stdout).toMatch(/^ok +sink kafka +kafka: kafka cluster \S+: 1 brokers reachable/m);
-    expect(check.stdout).toMatch(/^ok +sink kafkatls +kafka: kafka cluster \S+: 1 brokers reachable/m);
+    expect(check.stdout).toMatch(/^ok +sink:kafka +kafka: kafka cluster \S+: 1 brokers reachable/m);
+    expect(check.stdout).toMatch(/^ok +sink:kafkatls +kafka: kafka cluster \S+: 1 brokers reachable/m);
     expect([
       ...leaks('agent stderr', stderr),
       ...leaks('check stdout', check.stdout),
