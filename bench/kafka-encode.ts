@@ -45,7 +45,7 @@ async function best(rounds: number, items: number, fn: () => unknown): Promise<n
 export async function encodeCosts(records: readonly DsRecord[], batch = 500): Promise<EncodeCosts> {
   const sample = records.slice(0, batch);
   const topicFor = topicResolver(kafkaOptionsSchema.parse({ brokers: ['127.0.0.1:9092'] }));
-  const fresh = () => sample.map((r) => ({ ...r }) as DsRecord);
+  const fresh = () => sample.map((r) => ({ ...r }));
   const stringifyUs = await best(20, batch, () => sample.forEach((r) => JSON.stringify(r)));
   const toMessageUs = await best(20, batch, () => {
     const copies = fresh();

@@ -119,7 +119,7 @@ async function push(pipeline: Pipeline, pool: readonly DsRecord[], count: number
     }
     // A chunk per turn, like a busy events stream delivering several lines per read.
     for (const end = Math.min(count, i + 250); i < end && runner.hasRoom(); i++) {
-      pipeline.emit('events', { ...pool[i % pool.length]! } as DsRecord);
+      pipeline.emit('events', { ...pool[i % pool.length]! });
     }
     await tick();
   }

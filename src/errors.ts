@@ -102,7 +102,7 @@ export function describeError(err: unknown): string {
       parts.push(cur.message);
       cur = (cur as { cause?: unknown }).cause;
     } else {
-      parts.push(String(cur));
+      parts.push(typeof cur === 'object' ? JSON.stringify(cur) : String(cur as string | number | boolean | bigint | symbol));
       break;
     }
   }

@@ -14,7 +14,7 @@ import { resolveConnection, type ConnectionSpec } from './docker/host.js';
 import { chooseStateDir } from './state-dir.js';
 import { describeError, DsError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { createLogger, type LogLevel } from './log.js';
+import { createLogger } from './log.js';
 import { parseDuration } from './util/units.js';
 import { VERSION } from './version.js';
 
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const loaded = load(source);
-      const log = createLogger(values.debug ? 'debug' : (loaded.log_level as LogLevel));
+      const log = createLogger(values.debug ? 'debug' : (loaded.log_level));
       const addresses = daemonAddresses(loaded, values.host);
       const config: Config = { ...loaded, state_dir: chooseStateDir(loaded.state_dir, process.env, log) };
       const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS, dockerHost: values.host });

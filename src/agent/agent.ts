@@ -57,7 +57,7 @@ export class Agent implements ReloadTarget {
   private stopping = false;
   private reloading: Promise<void> = Promise.resolve();
   /** A daemon that can never be served as configured (a pinned API version): the run ends with it (exit 78). */
-  private fatal: unknown = null;
+  private fatal: Error | null = null;
 
   constructor(config: Config, log: Logger, options: AgentOptions) {
     this.currentConfig = config;
@@ -166,7 +166,7 @@ export class Agent implements ReloadTarget {
   private watchFatal(link: DaemonLink): void {
     link.ready.catch((err: unknown) => {
       if (!isConfigProblem(err)) return;
-      this.fatal ??= err;
+      this.fatal ??= err as Error;
       this.sourcesStop.abort();
     });
   }

@@ -67,6 +67,6 @@ export async function applyReload(agent: ReloadTarget, requested: Config): Promi
   for (const source of createSources(next, agent.plugins, undefined, [...plan.sources.add, ...plan.sources.restart])) {
     agent.startSource(source, handovers.get(source.name));
   }
-  await Promise.all(oldClients.map((c) => c?.close()));
+  await Promise.all(oldClients.flatMap((c) => (c ? [c.close()] : [])));
   agent.log.info({ sinks: plan.sinks, sources: plan.sources, daemons: plan.daemons }, 'configuration reloaded');
 }

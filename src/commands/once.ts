@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { recordJson } from '../pipeline/serialize.js';
 import type { SourceContext } from '../pipeline/types.js';
 import type { PluginRegistry } from '../plugin.js';
-import type { DsRecord, HostInfo } from '../records.js';
+import type { DsRecord } from '../records.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
 
 /**

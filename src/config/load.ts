@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Document, isScalar, LineCounter, parseDocument, Scalar, visit } from 'yaml';
+import { type Document, isScalar, LineCounter, parseDocument, type Scalar, visit } from 'yaml';
 import { DsError } from '../errors.js';
-import type { RecordKind } from '../records.js';
 import type { PluginRegistry } from '../plugin.js';
 import { buildConfigSchema, LOCAL_DAEMON, type Config } from './schema.js';
 
@@ -105,7 +104,7 @@ export function parseConfigInput(text: string, file: string, plugins: PluginRegi
     },
   });
 
-  const data = doc.toJS() ?? {};
+  const data: unknown = doc.toJS() ?? {};
   const parsed = buildConfigSchema(plugins).safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -150,7 +149,7 @@ export function parseConfigInput(text: string, file: string, plugins: PluginRegi
     for (const [name, sink] of Object.entries(parsed.data.sinks)) {
       const accepts = plugins.sink(sink.type).accepts;
       sink.kinds?.forEach((kind, i) => {
-        if (accepts.includes(kind as RecordKind)) return;
+        if (accepts.includes(kind)) return;
         const path = ['sinks', name, 'kinds', i];
         problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `a ${sink.type} sink does not take ${kind} records (it takes ${accepts.join(', ')})` });
       });

@@ -40,7 +40,7 @@ function check(value: unknown, shape: Shape, what: string, path: string): void {
       case 'numbers': {
         const element = shape === 'strings' ? 'string' : 'number';
         if (!Array.isArray(value)) fail(what, path, `an array of ${shape}`, value);
-        value.forEach((v, i) => {
+        (value as unknown[]).forEach((v, i) => {
           if (typeof v !== element || (element === 'number' && !Number.isFinite(v))) fail(what, `${path}[${i}]`, `a ${element}`, v);
         });
         return;
@@ -49,7 +49,7 @@ function check(value: unknown, shape: Shape, what: string, path: string): void {
   }
   if (Array.isArray(shape)) {
     if (!Array.isArray(value)) fail(what, path, 'an array', value);
-    value.forEach((v, i) => {
+    (value as unknown[]).forEach((v, i) => {
       // An element is an object: a null element is as wrong as a number.
       if (!isPlainObject(v)) fail(what, `${path}[${i}]`, 'an object', v);
       check(v, shape[0], what, `${path}[${i}]`);

@@ -54,7 +54,7 @@ export class Pipeline {
       log: this.deps.log,
       metrics: this.deps.metrics,
       deadLetter: this.deadLetter,
-      host: this.deps.host,
+      host: () => this.deps.host(),
       stateDir: this.stateDir,
       onSettled: (sink, records) => {
         for (const settlement of this.settlements.values()) settlement.settled(sink, records);

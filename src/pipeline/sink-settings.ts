@@ -7,7 +7,7 @@ export const sinkCommon = {
   /** Source names whose records this sink takes. */
   inputs: z.array(z.string()).min(1, 'a sink needs at least one input'),
   /** Only these record kinds (default: all). */
-  kinds: z.array(z.enum(RECORD_KINDS as readonly RecordKind[] as [RecordKind, ...RecordKind[]])).optional(),
+  kinds: z.array(z.enum(RECORD_KINDS as [RecordKind, ...RecordKind[]])).optional(),
   batch: z
     .strictObject({
       max_records: z.number().int().positive().optional(),

@@ -25,7 +25,7 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal, what: string
       },
       (err: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       },
     );
   });

@@ -70,7 +70,9 @@ export async function everyInterval(
       },
       now,
     );
-    if (running) await running;
+    // Assigned in the tick callback: the compiler cannot see it is set by now.
+    const last = running as Promise<void> | null;
+    if (last) await last;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

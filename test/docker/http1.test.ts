@@ -11,7 +11,7 @@ import { resolveConnection, type ConnectionSpec } from '../../src/docker/host.js
 import { Http1ConnectionError, Http1ProtocolError, Http1TimeoutError } from '../../src/docker/http1/errors.js';
 import { Http1Pool } from '../../src/docker/http1/pool.js';
 import { openStream, type Http1Stream } from '../../src/docker/http1/stream.js';
-import { DsError } from '../../src/errors.js';
+import { type DsError } from '../../src/errors.js';
 import { nullLogger } from '../../src/log.js';
 import { sendJson, startFakeDaemon, type FakeDaemon } from '../harness/fake-daemon.js';
 import { selfSignedCert } from '../harness/self-signed.js';

@@ -59,8 +59,9 @@ export function openStream(spec: ConnectionSpec, path: string, opts: Http1Stream
       ended = true;
       cleanup();
       socket.destroy();
-      if (body === null) reject(err);
-      else body.destroy(err as Error);
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (body === null) reject(error);
+      else body.destroy(error);
     };
     const end = (): void => {
       if (ended) return;

@@ -30,7 +30,7 @@ interface KafkaJsLike {
 
 /** Every error reachable through `cause` chains and aggregate `errors` lists. */
 function collect(err: unknown, out: KafkaJsLike[] = [], depth = 0): KafkaJsLike[] {
-  if (depth > 8 || err === null || typeof err !== 'object' || out.includes(err as KafkaJsLike)) return out;
+  if (depth > 8 || err === null || typeof err !== 'object' || out.includes(err)) return out;
   const e = err as KafkaJsLike;
   out.push(e);
   if (Array.isArray(e.errors)) for (const inner of e.errors) collect(inner, out, depth + 1);
@@ -49,7 +49,7 @@ export function permanentType(err: unknown): string | null {
 export function toSinkError(err: unknown, details: Record<string, unknown> = {}): SinkError {
   if (err instanceof SinkError) return err;
   const chain = collect(err);
-  const names = [...new Set(chain.map((e) => String(e.name ?? 'Error')))];
+  const names = [...new Set(chain.map((e) => (typeof e.name === 'string' ? e.name : 'Error')))];
   const types = [...new Set(chain.flatMap((e) => (typeof e.type === 'string' ? [e.type] : [])))];
   const permanent = permanentType(err);
   const fields = { ...details, errors: names, ...(types.length > 0 ? { types } : {}) };

@@ -61,7 +61,7 @@ export interface KafkajsInternals {
 export const REPLACEMENT_LABELS = { produce: 'produce_encoder', framing: 'request_framing', grouping: 'partition_grouping' } as const;
 
 /** The cache entry of a replaced module; KafkaJS's own exports are kept on it. */
-type ReplacedModule = NodeJS.Module & { kafkajsExports?: unknown };
+type ReplacedModule = { exports: unknown; kafkajsExports?: unknown };
 
 /**
  * Replaces `target`'s exports with `make(kafkajsExports)`, unless it or a

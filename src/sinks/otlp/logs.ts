@@ -29,7 +29,7 @@ export function eventName(record: EventRecord): string {
 export function toAnyValue(value: unknown): AnyValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value.map(toAnyValue).filter((v) => v !== undefined) as AnyValue[];
+  if (Array.isArray(value)) return value.map(toAnyValue).filter((v) => v !== undefined);
   if (typeof value === 'object') {
     const out: AnyValueMap = {};
     for (const [k, v] of Object.entries(value)) {

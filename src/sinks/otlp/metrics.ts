@@ -119,7 +119,7 @@ export function toResourceMetrics(
     const start = starts.startOf(record, time);
     const resource = resources.forRecord(record);
     let metrics = byResource.get(resource);
-    if (metrics === undefined) byResource.set(resource, (metrics = new Map()));
+    if (metrics === undefined) byResource.set(resource, (metrics = new Map<string, { spec: MetricSpec; points: DataPoint<number>[] }>()));
     for (const p of pointsOf(record)) {
       let metric = metrics.get(p.spec.name);
       if (metric === undefined) metrics.set(p.spec.name, (metric = { spec: p.spec, points: [] }));

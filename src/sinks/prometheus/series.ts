@@ -154,7 +154,7 @@ export class SeriesMapper {
 export class DeltaTotals {
   private readonly committed = new Map<string, number>();
 
-  totals(samples: readonly Sample[]): { samples: Sample[]; commit(): void } {
+  totals(samples: readonly Sample[]): { samples: Sample[]; commit: () => void } {
     const running = new Map<string, number>();
     const out = samples.map((s) => {
       if (!s.delta) return s;

@@ -36,7 +36,7 @@ export class SeriesStore {
   /** Stores the sample's value; false when it would be a new series beyond the bound. */
   put(sample: Sample, nowMs: number): boolean {
     let series = this.byFamily.get(sample.family.name);
-    if (series === undefined) this.byFamily.set(sample.family.name, (series = new Map()));
+    if (series === undefined) this.byFamily.set(sample.family.name, (series = new Map<string, Entry>()));
     const key = seriesKey(sample.family.name, sample.labels);
     const known = series.get(key);
     if (known !== undefined) {
@@ -49,7 +49,7 @@ export class SeriesStore {
     this.count++;
     if (sample.containerId !== undefined) {
       let keys = this.byContainer.get(sample.containerId);
-      if (keys === undefined) this.byContainer.set(sample.containerId, (keys = new Map()));
+      if (keys === undefined) this.byContainer.set(sample.containerId, (keys = new Map<string, string>()));
       keys.set(key, sample.family.name);
     }
     return true;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inventoryOf } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
-import type { EventRecord, GapReason, InventoryContainer, InventoryRecord } from '../../records.js';
+import type { EventRecord, GapReason, InventoryRecord } from '../../records.js';
 import { componentName, gapRecord, RECORD_SCHEMA_VERSION } from '../../records.js';
 import { msToRfc3339, nanosToRfc3339, nanosToSinceParam } from '../../util/units.js';
 import { EventBoundary } from './boundary.js';

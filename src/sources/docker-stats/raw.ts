@@ -81,7 +81,7 @@ export function parseStatsBody(body: string): RawStats | null {
   if (/^\s*$/.test(body)) return null;
   const parsed: unknown = JSON.parse(body);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('stats body is not a JSON object');
-  return parsed as RawStats;
+  return parsed;
 }
 
 const CPU: Shape = {

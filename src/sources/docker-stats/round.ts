@@ -4,7 +4,7 @@
  * instead of N (the daemon answers all subscribers of a tick together).
  */
 import type { DockerClient } from '../../docker/client.js';
-import { DockerHttpError, DsError, errorCode, isAbortError } from '../../errors.js';
+import { DockerHttpError, errorCode, isAbortError } from '../../errors.js';
 import type { SourceContext } from '../../pipeline/types.js';
 import type { StatsRecord } from '../../records.js';
 import { forEachLimit } from '../../util/limit.js';

@@ -6,7 +6,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DsError, SinkError } from '../../../src/errors.js';
+import { type DsError, SinkError } from '../../../src/errors.js';
 import { nullLogger } from '../../../src/log.js';
 import type { Sink } from '../../../src/pipeline/types.js';
 import type { EventRecord } from '../../../src/records.js';
