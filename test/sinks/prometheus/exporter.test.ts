@@ -98,6 +98,20 @@ describe('prometheus_exporter', () => {
     expect(f.get('container_restarts_total')?.samples.find((x) => x.labels['container_id'] === DB.id)?.labels['docker_compose_service']).toBeUndefined();
   });
 
+  it('a stopped container keeps its container_state series (status exited) after its die event; destroy ends them', async () => {
+    const { sink: s, url } = await exporter();
+    const die = (action: string) => eventRecord({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB });
+    // The record saying exited can pass before the die event: nothing comes after it to put the series back.
+    await s.send([statsRecord({ container: WEB, time: T }), state(WEB, 2, 'healthy', { state: 'exited', exit_code: 1 }), die('die')], signal);
+    let f = parsePrometheusText(await (await fetch(url)).text());
+    expect(sampleValue(f, 'container_status', { container_id: WEB.id, status: 'exited' })).toBe(1);
+    expect(sampleValue(f, 'container_restarts_total', { container_id: WEB.id })).toBe(2);
+    expect(sampleValue(f, 'container_cpu_usage_nanoseconds_total', { container_id: WEB.id })).toBeUndefined();
+    await s.send([die('destroy')], signal);
+    f = parsePrometheusText(await (await fetch(url)).text());
+    expect([...f.values()].flatMap((x) => x.samples).filter((x) => x.labels['container_id'] === WEB.id)).toEqual([]);
+  });
+
   it('refuses new series beyond max_series and counts them as dropped', async () => {
     const { sink: s, metrics } = await exporter({ max_series: 10 });
     await s.send([statsRecord({ container: WEB, time: T }), diskUsageRecord({ time: T })], signal);
