@@ -94,28 +94,33 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
 
     const evs = eventsOf(agent.records(), id).map((r) => r.action);
     const end = last(id);
+    const records = statesOf(agent.records(), id);
     expect(end).toMatchObject({ state: 'exited', exit_code: 137 });
     expect(await e.inspect(id, '{{.State.ExitCode}}')).toBe('137');
-    if (engine === 'podman-4') {
-      // Podman 4 never sets OOMKilled (conmon 2.1.6 leaves its marker where Podman does not look) and sends no oom event.
-      expect(await e.inspect(id, '{{.State.OOMKilled}}')).toBe('false');
+    // The record says what the engine says.
+    const engineOomKilled = (await e.inspect(id, '{{.State.OOMKilled}}')) === 'true';
+    expect(end?.oom_killed).toBe(engineOomKilled);
+    if (e.podman) {
+      // No oom event from either Podman. Podman 5 sets OOMKilled: one kill, from the flag. Podman 4 never
+      // does (conmon 2.1.6 leaves its marker where Podman does not look): nothing tells of the kill but 137.
       expect(evs).not.toContain('oom');
-      expect(end).toMatchObject({ oom_killed: false, oom_kills: 0 });
+      expect(engineOomKilled).toBe(engine === 'podman-5');
+      expect(end?.oom_kills).toBe(engine === 'podman-5' ? 1 : 0);
     } else {
-      expect(await e.inspect(id, '{{.State.OOMKilled}}')).toBe('true');
-      // Docker sends an oom event before die; Podman 5 none: its kill is seen as OOMKilled turning true.
-      if (e.podman) expect(evs).not.toContain('oom');
-      else {
-        expect(evs).toContain('oom');
-        expect(evs.indexOf('oom')).toBeLessThan(evs.indexOf('die'));
-      }
-      // One kill, counted once (the event and OOMKilled turning true are the same kill).
-      expect(end).toMatchObject({ oom_killed: true, oom_kills: 1 });
-      // The record that first counts it says so (or is the first sight: Podman's events may come after the kill).
-      const counted = statesOf(agent.records(), id).find((r) => r.oom_kills === 1);
-      expect(counted?.changes.some((c) => c === 'oom_killed' || c === 'first_seen')).toBe(true);
-      expect(statesOf(agent.records(), id).every((r) => r.oom_kills <= 1)).toBe(true);
+      // Docker sends oom before die. OOMKilled: set from Docker 26 on; Docker 20.10 sets it only when containerd
+      // reports the OOM before the exit (once in ~25 runs here it did not); the event counts the kill either way.
+      expect(evs).toContain('oom');
+      expect(evs.indexOf('oom')).toBeLessThan(evs.indexOf('die'));
+      if (engine !== 'docker-20.10') expect(engineOomKilled).toBe(true);
+      // One kill, counted once (20.10: the event while running and OOMKilled at the exit are the same kill).
+      expect(end?.oom_kills).toBe(1);
     }
+    if (end?.oom_kills === 1) {
+      // The record that first counts it says so (or is the first sight: Podman's events may come after the kill).
+      const counted = records.find((r) => r.oom_kills === 1);
+      expect(counted?.changes.some((c) => c === 'oom_killed' || c === 'first_seen')).toBe(true);
+    }
+    expect(records.every((r) => r.oom_kills <= 1)).toBe(true);
     await e.remove(id);
   });
 });
