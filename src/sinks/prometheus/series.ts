@@ -118,7 +118,8 @@ export class SeriesMapper {
   }
 
   private baseLabels(record: DsRecord): Record<string, string> {
-    const container = record.kind === 'stats' ? record.container : undefined;
+    // Series about one container carry its labels (id, name, image, Compose / Swarm); event counts do not.
+    const container = record.kind === 'stats' || record.kind === 'container_state' ? record.container : undefined;
     const attrs = resourceAttributes(this.settings, record.host, container);
     const labels: Record<string, string> = { ...this.staticLabels };
     for (const key of this.promoted) {

@@ -6,17 +6,28 @@ import type { Sink, SinkContext } from '../../pipeline/types.js';
 import { componentName, type DsRecord } from '../../records.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { formatListen, parseListen, type ListenAddress } from '../../telemetry/listen.js';
+import { STATS_METRICS } from '../otlp/catalog.js';
+import { promMetricName } from '../prometheus/names.js';
 import { SeriesMapper } from '../prometheus/series.js';
 import { Exposition } from './exposition.js';
 import type { PrometheusExporterOptions } from './options.js';
 import { SeriesStore } from './store.js';
 
-const ENDS_SERIES = new Set(['die', 'destroy']);
+/**
+ * A stopped container (die) has no current stats: its stats series end. Its
+ * container_state series (status exited, restarts, OOM kills) stay: that is
+ * what a rule on a stopped container looks at, and no new container_state
+ * record may come to put them back (the record saying `exited` can pass
+ * before the die event). They end when the container goes (destroy, or a
+ * container_state record saying removed).
+ */
+const STATS_FAMILIES: ReadonlySet<string> = new Set(Object.values(STATS_METRICS).map((spec) => promMetricName(spec)));
 
 /**
  * Serves the latest value of every stats, disk usage and alert series for
  * Prometheus to scrape. `send` updates the store (and so resolves at once);
- * a container's die or destroy event removes its series.
+ * a container's die event removes its stats series, its destroy event all
+ * of its series.
  */
 export class PrometheusExporterSink implements Sink {
   readonly type = 'prometheus_exporter';
@@ -83,8 +94,10 @@ export class PrometheusExporterSink implements Sink {
     const now = Date.now();
     const dropped = new Map<string, number>();
     for (const record of batch) {
-      // A container that stopped (die) or went (destroy) has no current value: its series end.
-      if (record.kind === 'event' && record.type === 'container' && ENDS_SERIES.has(record.action)) this.store.removeContainer(record.actor.id);
+      if (record.kind === 'event' && record.type === 'container') {
+        if (record.action === 'destroy') this.store.removeContainer(record.actor.id);
+        else if (record.action === 'die') this.store.removeContainer(record.actor.id, STATS_FAMILIES);
+      }
       if (record.kind === 'container_state' && record.state === 'removed') this.store.removeContainer(record.container.id);
       for (const sample of this.mapper.samples(record)) {
         if (!this.store.put(sample, now)) dropped.set(record.kind, (dropped.get(record.kind) ?? 0) + 1);

@@ -1,7 +1,7 @@
 /**
  * The latest value of every series, bounded: a new series beyond `maxSeries`
  * is refused (the sink counts it as dropped); series of a destroyed container
- * are removed at once, and every series not updated for `expireAfterMs`
+ * are removed at once (of a stopped one, its stats series), and every series not updated for `expireAfterMs`
  * (a container whose destroy event was missed, a disk type that went away) too.
  */
 import { seriesKey, type Family, type Sample } from '../prometheus/series.js';
@@ -55,13 +55,17 @@ export class SeriesStore {
     return true;
   }
 
-  /** Removes every series of a container; returns how many. */
-  removeContainer(id: string): number {
+  /** Removes every series of a container (only those of `families` when given); returns how many. */
+  removeContainer(id: string, families?: ReadonlySet<string>): number {
     const keys = this.byContainer.get(id);
     if (keys === undefined) return 0;
-    this.byContainer.delete(id);
     let removed = 0;
-    for (const [key, family] of keys) if (this.byFamily.get(family)?.delete(key)) removed++;
+    for (const [key, family] of keys) {
+      if (families !== undefined && !families.has(family)) continue;
+      keys.delete(key);
+      if (this.byFamily.get(family)?.delete(key)) removed++;
+    }
+    if (keys.size === 0) this.byContainer.delete(id);
     this.count -= removed;
     return removed;
   }

@@ -8,9 +8,17 @@ import { RECORD_SCHEMA_VERSION, type ContainerChange, type ContainerStateRecord,
 
 interface Known {
   readonly record: ContainerStateRecord;
-  /** `oom` events since the last inspect: an OOMKilled turning true that they explain is not counted twice. */
+  /** `oom` events since the last inspect. */
   oomEvents: number;
+  /** OOM kills of the container's earlier runs (a run: one StartedAt). */
+  readonly pastKills: number;
+  /** `oom` events of the current run, and whether an inspect of it said OOMKilled. */
+  readonly runEvents: number;
+  readonly runOomKilled: boolean;
 }
+
+/** States in which the current run (StartedAt) is over, and OOMKilled speaks of it. */
+const RUN_ENDED: ReadonlySet<string> = new Set(['exited', 'dead', 'restarting']);
 
 export class ContainerTracker {
   private readonly known = new Map<string, Known>();
@@ -46,12 +54,24 @@ export class ContainerTracker {
     const before = this.known.get(id);
     const prev = before?.record;
     const changes: ContainerChange[] = prev === undefined ? ['first_seen'] : changesBetween(prev, status);
-    // OOM kills seen: `oom` events, or OOMKilled turning true without one (Podman 5 sends none).
-    const turnedOom = status.oom_killed && (prev === undefined || !prev.oom_killed);
-    const oomKills = (prev?.oom_kills ?? 0) + Math.max(before?.oomEvents ?? 0, turnedOom ? 1 : 0);
+    // OOM kills seen, per run (one StartedAt): its `oom` events, or one when OOMKilled says so at its end
+    // without any (Podman 5 sends none). Docker 20.10 sends the event while the container still runs and
+    // sets OOMKilled at its exit: the event and the flag are the same kill. OOMKilled speaks of the last
+    // exit, so a running container's is its previous run's (20.10 keeps it through a restart): counted
+    // only once the run ended. Events pending when a new run shows: one is the new run's when it ended
+    // OOM-killed, the others belong to the run before.
+    const pending = before?.oomEvents ?? 0;
+    const newRun = before !== undefined && before.record.started_at !== status.started_at;
+    const ended = RUN_ENDED.has(status.state);
+    const runKills = (events: number, flag: boolean): number => Math.max(events, flag ? 1 : 0);
+    const toNewRun = newRun && status.oom_killed && ended ? Math.min(pending, 1) : 0;
+    const pastKills = before === undefined ? 0 : newRun ? before.pastKills + runKills(before.runEvents + pending - toNewRun, before.runOomKilled) : before.pastKills;
+    const runEvents = before === undefined ? 0 : newRun ? toNewRun : before.runEvents + pending;
+    const runOomKilled = (status.oom_killed && ended) || (before !== undefined && !newRun && before.runOomKilled);
+    const oomKills = pastKills + runKills(runEvents, runOomKilled);
     if (oomKills !== (prev?.oom_kills ?? 0) && !changes.includes('oom_killed') && prev !== undefined) changes.push('oom_killed');
     if (changes.length === 0) {
-      if (before) before.oomEvents = 0;
+      if (before) this.known.set(id, { ...before, oomEvents: 0, pastKills, runEvents, runOomKilled });
       return null;
     }
     const labels = raw.Config?.Labels ?? {};
@@ -67,7 +87,7 @@ export class ContainerTracker {
       changes,
       oom_kills: oomKills,
     };
-    this.known.set(id, { record, oomEvents: 0 });
+    this.known.set(id, { record, oomEvents: 0, pastKills, runEvents, runOomKilled });
     return record;
   }
 

@@ -2,6 +2,7 @@
 // both formats, the series bound, and series ending with their container.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sink } from '../../../src/pipeline/types.js';
+import type { ContainerRef, ContainerStateRecord } from '../../../src/records.js';
 import { prometheusExporterSinkPlugin } from '../../../src/sinks/prometheus_exporter/plugin.js';
 import type { PrometheusExporterSink } from '../../../src/sinks/prometheus_exporter/sink.js';
 import { SeriesStore } from '../../../src/sinks/prometheus_exporter/store.js';
@@ -9,7 +10,7 @@ import { SeriesMapper } from '../../../src/sinks/prometheus/series.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { memoryLogger } from '../../harness/agent.js';
 import { parsePrometheusText, sampleValue } from '../../telemetry/prom-text.js';
-import { alertRecord, DB, diskUsageRecord, eventRecord, sinkContext, statsRecord, WEB } from '../../harness/records.js';
+import { alertRecord, DB, diskUsageRecord, eventRecord, HOST, sinkContext, statsRecord, WEB } from '../../harness/records.js';
 
 const T = '2026-11-23T09:15:00.000000000Z';
 const signal = AbortSignal.timeout(30_000);
@@ -23,6 +24,12 @@ async function exporter(options: Record<string, unknown> = {}): Promise<{ sink: 
   await s.start(signal);
   return { sink: s, metrics, url: `http://127.0.0.1:${s.address?.port}/metrics` };
 }
+
+const state = (container: ContainerRef, restarts: number, health: 'healthy' | 'unhealthy', over: Partial<ContainerStateRecord> = {}): ContainerStateRecord => ({
+  kind: 'container_state', schema: 1, time: T, host: HOST, container: { ...container, image_id: 'sha256:00' }, state: 'running',
+  health: { status: health, failing_streak: health === 'healthy' ? 0 : 3 }, restart_count: restarts, oom_killed: false, exit_code: null,
+  started_at: '2026-11-23T09:00:00Z', finished_at: null, changes: ['first_seen'], oom_kills: 0, ...over,
+});
 
 afterEach(async () => {
   await sink?.close();
@@ -76,6 +83,33 @@ describe('prometheus_exporter', () => {
     // Other container events leave the series alone.
     await s.send([eventRecord({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
     expect(await (await fetch(url)).text()).toContain(`container_pids_count{host_name="build-07",dockstream_daemon_name="local",container_id="${DB.id}"`);
+  });
+
+  it('container_state series are per container, with its name and Compose labels', async () => {
+    const { sink: s, url } = await exporter();
+    await s.send([state({ ...WEB, compose: { project: 'shop', service: 'web', number: 1 } }, 3, 'unhealthy'), state(DB, 0, 'healthy')], signal);
+    const f = parsePrometheusText(await (await fetch(url)).text());
+    const web = { container_id: WEB.id, container_name: 'web-1', docker_compose_project: 'shop', docker_compose_service: 'web' };
+    expect(sampleValue(f, 'container_restarts_total', web)).toBe(3);
+    expect(sampleValue(f, 'container_restarts_total', { container_id: DB.id, container_name: 'db-1' })).toBe(0);
+    expect(sampleValue(f, 'container_health_status', { ...web, status: 'unhealthy' })).toBe(1);
+    expect(sampleValue(f, 'container_health_status', { container_id: DB.id, status: 'unhealthy' })).toBe(0);
+    expect(f.get('container_restarts_total')?.samples).toHaveLength(2);
+    expect(f.get('container_restarts_total')?.samples.find((x) => x.labels['container_id'] === DB.id)?.labels['docker_compose_service']).toBeUndefined();
+  });
+
+  it('a stopped container keeps its container_state series (status exited) after its die event; destroy ends them', async () => {
+    const { sink: s, url } = await exporter();
+    const die = (action: string) => eventRecord({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB });
+    // The record saying exited can pass before the die event: nothing comes after it to put the series back.
+    await s.send([statsRecord({ container: WEB, time: T }), state(WEB, 2, 'healthy', { state: 'exited', exit_code: 1 }), die('die')], signal);
+    let f = parsePrometheusText(await (await fetch(url)).text());
+    expect(sampleValue(f, 'container_status', { container_id: WEB.id, status: 'exited' })).toBe(1);
+    expect(sampleValue(f, 'container_restarts_total', { container_id: WEB.id })).toBe(2);
+    expect(sampleValue(f, 'container_cpu_usage_nanoseconds_total', { container_id: WEB.id })).toBeUndefined();
+    await s.send([die('destroy')], signal);
+    f = parsePrometheusText(await (await fetch(url)).text());
+    expect([...f.values()].flatMap((x) => x.samples).filter((x) => x.labels['container_id'] === WEB.id)).toEqual([]);
   });
 
   it('refuses new series beyond max_series and counts them as dropped', async () => {

@@ -67,3 +67,54 @@ describe.each(ENGINES)('container tracker on %s', (engine) => {
     expect(r?.container.labels).toEqual({ 'com.docker.compose.service': 'web' });
   });
 });
+
+describe('OOM kills per run', () => {
+  const h = host();
+  const body = inspect('docker-20.10', 'oom');
+  const S1 = '2026-12-07T17:40:26.396635373Z';
+  const S2 = '2026-12-07T17:40:27.512000000Z';
+  /** The OOM container in run `startedAt`, running or exited, with OOMKilled as given. */
+  const at = (startedAt: string, status: 'running' | 'exited' | 'restarting', oomKilled: boolean): RawInspect => ({
+    ...body,
+    State: { ...body.State, Status: status, OOMKilled: oomKilled, StartedAt: startedAt, ExitCode: status === 'running' ? 0 : 137, FinishedAt: status === 'running' ? '0001-01-01T00:00:00Z' : '2026-12-07T17:40:28Z' },
+  });
+  const id = body.Id as string;
+
+  it('Docker 20.10: the oom event while running and OOMKilled at the exit are one kill', () => {
+    const t = new ContainerTracker([]);
+    t.observe(at(S1, 'running', false), h, T);
+    t.oom(id);
+    expect(t.observe(at(S1, 'running', false), h, T)).toMatchObject({ oom_kills: 1, oom_killed: false, changes: ['oom_killed'] });
+    expect(t.observe(at(S1, 'exited', true), h, T)).toMatchObject({ oom_kills: 1, oom_killed: true, changes: ['state', 'oom_killed', 'exit_code'] });
+  });
+
+  it('a restarted container keeps its last exit\'s OOMKilled while it runs: not a kill; its next OOM exit is', () => {
+    const t = new ContainerTracker([]);
+    t.observe(at(S1, 'running', false), h, T);
+    t.oom(id);
+    expect(t.observe(at(S1, 'restarting', true), h, T)?.oom_kills).toBe(1);
+    expect(t.observe(at(S2, 'running', true), h, T)?.oom_kills).toBe(1);
+    t.oom(id);
+    expect(t.observe(at(S2, 'exited', true), h, T)?.oom_kills).toBe(2);
+  });
+
+  it('events pending across a restart: one is the new run\'s when it ended OOM-killed, the rest the old run\'s', () => {
+    const t = new ContainerTracker([]);
+    t.observe(at(S1, 'running', false), h, T);
+    t.oom(id);
+    expect(t.observe(at(S2, 'running', true), h, T)?.oom_kills).toBe(1);
+    const t2 = new ContainerTracker([]);
+    t2.observe(at(S1, 'running', false), h, T);
+    t2.oom(id);
+    t2.oom(id);
+    expect(t2.observe(at(S2, 'exited', true), h, T)?.oom_kills).toBe(2);
+  });
+
+  it('without events (Podman 5): one kill per run that ended with OOMKilled', () => {
+    const t = new ContainerTracker([]);
+    t.observe(at(S1, 'running', false), h, T);
+    expect(t.observe(at(S1, 'exited', true), h, T)?.oom_kills).toBe(1);
+    expect(t.observe(at(S2, 'running', true), h, T)?.oom_kills).toBe(1);
+    expect(t.observe(at(S2, 'exited', true), h, T)?.oom_kills).toBe(2);
+  });
+});

@@ -1,0 +1,113 @@
+// One face for every engine of the live matrix, for the docker_containers
+// live tests: a private dockerd or Podman service, its own CLI, and the
+// agent config those tests run (events + containers + stats into a file sink).
+import type { ContainerStateRecord, DsRecord, EventRecord, InventoryRecord, StatsRecord } from '../../../src/records.js';
+import { startDockerd } from '../../harness/dockerd.js';
+import type { EngineName, PodmanEngine } from '../../harness/engines.js';
+import { PODMAN_ULIMITS, startPodman } from '../../harness/podman.js';
+import type { RunResult } from '../../harness/proc.js';
+
+export interface LiveEngine {
+  readonly name: EngineName;
+  readonly podman: boolean;
+  /** `unix://…`, for the agent's `docker.host`. */
+  readonly host: string;
+  /** The engine's own CLI (`docker` or `podman`); never throws. */
+  cli(args: readonly string[]): Promise<RunResult>;
+  /** Like `cli`, but throws with stderr; stdout without the trailing newline. */
+  cliOk(args: readonly string[]): Promise<string>;
+  /** `run -d --network none` (Podman: with PODMAN_ULIMITS); the container id. */
+  run(args: readonly string[]): Promise<string>;
+  /** `create --network none` (Podman: with PODMAN_ULIMITS); the container id. */
+  create(args: readonly string[]): Promise<string>;
+  /** `rm -f` at once (Podman: `-t 0`; its default waits 10 s for `sleep` as PID 1 to obey SIGTERM). */
+  remove(id: string): Promise<void>;
+  /** One inspect field through the CLI (`--format`). */
+  inspect(id: string, format: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const isPodman = (name: EngineName): name is PodmanEngine => name.startsWith('podman-');
+
+export async function startEngine(name: EngineName, label: string): Promise<LiveEngine> {
+  if (isPodman(name)) {
+    const pm = await startPodman({ engine: name });
+    return {
+      name,
+      podman: true,
+      host: pm.host,
+      cli: (args) => pm.podman(args),
+      cliOk: (args) => pm.podmanOk(args),
+      run: (args) => pm.runContainer(args),
+      create: async (args) => (await pm.podmanOk(['create', '--network', 'none', ...PODMAN_ULIMITS, ...args])).trim(),
+      remove: async (id) => void (await pm.podmanOk(['rm', '-f', '-t', '0', id])),
+      inspect: (id, format) => pm.podmanOk(['inspect', '--format', format, id]),
+      stop: () => pm.stop(),
+    };
+  }
+  const d = await startDockerd({ name: `${label}-${name}`, engine: name });
+  return {
+    name,
+    podman: false,
+    host: d.host,
+    cli: (args) => d.docker([...args]),
+    cliOk: (args) => d.dockerOk([...args]),
+    run: (args) => d.runContainer([...args]),
+    create: (args) => d.dockerOk(['create', '--network', 'none', ...args]),
+    remove: async (id) => void (await d.dockerOk(['rm', '-f', id])),
+    inspect: (id, format) => d.dockerOk(['inspect', '--format', format, id]),
+    stop: () => d.stop(),
+  };
+}
+
+/**
+ * Podman has no health timer here (its timer is a systemd unit): a check runs
+ * when asked. `healthcheck run` exits 1 for a failing check, which is an answer.
+ */
+export async function runHealthcheck(e: LiveEngine, id: string): Promise<void> {
+  if (e.podman) await e.cli(['healthcheck', 'run', id]);
+}
+
+/**
+ * The agent under test: events (which feed the containers source through
+ * ctx.onEvent), containers, and stats of the containers labelled
+ * `statsLabel`, all into the file sink `out`. The resync is long: what the
+ * tests see comes from events, not from catching up.
+ */
+export const agentConfig = (host: string, statsLabel: string, extraSinks = '') => `
+docker:
+  host: ${host}
+state_dir: \${DIR}/state
+shutdown_timeout: 5s
+sources:
+  events:
+    type: docker_events
+    reconnect: { initial: 200ms, max: 1s }
+  containers:
+    type: docker_containers
+    resync: 10m
+  stats:
+    type: docker_stats
+    interval: 1s
+    resync: 10m
+    include: { labels: ["${statsLabel}"] }
+sinks:
+  out:
+    type: file
+    inputs: [events, containers, stats]
+    path: \${DIR}/out/records.ndjson
+    batch: { linger: 20ms }
+${extraSinks}`;
+
+export const statesOf = (rs: readonly DsRecord[], id: string): ContainerStateRecord[] =>
+  rs.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id);
+export const eventsOf = (rs: readonly DsRecord[], id: string): EventRecord[] =>
+  rs.filter((r): r is EventRecord => r.kind === 'event' && r.actor.id === id);
+export const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] =>
+  rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+export const inventories = (rs: readonly DsRecord[]): InventoryRecord[] => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
+
+/** The values in order, each run of equal neighbours once: [0, 0, 1, 1, 2] → [0, 1, 2]. */
+export function distinctRuns<T>(values: readonly T[]): T[] {
+  return values.filter((v, i) => i === 0 || v !== values[i - 1]);
+}
