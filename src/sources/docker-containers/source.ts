@@ -1,4 +1,4 @@
-import { describeError, errorCode, isAbortError } from '../../errors.js';
+import { errorCode, isAbortError } from '../../errors.js';
 import { dockerState, inspectContainer, listContainers } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { EventRecord } from '../../records.js';
@@ -55,7 +55,7 @@ export class DockerContainersSource implements Source {
         } catch (err) {
           if (isAbortError(err) || ctx.signal.aborted) return;
           ctx.metrics.pollErrors.inc({ source: this.name, code: errorCode(err) });
-          ctx.log.warn({ source: this.name, err: describeError(err) }, 'cannot list containers; trying again at the next resync');
+          ctx.log.warn({ source: this.name, err }, 'cannot list containers; trying again at the next resync');
         }
       }, () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }));
     } finally {
@@ -73,7 +73,18 @@ export class DockerContainersSource implements Source {
       const known = this.tracker.stateOf(c.Id);
       return known === undefined || known.health !== null || known.state !== dockerState(c.State ?? '');
     });
-    await forEachLimit(due, this.options.concurrency, (c) => this.inspectOne(ctx, c.Id));
+    const changed = new Set<string>();
+    await forEachLimit(due, this.options.concurrency, async (c) => {
+      if (await this.inspectOne(ctx, c.Id)) changed.add(c.Id);
+    });
+    if (this.once) return;
+    // Every container's state once per resync, changed or not: uptime stays current, scraped series stay alive.
+    const time = nowRfc3339();
+    for (const c of list) {
+      if (changed.has(c.Id)) continue;
+      const record = this.tracker.current(c.Id, ctx.host(), time);
+      if (record) ctx.emit(record);
+    }
   }
 
   private onEvent(ctx: SourceContext, event: EventRecord): void {
@@ -111,20 +122,24 @@ export class DockerContainersSource implements Source {
     }
   }
 
-  private async inspectOne(ctx: SourceContext, id: string): Promise<void> {
+  /** Inspects `id`; true when a record went out. */
+  private async inspectOne(ctx: SourceContext, id: string): Promise<boolean> {
     this.inspecting.set(id, false);
     try {
       const raw = await inspectContainer(ctx.docker, id, ctx.signal);
-      if (raw === null) this.emitRemoved(ctx, id);
-      else {
-        const record = this.tracker.observe(raw, ctx.host(), nowRfc3339());
-        if (record) ctx.emit(record);
+      if (raw === null) {
+        this.emitRemoved(ctx, id);
+        return true;
       }
+      const record = this.tracker.observe(raw, ctx.host(), nowRfc3339());
+      if (record) ctx.emit(record);
+      return record !== null;
     } catch (err) {
       if (!isAbortError(err) && !ctx.signal.aborted) {
         ctx.metrics.pollErrors.inc({ source: this.name, code: errorCode(err) });
-        ctx.log.debug({ source: this.name, container: id, err: describeError(err) }, 'container inspect failed; the next resync tries again');
+        ctx.log.debug({ source: this.name, container: id, err }, 'container inspect failed; the next resync tries again');
       }
+      return false;
     } finally {
       const again = this.inspecting.get(id) === true;
       this.inspecting.delete(id);
@@ -136,5 +151,4 @@ export class DockerContainersSource implements Source {
     const record = this.tracker.remove(id, ctx.host(), nowRfc3339());
     if (record) ctx.emit(record);
   }
-
 }

@@ -91,6 +91,16 @@ export class ContainerTracker {
     return record;
   }
 
+  /**
+   * The container's current record again, with nothing changed (`changes: []`):
+   * what a resync reports for every container, so that series stay current
+   * (uptime) and alive in scrape-based sinks.
+   */
+  current(id: string, host: HostInfo, time: string): ContainerStateRecord | null {
+    const k = this.known.get(id);
+    return k ? { ...k.record, time, host, changes: [] } : null;
+  }
+
   /** The container is gone (destroy event, or missing from a list): its last record, marked removed. */
   remove(id: string, host: HostInfo, time: string): ContainerStateRecord | null {
     const k = this.known.get(id);

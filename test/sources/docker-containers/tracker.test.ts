@@ -117,4 +117,12 @@ describe('OOM kills per run', () => {
     expect(t.observe(at(S2, 'running', true), h, T)?.oom_kills).toBe(1);
     expect(t.observe(at(S2, 'exited', true), h, T)?.oom_kills).toBe(2);
   });
+
+  it('reports the current state again on request, with nothing changed (resync)', () => {
+    const t = new ContainerTracker([]);
+    const first = t.observe(inspect('docker-28', 'healthy'), host(), T);
+    const again = t.current(first?.container.id ?? '', host(), '2026-12-07T17:00:30.000000000Z');
+    expect(again).toEqual({ ...first, time: '2026-12-07T17:00:30.000000000Z', changes: [] });
+    expect(t.current('unknown', host(), T)).toBeNull();
+  });
 });
