@@ -102,7 +102,7 @@ export function describeError(err: unknown): string {
       parts.push(cur.message);
       cur = (cur as { cause?: unknown }).cause;
     } else {
-      parts.push(typeof cur === 'object' ? JSON.stringify(cur) : String(cur as string | number | boolean | bigint | symbol));
+      parts.push(typeof cur === 'string' ? cur : (JSON.stringify(cur) ?? typeof cur));
       break;
     }
   }

@@ -52,7 +52,7 @@ function check(value: unknown, shape: Shape, what: string, path: string): void {
     (value as unknown[]).forEach((v, i) => {
       // An element is an object: a null element is as wrong as a number.
       if (!isPlainObject(v)) fail(what, `${path}[${i}]`, 'an object', v);
-      check(v, shape[0], what, `${path}[${i}]`);
+      check(v, shape[0] as Shape, what, `${path}[${i}]`);
     });
     return;
   }

@@ -93,7 +93,7 @@ describe('one agent, three daemons', () => {
       const onA = await a.runContainer([BUSYBOX_IMAGE, 'sleep', '600']);
       const onB = await b.runContainer([BUSYBOX_IMAGE, 'sleep', '600']);
       await waitFor(() => of(agent.records(), 'container_state').some((r) => r.container.id === onB && r.state === 'running'), 30_000, "b's container running");
-      const states = of(agent.records(), 'container_state') as ContainerStateRecord[];
+      const states: ContainerStateRecord[] = of(agent.records(), 'container_state');
       expect(states.some((r) => r.container.id === onA)).toBe(false);
       expect(new Set(states.map((r) => r.host.daemon))).toEqual(new Set(['b']));
 
@@ -122,9 +122,10 @@ describe('one agent, three daemons', () => {
       await waitFor(() => volumeEvent(agent.records(), 'md-a2'), 30_000, "a's event after its restart");
       await waitFor(async () => sampleValue(await metrics(), 'dockstream_daemon_up', { daemon: 'local' }) === 1, 20_000, 'daemon_up{local} 1');
       const rs = agent.records();
-      const gaps = of(rs, 'gap') as GapRecord[];
+      const gaps: GapRecord[] = of(rs, 'gap');
       expect(gaps.map((g) => [g.component, g.reason, g.host.daemon])).toEqual([[expect.stringMatching(/events_a$/), 'daemon_restarted', 'local']]);
-      const reconnects = (of(rs, 'inventory') as InventoryRecord[]).filter((i) => i.reason === 'reconnect');
+      const inventories: InventoryRecord[] = of(rs, 'inventory');
+      const reconnects = inventories.filter((i) => i.reason === 'reconnect');
       expect(reconnects.map((i) => i.host.daemon)).toEqual(['local']);
       expect(reconnects[0]?.containers.map((c) => c.id)).toContain(onA);
 

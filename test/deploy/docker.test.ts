@@ -44,7 +44,7 @@ const body = (ins: Instruction) => ins.getTextContent().replace(/\\\n\s*/g, ' ')
 
 describe('deploy/docker/Dockerfile', () => {
   it('lints clean (dockerfile-utils: instructions, flags, JSON forms, one HEALTHCHECK per stage)', () => {
-    expect(validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    expect(validate(text).map((d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`)).toEqual([]);
   });
 
   it('is multi-stage on a Node LTS slim image: build with dev deps, runtime with production deps only', () => {

@@ -260,7 +260,7 @@ describe('http1 client: connections', () => {
       console.log(res.body.toString());`;
     const t0 = performance.now();
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout)));
     });
     expect(out.trim()).toBe('OK');
     expect(performance.now() - t0).toBeLessThan(15_000);
@@ -375,11 +375,11 @@ describe('http1 client: streams', () => {
     };
     for (const bytewise of [false, true]) {
       for (const [kind, response] of Object.entries(responses)) {
-        const srv = await rawServer(async (socket) => {
+        const srv = await rawServer((socket) => void (async () => {
           if (!bytewise) socket.write(response);
           else for (const byte of Buffer.from(response)) await new Promise((r) => socket.write(Buffer.of(byte), r));
           if (kind === 'close') socket.end();
-        });
+        })());
         expect(await text(await open(srv.path)), `${kind}${bytewise ? ' bytewise' : ''}`).toBe(lines);
       }
     }

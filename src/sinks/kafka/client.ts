@@ -42,8 +42,8 @@ export function saslConfig(sasl: KafkaOptions['sasl']): SASLOptions | undefined 
 export function kafkaLogCreator(log: Logger): NonNullable<KafkaConfig['logCreator']> {
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, broker, error, retryCount } = entry as LogEntry['log'] & Record<string, unknown>;
-      const fields = { namespace, detail: message, broker, error, retryCount };
+      const e = entry as Record<string, unknown>;
+      const fields = { namespace, detail: e['message'], broker: e['broker'], error: e['error'], retryCount: e['retryCount'] };
       if (/sasl/i.test(JSON.stringify(fields))) return;
       if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) log.warn(fields, 'kafkajs');
       else log.debug(fields, 'kafkajs');

@@ -4,6 +4,7 @@
  * state, and only then loads KafkaJS: no module of the sink loads KafkaJS
  * when imported.
  */
+import type * as KafkaJs from 'kafkajs';
 import { createRequire } from 'node:module';
 import type { Logger } from '../../log.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
@@ -21,7 +22,7 @@ export function createKafkajsClient(options: KafkaOptions, log: Logger, metrics:
   // Before KafkaJS loads: its modules bind the ones replaced when they load.
   const internals = installKafkajsInternals();
   reportKafkajsInternals(internals, log, metrics);
-  const { Kafka, CompressionTypes, Partitioners } = require('kafkajs') as typeof import('kafkajs');
+  const { Kafka, CompressionTypes, Partitioners } = require('kafkajs') as typeof KafkaJs;
   const compression = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
   const kafka = new Kafka(kafkaConfig(options, log));
   return {

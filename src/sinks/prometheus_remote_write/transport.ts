@@ -54,8 +54,8 @@ export function postWrite(
           if (text.length < MAX_BODY) text += chunk;
         });
         res.on('end', () => {
-          const retryAfter = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, body: text.slice(0, MAX_BODY).trim() });
+          const retryAfter: string | string[] | undefined = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, retryAfter: typeof retryAfter === 'object' ? retryAfter[0] : retryAfter, body: text.slice(0, MAX_BODY).trim() });
         });
         res.on('error', reject);
       },

@@ -134,7 +134,7 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
       const eth0 = { rx_bytes: bytes, rx_packets: 10, rx_errors: 0, rx_dropped: 0, tx_bytes: bytes / 2, tx_packets: 5, tx_errors: 0, tx_dropped: 0 };
       return { ...real, time: new Date(Date.now() - ageMs).toISOString(), network: { ...eth0, interfaces: { eth0 } } };
     };
-    const sink = await remoteWriteSinkPlugin.create('recorded', remoteWriteSinkPlugin.options.parse({ endpoint: `${prom.url}/api/v1/write` }), {
+    const sink = remoteWriteSinkPlugin.create('recorded', remoteWriteSinkPlugin.options.parse({ endpoint: `${prom.url}/api/v1/write` }), {
       log: pino({ level: 'silent' }),
       metrics: new SelfMetrics(),
       host: () => real.host,
