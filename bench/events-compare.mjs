@@ -89,7 +89,20 @@ const text = [
     'best of the builds measured in turn. "lost events": in some round the agent dropped records (its queue overflowed), so that rate counts fewer lines.',
   '',
   table(
-    ['build', 'change', 'events/s', 'CPU s / 100k', 'vs CLI', 'peak RSS (MB)', 'p50 / p99 at 10k/s (ms)', 'parse', 'normalise', 'serialise', 'boundary', 'framing'],
+    [
+      'build',
+      'change',
+      'events/s',
+      'CPU s / 100k',
+      'vs CLI',
+      'peak RSS (MB)',
+      'p50 / p99 at 10k/s (ms)',
+      'parse',
+      'normalise',
+      'serialise',
+      'boundary',
+      'framing',
+    ],
     [
       ...builds.map(({ name }) => {
         const r = rows[name];
@@ -109,7 +122,20 @@ const text = [
           num(c.framing, 2),
         ];
       }),
-      ['cli-28', '`docker events --format {{json .}}`', num(rows.cli.rate), num(rows.cli.cpuPer100k, 2), '1×', num(mb(rows.cli.rssMaxMiB), 0), '', '', '', '', '', ''],
+      [
+        'cli-28',
+        '`docker events --format {{json .}}`',
+        num(rows.cli.rate),
+        num(rows.cli.cpuPer100k, 2),
+        '1×',
+        num(mb(rows.cli.rssMaxMiB), 0),
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ],
     ],
     ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   ),

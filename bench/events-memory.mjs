@@ -168,7 +168,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const agentMain = values.agent ? resolve(values.agent) : AGENT_MAIN;
   try {
     console.log(JSON.stringify(await measureIdle({ work: values.work, agentMain })));
-    console.log(JSON.stringify(await measureBlocked({ work: values.work, agentMain, blockSeconds: Number(values['block-seconds']), rate: Number(values.rate), log: console.log })));
+    console.log(
+      JSON.stringify(
+        await measureBlocked({ work: values.work, agentMain, blockSeconds: Number(values['block-seconds']), rate: Number(values.rate), log: console.log }),
+      ),
+    );
   } finally {
     rmSync(values.work, { recursive: true, force: true });
   }

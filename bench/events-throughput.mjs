@@ -104,7 +104,16 @@ export function round(x, digits) {
  * Runs every consumer once per round, `runs` rounds. Ratios against the first
  * CLI are taken per round (the same load for both), then their median.
  */
-export async function runThroughput({ events = 200_000, runs = 3, consumers = DEFAULT_CONSUMERS, work, log = console.log, nodeArgs = [], agentMain = AGENT_MAIN, batch }) {
+export async function runThroughput({
+  events = 200_000,
+  runs = 3,
+  consumers = DEFAULT_CONSUMERS,
+  work,
+  log = console.log,
+  nodeArgs = [],
+  agentMain = AGENT_MAIN,
+  batch,
+}) {
   mkdirSync(work, { recursive: true });
   const socket = join('/tmp', `dsb-tp-${process.pid}.sock`);
   const replay = await startReplay({ socket, events });

@@ -89,7 +89,13 @@ try {
     const socket = join('/tmp', `dsb-prof-${process.pid}.sock`);
     const replay = await startReplay({ socket, events: opts.events });
     try {
-      report.profileRun = await measureOnce(replay, 'agent-file', { events: opts.events, socket, work, agentMain, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+      report.profileRun = await measureOnce(replay, 'agent-file', {
+        events: opts.events,
+        socket,
+        work,
+        agentMain,
+        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+      });
     } finally {
       await replay.stop();
     }

@@ -15,8 +15,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', '.out');
 execFileSync(
   join(root, 'node_modules', '.bin', 'tsc'),
-  ['--outDir', out, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-    '--skipLibCheck', '--noCheck', '--sourceMap', 'false', join(root, 'src/sinks/file/plugin.ts'), join(root, 'src/log.ts')],
+  [
+    '--outDir',
+    out,
+    '--rootDir',
+    root,
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--skipLibCheck',
+    '--noCheck',
+    '--sourceMap',
+    'false',
+    join(root, 'src/sinks/file/plugin.ts'),
+    join(root, 'src/log.ts'),
+  ],
   { stdio: 'inherit' },
 );
 const { createFileSink } = await import(join(out, 'src/sinks/file/plugin.js'));
@@ -30,11 +46,25 @@ const host = { name: 'build-host-01', daemon_id: '4f1e6a7c-2b7d-4c1e-9a55-1d2a3b
 function eventRecord(seq) {
   const id = seq.toString(16).padStart(12, '0').repeat(5).slice(0, 64);
   return {
-    kind: 'event', schema: 1, time: '2024-05-01T10:40:00.123456789Z', host,
-    type: 'container', action: 'start', action_detail: null,
-    actor: { id, attributes: { image: 'registry.example.com/team/api:1.42.7', name: `api-${seq}`,
-      'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api', seq: String(seq) } },
-    scope: 'local', time_nano: (1_714_560_000_000_000_000n + BigInt(seq)).toString(),
+    kind: 'event',
+    schema: 1,
+    time: '2024-05-01T10:40:00.123456789Z',
+    host,
+    type: 'container',
+    action: 'start',
+    action_detail: null,
+    actor: {
+      id,
+      attributes: {
+        image: 'registry.example.com/team/api:1.42.7',
+        name: `api-${seq}`,
+        'com.docker.compose.project': 'shop',
+        'com.docker.compose.service': 'api',
+        seq: String(seq),
+      },
+    },
+    scope: 'local',
+    time_nano: (1_714_560_000_000_000_000n + BigInt(seq)).toString(),
     container: { id, name: `api-${seq}`, image: 'registry.example.com/team/api:1.42.7' },
   };
 }
@@ -55,8 +85,11 @@ console.log(`${total} records (${(bytes / total).toFixed(0)} B each, ${(bytes / 
 for (const { label, opts } of cases) {
   const dir = mkdtempSync(join(tmpdir(), 'ds-bench-file-'));
   try {
-    const sink = createFileSink('bench', { path: join(dir, 'records.ndjson'), max_files: 5, compress: false, fsync_interval: 1000, ...opts },
-      { log: nullLogger(), metrics: undefined, host: () => host });
+    const sink = createFileSink(
+      'bench',
+      { path: join(dir, 'records.ndjson'), max_files: 5, compress: false, fsync_interval: 1000, ...opts },
+      { log: nullLogger(), metrics: undefined, host: () => host },
+    );
     await sink.start();
     const signal = new AbortController().signal;
     const t0 = performance.now();
@@ -64,7 +97,13 @@ for (const { label, opts } of cases) {
     const sendMs = performance.now() - t0;
     await sink.close();
     const closeMs = performance.now() - t0;
-    console.log(`${label.padEnd(34)} ${Math.round(total / (sendMs / 1000)).toLocaleString('en').padStart(10)} records/s  ${(bytes / 1e6 / (sendMs / 1000)).toFixed(1).padStart(6)} MB/s  (send ${sendMs.toFixed(0)} ms, incl. close ${closeMs.toFixed(0)} ms)`);
+    console.log(
+      `${label.padEnd(34)} ${Math.round(total / (sendMs / 1000))
+        .toLocaleString('en')
+        .padStart(
+          10,
+        )} records/s  ${(bytes / 1e6 / (sendMs / 1000)).toFixed(1).padStart(6)} MB/s  (send ${sendMs.toFixed(0)} ms, incl. close ${closeMs.toFixed(0)} ms)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

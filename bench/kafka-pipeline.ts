@@ -112,7 +112,7 @@ ${c.batch === undefined ? '' : `    batch: { max_records: ${c.batch} }\n`}teleme
 /** Emits `count` fresh records as fast as the queue takes them; resolves when the broker acked the last. */
 async function push(pipeline: Pipeline, pool: readonly DsRecord[], count: number): Promise<void> {
   const runner = pipeline.runners[0]!;
-  for (let i = 0; i < count; ) {
+  for (let i = 0; i < count;) {
     if (!runner.hasRoom()) {
       await sleep(1);
       continue;
@@ -134,7 +134,17 @@ const BROKER_CPU = 0;
 function runInChild(brokers: readonly string[], brokerPid: number, c: Case): Run[] {
   // BENCH_CHILD_NODE_ARGS: extra node flags for the child, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS).
   const nodeArgs = (process.env['BENCH_CHILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url), String(PER_RUN), String(RUNS), `--child=${c.label}`, `--brokers=${brokers.join(',')}`, `--broker-pid=${brokerPid}`];
+  const args = [
+    ...nodeArgs,
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    String(PER_RUN),
+    String(RUNS),
+    `--child=${c.label}`,
+    `--brokers=${brokers.join(',')}`,
+    `--broker-pid=${brokerPid}`,
+  ];
   const [command, argv] = c.pinned ? ['taskset', ['-c', String(AGENT_CPU), process.execPath, ...args]] : [process.execPath, args];
   if (c.pinned) execFileSync('taskset', ['-a', '-p', '-c', String(BROKER_CPU), String(brokerPid)], { stdio: 'ignore' });
   try {
@@ -202,14 +212,18 @@ function report(results: Array<{ c: Case; runs: Run[] }>, costs: EncodeCosts, me
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   lines.push('## Kafka sink: pipeline → librdkafka mock cluster', '');
   lines.push(`Command: \`node --import tsx bench/kafka-pipeline.ts ${PER_RUN} ${RUNS} --write\` (took ${Math.round(meta.seconds)} s)`, '');
-  lines.push(`Machine: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average at start ${meta.load} (shared machine).`);
+  lines.push(
+    `Machine: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average at start ${meta.load} (shared machine).`,
+  );
   lines.push(
     'Path: `Pipeline.emit` → bounded queue → batcher → `reject()` screening → `KafkaSink.send` → KafkaJS → 3 mock brokers (6 partitions, rf 3) on 127.0.0.1 → ack → queue ack.',
     `${RUNS} runs of ${fmt(PER_RUN)} records per case after ${fmt(WARMUP)} warm-up records; median shown, [min–max] for records/s.`,
     'Agent CPU = this process (user + system, all threads, so GC helpers can take it past 100%) from first emit to last ack. The mock brokers are another process on the same 2 cores, shown apart.',
     '',
   );
-  lines.push('| case | records/s median [min–max] | agent CPU ms / 1000 records median (best) | agent CPU % of one core | one-core ceiling, records/s (from best) | mock brokers CPU ms / 1000 records |');
+  lines.push(
+    '| case | records/s median [min–max] | agent CPU ms / 1000 records median (best) | agent CPU % of one core | one-core ceiling, records/s (from best) | mock brokers CPU ms / 1000 records |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|');
   for (const { c, runs } of results) {
     const rps = runs.map((r) => r.recordsPerSec);
@@ -227,8 +241,14 @@ function report(results: Array<{ c: Case; runs: Run[] }>, costs: EncodeCosts, me
     const how = held
       ? `${fmt(got)} records/s measured (median) with the agent process and all its threads held to one CPU (\`taskset -c ${AGENT_CPU}\`, the mock brokers on CPU ${BROKER_CPU})`
       : `${fmt(got)} records/s measured (median), agent not held to one core`;
-    const verdict = got >= 50_000 && held ? `**met**: ${how}, ${fmt((got / 50_000) * 100)}% of the target` : `**not shown**: ${how}, ${fmt((got / 50_000) * 100)}% of the target`;
-    lines.push(`Target ≥ 50,000 event records/s on one core (acks all, no compression, default batch): ${verdict}; CPU ${fmt(ms, 1)} ms per 1000 records (median).`, '');
+    const verdict =
+      got >= 50_000 && held
+        ? `**met**: ${how}, ${fmt((got / 50_000) * 100)}% of the target`
+        : `**not shown**: ${how}, ${fmt((got / 50_000) * 100)}% of the target`;
+    lines.push(
+      `Target ≥ 50,000 event records/s on one core (acks all, no compression, default batch): ${verdict}; CPU ${fmt(ms, 1)} ms per 1000 records (median).`,
+      '',
+    );
   }
   lines.push("Where one event record's CPU goes (µs per record, best of 10–20 timings of 500 records, measured before the runs in a fresh heap):", '');
   lines.push('| step | µs / record |', '|---|---:|');
@@ -251,7 +271,9 @@ async function child(label: string, brokers: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   // First, in a small fresh heap: the steps' own cost, not the GC debt of the runs.
   const costs = await encodeCosts(templates('event'));
   const mock = await startKafkaMock({ brokers: 3 });

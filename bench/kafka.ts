@@ -109,7 +109,11 @@ async function main(): Promise<void> {
     say(`# node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, librdkafka mock cluster (3 brokers, 6 partitions, rf 3)`);
     say(`# ${total} records per case, batches of ${kafkaSinkPlugin.batchDefaults.maxRecords} unless said, one batch in flight`);
     const cal = calibrate();
-    say(`# load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    say(
+      `# load average at start: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     say(`# calibration: JSON.stringify(event record) = ${cal.stringifyUs.toFixed(2)} µs, Buffer.alloc(512) = ${cal.allocUs.toFixed(2)} µs`);
     say('# CPU = this process (user+sys) during sends; ceiling = records/s at 100% of one core with no broker wait');
     say('');

@@ -111,13 +111,17 @@ telemetry: { listen: "127.0.0.1:0" }
     agent = child;
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2_000_000)));
     const pid = child.pid as number;
-    const logLines = () => stderr.split('\n').filter(Boolean).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
+    const logLines = () =>
+      stderr
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
     while (!logLines().some((l) => l['msg'] === 'docker events stream open')) await new Promise((r) => setTimeout(r, 200));
     const listen = logLines().find((l) => l['msg'] === 'telemetry endpoint listening')?.['listen'] as string;
     await new Promise((r) => setTimeout(r, 5000)); // first stats rounds
@@ -160,7 +164,12 @@ telemetry: { listen: "127.0.0.1:0" }
 
     // What arrived.
     const outDir = join(dir, 'out');
-    const fileRecords = readdirSync(outDir).flatMap((f) => readFileSync(join(outDir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+    const fileRecords = readdirSync(outDir).flatMap((f) =>
+      readFileSync(join(outDir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
     const key = (r: Record<string, unknown>) => `${(r['actor'] as { id: string }).id}:${String(r['action'])}`;
     const fileEvents = new Set(fileRecords.filter((r) => r['kind'] === 'event').map(key));
     const fileStats = fileRecords.filter((r) => r['kind'] === 'stats').length;
@@ -168,7 +177,10 @@ telemetry: { listen: "127.0.0.1:0" }
     const expected = [...created.flatMap((id) => [`${id}:create`, `${id}:start`]), ...removed.flatMap((id) => [`${id}:die`, `${id}:destroy`])];
     const missingFile = expected.filter((k) => !fileEvents.has(k));
     log('reading Kafka back');
-    const kEvents = await consumeUntil(kafka.brokers, ['soak.event'], (got) => got.length >= fileRecords.filter((r) => r['kind'] === 'event').length, { timeoutMs: 120_000, settleMs: 2000 });
+    const kEvents = await consumeUntil(kafka.brokers, ['soak.event'], (got) => got.length >= fileRecords.filter((r) => r['kind'] === 'event').length, {
+      timeoutMs: 120_000,
+      settleMs: 2000,
+    });
     const kafkaEvents = new Set(kEvents.map((m) => key(m.value as Record<string, unknown>)));
     const missingKafka = expected.filter((k) => !kafkaEvents.has(k));
     const metric = (name: string, labels = '') => {
@@ -216,7 +228,8 @@ telemetry: { listen: "127.0.0.1:0" }
       '',
     ];
     console.log(lines.join('\n'));
-    if (missingFile.length || missingKafka.length) console.log(`missing (first 10): file ${missingFile.slice(0, 10).join(' ')} kafka ${missingKafka.slice(0, 10).join(' ')}`);
+    if (missingFile.length || missingKafka.length)
+      console.log(`missing (first 10): file ${missingFile.slice(0, 10).join(' ')} kafka ${missingKafka.slice(0, 10).join(' ')}`);
     writeFileSync(join(tmpdir(), 'ds-soak-samples.json'), JSON.stringify(samples));
     if (WRITE) writeGeneratedSection(join(ROOT, 'bench', 'results', 'soak.md'), 'bench/soak.ts', lines.join('\n'));
   } finally {

@@ -30,11 +30,35 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', '.out', 'stats');
 execFileSync(
   join(root, 'node_modules', '.bin', 'tsc'),
-  ['--outDir', out, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-    '--skipLibCheck', '--noCheck', '--sourceMap', 'false',
-    ...['src/sources/docker-stats/round.ts', 'src/sources/docker-stats/source.ts', 'src/sources/docker-stats/container-set.ts', 'src/sources/docker-stats/selection.ts',
-      'src/docker/client.ts', 'src/docker/host.ts', 'src/log.ts', 'src/telemetry/metrics.ts',
-      'test/harness/dockerd.ts', 'test/harness/reap.ts', 'test/harness/podman.ts'].map((f) => join(root, f))],
+  [
+    '--outDir',
+    out,
+    '--rootDir',
+    root,
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--skipLibCheck',
+    '--noCheck',
+    '--sourceMap',
+    'false',
+    ...[
+      'src/sources/docker-stats/round.ts',
+      'src/sources/docker-stats/source.ts',
+      'src/sources/docker-stats/container-set.ts',
+      'src/sources/docker-stats/selection.ts',
+      'src/docker/client.ts',
+      'src/docker/host.ts',
+      'src/log.ts',
+      'src/telemetry/metrics.ts',
+      'test/harness/dockerd.ts',
+      'test/harness/reap.ts',
+      'test/harness/podman.ts',
+    ].map((f) => join(root, f)),
+  ],
   { stdio: 'inherit' },
 );
 const load = (p) => import(join(out, p));
@@ -53,7 +77,9 @@ const { SelfMetrics } = await load('src/telemetry/metrics.js');
 const ENGINE = process.env.DST_BENCH_ENGINE ?? 'docker-20.10';
 const N = Number(process.argv[2] ?? 100);
 const ROUNDS = Number(process.argv[3] ?? 6);
-const CONCURRENCIES = String(process.argv[4] ?? '128,32').split(',').map(Number);
+const CONCURRENCIES = String(process.argv[4] ?? '128,32')
+  .split(',')
+  .map(Number);
 const lines = [];
 const say = (s = '') => {
   lines.push(s);
@@ -95,7 +121,9 @@ function run(cmd, args) {
     child.stdout.on('data', (b) => (stdout += b));
     child.stderr.on('data', (b) => (stderr += b));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')}… exited ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')}… exited ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -134,23 +162,38 @@ async function measureAgentProcess(d, n) {
   mkdirSync(work, { recursive: true });
   const out = join(work, 'stats.ndjson');
   const config = join(work, 'config.yaml');
-  writeFileSync(config, [
-    `docker: { host: "${d.host}" }`,
-    `state_dir: ${join(work, 'state')}`,
-    'telemetry: { listen: false }',
-    'sources:',
-    `  stats: { type: docker_stats, interval: ${AGENT_INTERVAL_S}s, concurrency: 128 }`,
-    'sinks:',
-    `  out: { type: file, inputs: [stats], path: ${out}, fsync: never }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `docker: { host: "${d.host}" }`,
+      `state_dir: ${join(work, 'state')}`,
+      'telemetry: { listen: false }',
+      'sources:',
+      `  stats: { type: docker_stats, interval: ${AGENT_INTERVAL_S}s, concurrency: 128 }`,
+      'sinks:',
+      `  out: { type: file, inputs: [stats], path: ${out}, fsync: never }`,
+      '',
+    ].join('\n'),
+  );
   // STATS_BENCH_CPU_PROF=DIR: a V8 CPU profile of the agent process, for finding where the time goes.
   const prof = process.env.STATS_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STATS_BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, join(root, 'dist', 'src', 'main.js'), 'run', '-c', config], { stdio: ['ignore', 'ignore', 'ignore'] });
-  const lines = () => { try { return readFileSync(out, 'utf8').split('\n').length - 1; } catch { return 0; } };
+  const lines = () => {
+    try {
+      return readFileSync(out, 'utf8').split('\n').length - 1;
+    } catch {
+      return 0;
+    }
+  };
   const rss = () => (rssMiB(child.pid) ?? 0) * 2 ** 20;
   try {
-    const until = async (cond, ms) => { const t = Date.now(); while (!cond()) { if (Date.now() - t > ms) throw new Error('agent process: timed out'); await sleep(50); } };
+    const until = async (cond, ms) => {
+      const t = Date.now();
+      while (!cond()) {
+        if (Date.now() - t > ms) throw new Error('agent process: timed out');
+        await sleep(50);
+      }
+    };
     // Warm-up: the first round has no CPU %, and for ~20 s after start V8 still compiles hot code
     // and runs its post-start-up GCs. Measured: whole rounds after that, the steady state of an agent
     // that runs for days (the start-up cost is reported separately).
@@ -163,11 +206,25 @@ async function measureAgentProcess(d, n) {
     const l0 = lines();
     const c0 = cpuTimes(child.pid);
     let rssMax = rssStart;
-    await until(() => { rssMax = Math.max(rssMax, rss()); return lines() >= l0 + ROUNDS_P * n; }, 180_000);
+    await until(() => {
+      rssMax = Math.max(rssMax, rss());
+      return lines() >= l0 + ROUNDS_P * n;
+    }, 180_000);
     const c1 = cpuTimes(child.pid);
     const wakeups = voluntarySwitches(child.pid) - wakeups0;
     const samples = lines() - l0;
-    return { rounds: ROUNDS_P, warmRounds: WARM_ROUNDS, wakeupsPerSample: wakeups / samples, startCpuS: startCpu.user + startCpu.sys, samples, rssStart, rssMax, msPerSample: ((c1.user + c1.sys) - (c0.user + c0.sys)) * 1000 / samples, userMs: (c1.user - c0.user) * 1000 / samples, sysMs: (c1.sys - c0.sys) * 1000 / samples };
+    return {
+      rounds: ROUNDS_P,
+      warmRounds: WARM_ROUNDS,
+      wakeupsPerSample: wakeups / samples,
+      startCpuS: startCpu.user + startCpu.sys,
+      samples,
+      rssStart,
+      rssMax,
+      msPerSample: ((c1.user + c1.sys - (c0.user + c0.sys)) * 1000) / samples,
+      userMs: ((c1.user - c0.user) * 1000) / samples,
+      sysMs: ((c1.sys - c0.sys) * 1000) / samples,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -204,7 +261,9 @@ try {
   say(`engine ${ENGINE}`);
   say(`host: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load avg before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const version = JSON.parse((await docker(['version', '--format', '{{json .}}'])).stdout);
-  say(`dockerd ${version.Server?.Version} (API ${version.Server?.ApiVersion}), docker CLI ${version.Client?.Version}; ${N} idle containers (busybox sleep, --network none); ${ROUNDS} rounds each, alternating`);
+  say(
+    `dockerd ${version.Server?.Version} (API ${version.Server?.ApiVersion}), docker CLI ${version.Client?.Version}; ${N} idle containers (busybox sleep, --network none); ${ROUNDS} rounds each, alternating`,
+  );
 
   // Create the containers, a few at a time.
   const ids = [];
@@ -230,8 +289,15 @@ try {
     await client.negotiate();
     let emitted = 0;
     const ctx = {
-      docker: client, host: () => host, setHost: () => undefined, emit: () => void emitted++, hasCapacity: () => true,
-      onEvent: () => () => undefined, log: nullLogger(), metrics: new SelfMetrics(), signal: ac.signal,
+      docker: client,
+      host: () => host,
+      setHost: () => undefined,
+      emit: () => void emitted++,
+      hasCapacity: () => true,
+      onEvent: () => () => undefined,
+      log: nullLogger(),
+      metrics: new SelfMetrics(),
+      signal: ac.signal,
     };
     const set = new ContainerSet(containerSelector(), (c) => ({ id: c.id, name: c.name, image: c.image }));
     set.beginList();
@@ -256,8 +322,11 @@ try {
       const samples = a.emittedSoFar() - before.emitted;
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       a.rows.push({
-        wall, samples, failed: res.failed,
-        dockerd: daemon.dockerd - before.daemon.dockerd, all: daemon.all - before.daemon.all,
+        wall,
+        samples,
+        failed: res.failed,
+        dockerd: daemon.dockerd - before.daemon.dockerd,
+        all: daemon.all - before.daemon.all,
         agentMsPerSample: (cpu.user + cpu.system) / 1000 / Math.max(1, samples),
       });
     }
@@ -268,7 +337,13 @@ try {
     const wall = (performance.now() - before.t) / 1000;
     const daemon = daemonCpu(d);
     const [u, s] = res.stderr.trim().split('\n').pop().split(' ').map(Number);
-    cliRows.push({ wall, samples: res.stdout.trim().split('\n').length, dockerd: daemon.dockerd - before.daemon.dockerd, all: daemon.all - before.daemon.all, cliCpu: u + s });
+    cliRows.push({
+      wall,
+      samples: res.stdout.trim().split('\n').length,
+      dockerd: daemon.dockerd - before.daemon.dockerd,
+      all: daemon.all - before.daemon.all,
+      cliCpu: u + s,
+    });
   }
   // Back-to-back rounds (no idle gap): the agent's steady-state cost per sample, without the
   // cold-cache wake-up that a round every ~10 s pays on a busy shared machine.
@@ -301,7 +376,12 @@ try {
     await statsRound(first.ctx, first.client, first.set, first.opts);
     const cpu = process.cpuUsage(cpu0);
     const n = Math.max(1, first.emittedSoFar() - emitted0);
-    hot.push({ wall: (performance.now() - t) / 1000, msPerSample: (cpu.user + cpu.system) / 1000 / n, userMs: cpu.user / 1000 / n, sysMs: cpu.system / 1000 / n });
+    hot.push({
+      wall: (performance.now() - t) / 1000,
+      msPerSample: (cpu.user + cpu.system) / 1000 / n,
+      userMs: cpu.user / 1000 / n,
+      sysMs: cpu.system / 1000 / n,
+    });
     for (const [name, fetchOne] of Object.entries(fetchers)) {
       const cpu1 = process.cpuUsage();
       await Promise.all(ids.map(fetchOne));
@@ -346,23 +426,48 @@ try {
   say('|---|---|---|---|---|---|');
   for (const a of agents) {
     const r = a.rows;
-    say(`| agent, concurrency ${a.concurrency} | ${fmt(median(r.map((x) => x.wall)))} | ${median(r.map((x) => x.samples))} | ${fmt(median(r.map((x) => x.dockerd)), 2)} | ${fmt(median(r.map((x) => x.all)), 2)} | ${fmt(median(r.map((x) => x.agentMsPerSample)))} ms/sample |`);
+    say(
+      `| agent, concurrency ${a.concurrency} | ${fmt(median(r.map((x) => x.wall)))} | ${median(r.map((x) => x.samples))} | ${fmt(median(r.map((x) => x.dockerd)), 2)} | ${fmt(median(r.map((x) => x.all)), 2)} | ${fmt(median(r.map((x) => x.agentMsPerSample)))} ms/sample |`,
+    );
   }
-  say(`| docker stats --no-stream | ${fmt(median(cliRows.map((x) => x.wall)))} | ${median(cliRows.map((x) => x.samples))} | ${fmt(median(cliRows.map((x) => x.dockerd)), 2)} | ${fmt(median(cliRows.map((x) => x.all)), 2)} | ${fmt(median(cliRows.map((x) => x.cliCpu)), 2)} s CLI |`);
+  say(
+    `| docker stats --no-stream | ${fmt(median(cliRows.map((x) => x.wall)))} | ${median(cliRows.map((x) => x.samples))} | ${fmt(median(cliRows.map((x) => x.dockerd)), 2)} | ${fmt(median(cliRows.map((x) => x.all)), 2)} | ${fmt(median(cliRows.map((x) => x.cliCpu)), 2)} s CLI |`,
+  );
   say();
-  say(`stats round code in this process, concurrency ${first.concurrency}, ${ROUNDS} rounds back to back: wall ${fmt(median(hot.map((x) => x.wall)))} s, ${fmt(median(hot.map((x) => x.msPerSample)))} ms/sample (user ${fmt(median(hot.map((x) => x.userMs)))}, sys ${fmt(median(hot.map((x) => x.sysMs)))}; median)`);
-  const floorLine = (rows) => `${fmt(median(rows.map((x) => x.ms)))} ms/sample (user ${fmt(median(rows.map((x) => x.userMs)))}, sys ${fmt(median(rows.map((x) => x.sysMs)))}; median)`;
-  say(`  same requests + JSON.parse, no agent code, alternated: bare Http1Pool (the agent's transport) ${floorLine(floors.http1)}; bare undici Pool (the transport before) ${floorLine(floors.undici)}`);
+  say(
+    `stats round code in this process, concurrency ${first.concurrency}, ${ROUNDS} rounds back to back: wall ${fmt(median(hot.map((x) => x.wall)))} s, ${fmt(median(hot.map((x) => x.msPerSample)))} ms/sample (user ${fmt(median(hot.map((x) => x.userMs)))}, sys ${fmt(median(hot.map((x) => x.sysMs)))}; median)`,
+  );
+  const floorLine = (rows) =>
+    `${fmt(median(rows.map((x) => x.ms)))} ms/sample (user ${fmt(median(rows.map((x) => x.userMs)))}, sys ${fmt(median(rows.map((x) => x.sysMs)))}; median)`;
+  say(
+    `  same requests + JSON.parse, no agent code, alternated: bare Http1Pool (the agent's transport) ${floorLine(floors.http1)}; bare undici Pool (the transport before) ${floorLine(floors.undici)}`,
+  );
   say(`parse + normalise alone: ${fmt((pure.user + pure.system) / 50_000, 1)} µs/sample`);
-  say(`agent RSS: peak ${fmt(peakRss / 2 ** 20, 1)} MiB over the alternating rounds, ${fmt(mem.rss / 2 ** 20, 1)} MiB after the back-to-back ones (heap used ${fmt(mem.heapUsed / 2 ** 20, 1)} MiB) — this bench process, which also holds the harness`);
-  say(`this machine's CPU per wake-up of an idle Node process (a timer that does nothing, 100 in a row): ${fmt(wakeupUs.gap1, 0)} µs at 1 ms apart, ${fmt(wakeupUs.gap13, 0)} µs at 13 ms apart (a round's answers arrive ~13 ms apart)`);
-  say(`load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}; 1-min load at each CLI round: ${loads.join(', ')} (2 cores shared with other test runs: the numbers are noisy)`);
-  say(`agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds after ${agentProc.warmRounds} warm-up rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; everything the process does in that time, idle timers included), ${agentProc.samples} samples; ${fmt(agentProc.wakeupsPerSample, 2)} wake-ups/sample (voluntary context switches, all threads); start-up and warm-up rounds ${fmt(agentProc.startCpuS, 2)} s CPU; RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after warm-up, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`);
-  if (podmanProc) say(`the same agent process against Podman ${podmanVersion} (its service answers each call at once), ${N} idle containers: ${fmt(podmanProc.msPerSample)} ms CPU/sample (user ${fmt(podmanProc.userMs)}, sys ${fmt(podmanProc.sysMs)}), ${fmt(podmanProc.wakeupsPerSample, 2)} wake-ups/sample (Podman sends the head and the body apart), ${podmanProc.samples} samples`);
+  say(
+    `agent RSS: peak ${fmt(peakRss / 2 ** 20, 1)} MiB over the alternating rounds, ${fmt(mem.rss / 2 ** 20, 1)} MiB after the back-to-back ones (heap used ${fmt(mem.heapUsed / 2 ** 20, 1)} MiB) — this bench process, which also holds the harness`,
+  );
+  say(
+    `this machine's CPU per wake-up of an idle Node process (a timer that does nothing, 100 in a row): ${fmt(wakeupUs.gap1, 0)} µs at 1 ms apart, ${fmt(wakeupUs.gap13, 0)} µs at 13 ms apart (a round's answers arrive ~13 ms apart)`,
+  );
+  say(
+    `load avg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}; 1-min load at each CLI round: ${loads.join(', ')} (2 cores shared with other test runs: the numbers are noisy)`,
+  );
+  say(
+    `agent process (dist/src/main.js: stats source only, interval ${AGENT_INTERVAL_S} s, file sink), ${agentProc.rounds} rounds after ${agentProc.warmRounds} warm-up rounds: ${fmt(agentProc.msPerSample)} ms CPU/sample (user ${fmt(agentProc.userMs)}, sys ${fmt(agentProc.sysMs)}; everything the process does in that time, idle timers included), ${agentProc.samples} samples; ${fmt(agentProc.wakeupsPerSample, 2)} wake-ups/sample (voluntary context switches, all threads); start-up and warm-up rounds ${fmt(agentProc.startCpuS, 2)} s CPU; RSS ${fmt(agentProc.rssStart / 2 ** 20, 1)} MiB after warm-up, max ${fmt(agentProc.rssMax / 2 ** 20, 1)} MiB`,
+  );
+  if (podmanProc)
+    say(
+      `the same agent process against Podman ${podmanVersion} (its service answers each call at once), ${N} idle containers: ${fmt(podmanProc.msPerSample)} ms CPU/sample (user ${fmt(podmanProc.userMs)}, sys ${fmt(podmanProc.sysMs)}), ${fmt(podmanProc.wakeupsPerSample, 2)} wake-ups/sample (Podman sends the head and the body apart), ${podmanProc.samples} samples`,
+    );
   say();
   say('raw rows');
-  for (const a of agents) for (const [i, x] of a.rows.entries()) say(`agent c=${a.concurrency} #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} samples, ${x.failed} failed, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, agent ${fmt(x.agentMsPerSample)} ms/sample`);
-  for (const [i, x] of cliRows.entries()) say(`cli #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} rows, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, CLI ${fmt(x.cliCpu, 2)} s`);
+  for (const a of agents)
+    for (const [i, x] of a.rows.entries())
+      say(
+        `agent c=${a.concurrency} #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} samples, ${x.failed} failed, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, agent ${fmt(x.agentMsPerSample)} ms/sample`,
+      );
+  for (const [i, x] of cliRows.entries())
+    say(`cli #${i + 1}: wall ${fmt(x.wall)} s, ${x.samples} rows, dockerd ${fmt(x.dockerd, 2)} s, all ${fmt(x.all, 2)} s, CLI ${fmt(x.cliCpu, 2)} s`);
 
   ac.abort();
   await Promise.all([shared.close(), ...agents.map((a) => a.client.close())]);

@@ -42,7 +42,8 @@ export function cacheRoot() {
 export function debianMirror() {
   const files = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
   try {
-    for (const f of readdirSync('/etc/apt/sources.list.d')) if (!files.includes(join('/etc/apt/sources.list.d', f))) files.push(join('/etc/apt/sources.list.d', f));
+    for (const f of readdirSync('/etc/apt/sources.list.d'))
+      if (!files.includes(join('/etc/apt/sources.list.d', f))) files.push(join('/etc/apt/sources.list.d', f));
   } catch {
     // no sources.list.d
   }
@@ -74,7 +75,8 @@ function sh(cmd, args, opts = {}) {
 
 /** `pkg version` of the key packages installed in a rootfs. */
 function installedVersions(dir) {
-  const out = spawnSync('chroot', [dir, 'dpkg-query', '-W', '-f', '${Package} ${Version} ${db:Status-Abbrev}\n', ...KEY_PACKAGES], { encoding: 'utf8' }).stdout ?? '';
+  const out =
+    spawnSync('chroot', [dir, 'dpkg-query', '-W', '-f', '${Package} ${Version} ${db:Status-Abbrev}\n', ...KEY_PACKAGES], { encoding: 'utf8' }).stdout ?? '';
   const versions = {};
   for (const line of out.split('\n')) {
     const [pkg, version, status] = line.split(' ');
@@ -98,7 +100,11 @@ function candidateVersions(dir, pkgs) {
   return versions;
 }
 
-const keyOf = (versions) => createHash('sha256').update(JSON.stringify(Object.entries(versions).sort())).digest('hex').slice(0, 12);
+const keyOf = (versions) =>
+  createHash('sha256')
+    .update(JSON.stringify(Object.entries(versions).sort()))
+    .digest('hex')
+    .slice(0, 12);
 
 function isAlive(pid) {
   try {
@@ -156,7 +162,9 @@ function writeManifest(path, manifest) {
 
 /** Is any mount (an engine of a running test) below `dir`? */
 function inUse(dir) {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => (l.split(' ')[3] ?? '').startsWith(dir));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => (l.split(' ')[3] ?? '').startsWith(dir));
 }
 
 function build(root, suite, log) {
@@ -174,7 +182,11 @@ function build(root, suite, log) {
     const dir = join(root, `${suite}-${keyOf(versions)}`);
     if (existsSync(dir)) rmSync(tmp, { recursive: true, force: true });
     else renameSync(tmp, dir);
-    log(`built the ${suite} rootfs in ${Math.round((Date.now() - t0) / 1000)} s: ${Object.entries(versions).map(([p, v]) => `${p} ${v}`).join(', ')}`);
+    log(
+      `built the ${suite} rootfs in ${Math.round((Date.now() - t0) / 1000)} s: ${Object.entries(versions)
+        .map(([p, v]) => `${p} ${v}`)
+        .join(', ')}`,
+    );
     return { dir, versions };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -203,7 +215,12 @@ export function ensureRootfs(suite, log = (m) => console.log(`[rootfs] ${m}`)) {
       const want = candidateVersions(m.dir, Object.keys(m.versions));
       const same = Object.entries(m.versions).every(([p, v]) => want[p] === v);
       if (same) built = { dir: m.dir, versions: m.versions };
-      else log(`the mirror's ${suite} moved (${Object.entries(want).map(([p, v]) => `${p} ${v}`).join(', ')}): rebuilding`);
+      else
+        log(
+          `the mirror's ${suite} moved (${Object.entries(want)
+            .map(([p, v]) => `${p} ${v}`)
+            .join(', ')}): rebuilding`,
+        );
     }
     built ??= build(root, suite, log);
     const manifest = { suite, dir: built.dir, versions: built.versions, checkedAt: Date.now() };

@@ -16,12 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * private dockerd: the HTTP client's fuzzers, negotiation, the set-up check
  * and the live CLI suite (the spawned agent against dockerd and Podman).
  */
-export const NODE24_TESTS = [
-  'test/docker/http1-fuzz.test.ts',
-  'test/docker/negotiation.int.test.ts',
-  'test/setup',
-  'test/cli',
-];
+export const NODE24_TESTS = ['test/docker/http1-fuzz.test.ts', 'test/docker/negotiation.int.test.ts', 'test/setup', 'test/cli'];
 
 const node = ensureNode24();
 if (!node.ok) {
@@ -30,7 +25,8 @@ if (!node.ok) {
 }
 // Extra arguments (file filters, options) go to both runs; a filter may match files of one only.
 const extra = process.argv.length > 2 ? ['--passWithNoTests', ...process.argv.slice(2)] : [];
-const vitest = (args) => spawnSync(node.bin, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args, ...extra], { cwd: root, stdio: 'inherit' }).status ?? 1;
+const vitest = (args) =>
+  spawnSync(node.bin, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args, ...extra], { cwd: root, stdio: 'inherit' }).status ?? 1;
 console.log(`[test-node24] ${node.version}: the fast lane (vitest.unit.config.ts)`);
 const unit = vitest(['--config', 'vitest.unit.config.ts']);
 console.log(`[test-node24] ${node.version}: ${NODE24_TESTS.join(' ')}`);

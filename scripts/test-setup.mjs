@@ -6,8 +6,22 @@
 // Fast when everything is present: only file checks, plus a cached podman probe.
 import { spawnSync } from 'node:child_process';
 import {
-  accessSync, chmodSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync,
-  openSync, readFileSync, readSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { release } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -24,7 +38,10 @@ const sys = (path) => `${sysroot}${path}`;
 
 /** Full path of an executable on PATH (plus the sbin dirs non-root PATHs lack), or undefined. */
 function findOnPath(cmd) {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean).concat([sys('/usr/sbin'), sys('/sbin')]);
+  const dirs = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .concat([sys('/usr/sbin'), sys('/sbin')]);
   for (const d of dirs) {
     try {
       accessSync(join(d, cmd), constants.X_OK);
@@ -72,14 +89,24 @@ const requirements = [
   { what: 'static /bin/busybox', ok: () => isStaticBinary(sys('/bin/busybox')), pkg: 'busybox-static', why: 'the only test image is built from it' },
   { what: 'tar', ok: () => onPath('tar'), pkg: 'tar', why: 'packs the busybox rootfs' },
   { what: 'umount', ok: () => onPath('umount'), pkg: 'mount', why: 'harness clean-up' },
-  { what: 'unshare, setpriv', ok: () => onPath('unshare') && onPath('setpriv'), pkg: 'util-linux', why: 'CLI tests: private /etc and /run views, non-root runs' },
+  {
+    what: 'unshare, setpriv',
+    ok: () => onPath('unshare') && onPath('setpriv'),
+    pkg: 'util-linux',
+    why: 'CLI tests: private /etc and /run views, non-root runs',
+  },
   { what: 'gcc', ok: () => onPath('gcc'), pkg: 'gcc', why: 'builds the Kafka mock-cluster helper' },
   { what: 'libc headers', ok: () => existsSync(sys('/usr/include/stdio.h')), pkg: 'libc6-dev', why: 'builds the Kafka mock-cluster helper' },
   { what: 'librdkafka headers', ok: () => existsSync(sys('/usr/include/librdkafka/rdkafka_mock.h')), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'librdkafka.so', ok: () => anyExists(libDirs.map((d) => join(d, 'librdkafka.so'))), pkg: 'librdkafka-dev', why: 'Kafka mock cluster' },
   { what: 'systemd-analyze', ok: () => onPath('systemd-analyze'), pkg: 'systemd', why: 'verifies the systemd unit' },
   { what: 'podman', ok: () => onPath('podman'), pkg: 'podman', why: 'Docker-API compatibility tests' },
-  { what: 'prometheus + promtool', ok: () => onPath('prometheus') && onPath('promtool'), pkg: 'prometheus', why: 'scrape / remote-write / alert rule tests and promtool check|test rules' },
+  {
+    what: 'prometheus + promtool',
+    ok: () => onPath('prometheus') && onPath('promtool'),
+    pkg: 'prometheus',
+    why: 'scrape / remote-write / alert rule tests and promtool check|test rules',
+  },
   { what: 'debootstrap', ok: () => onPath('debootstrap'), pkg: 'debootstrap', why: 'builds the trixie/sid rootfs of docker-26, docker-28 and podman-5' },
   { what: 'chroot', ok: () => onPath('chroot'), pkg: 'coreutils', why: 'runs the rootfs engines' },
   { what: 'strace', ok: () => onPath('strace'), pkg: 'strace', why: 'shows the fsync / rename order of atomic state writes' },
@@ -123,17 +150,29 @@ function podmanProbe() {
     copyFileSync('/bin/busybox', join(dir, 'rootfs', 'bin', 'busybox'));
     chmodSync(join(dir, 'rootfs', 'bin', 'busybox'), 0o755);
     symlinkSync('busybox', join(dir, 'rootfs', 'bin', 'echo'));
-    writeFileSync(
-      join(dir, 'containers.conf'),
-      `[engine]\nevents_logger = "file"\nevents_logfile_path = "${dir}/events.log"\ncgroup_manager = "cgroupfs"\n`,
-    );
+    writeFileSync(join(dir, 'containers.conf'), `[engine]\nevents_logger = "file"\nevents_logfile_path = "${dir}/events.log"\ncgroup_manager = "cgroupfs"\n`);
     const env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') };
     const base = ['--root', join(dir, 'root'), '--runroot', join(dir, 'run')];
     const steps = [
       ['tar', ['-C', join(dir, 'rootfs'), '-cf', join(dir, 'bb.tar'), '.']],
       ['podman', [...base, 'import', join(dir, 'bb.tar'), 'local/probe:1']],
-      ['podman', [...base, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024',
-        '--ulimit', 'nproc=1024:1024', 'local/probe:1', 'echo', 'podman-probe-ok']],
+      [
+        'podman',
+        [
+          ...base,
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '--ulimit',
+          'nofile=1024:1024',
+          '--ulimit',
+          'nproc=1024:1024',
+          'local/probe:1',
+          'echo',
+          'podman-probe-ok',
+        ],
+      ],
     ];
     result = { key, ok: true, reason: '' };
     for (const [cmd, args] of steps) {

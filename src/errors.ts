@@ -87,10 +87,7 @@ export class DockerHttpError extends DsError {
 }
 
 export function isAbortError(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err.name === 'AbortError' || (err instanceof DsError && err.code === 'ABORTED'))
-  );
+  return err instanceof Error && (err.name === 'AbortError' || (err instanceof DsError && err.code === 'ABORTED'));
 }
 
 /** One line for humans: message plus the chain of causes. */

@@ -87,7 +87,10 @@ function describeAddresses(addresses: ReadonlyMap<string, ConnectionSpec>): Reco
   const line = (c: ConnectionSpec) => `${c.display} (${c.source})`;
   const local = addresses.get(LOCAL_DAEMON);
   const others = [...addresses].filter(([name]) => name !== LOCAL_DAEMON);
-  return { ...(local ? { docker: line(local) } : {}), ...(others.length > 0 ? { daemons: Object.fromEntries(others.map(([name, c]) => [name, line(c)])) } : {}) };
+  return {
+    ...(local ? { docker: line(local) } : {}),
+    ...(others.length > 0 ? { daemons: Object.fromEntries(others.map(([name, c]) => [name, line(c)])) } : {}),
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -125,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const loaded = load(source);
-      const log = createLogger(values.debug ? 'debug' : (loaded.log_level));
+      const log = createLogger(values.debug ? 'debug' : loaded.log_level);
       const addresses = daemonAddresses(loaded, values.host);
       const config: Config = { ...loaded, state_dir: chooseStateDir(loaded.state_dir, process.env, log) };
       const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS, dockerHost: values.host });

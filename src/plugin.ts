@@ -58,9 +58,18 @@ export class PluginRegistry {
   readonly sinks: readonly SinkPlugin[];
 
   constructor(plugins: { sources: readonly SourcePlugin[]; sinks: readonly SinkPlugin[] }) {
-    rejectDuplicates('source type', plugins.sources.map((p) => p.type));
-    rejectDuplicates('source alias', plugins.sources.map((p) => p.alias));
-    rejectDuplicates('sink type', plugins.sinks.map((p) => p.type));
+    rejectDuplicates(
+      'source type',
+      plugins.sources.map((p) => p.type),
+    );
+    rejectDuplicates(
+      'source alias',
+      plugins.sources.map((p) => p.alias),
+    );
+    rejectDuplicates(
+      'sink type',
+      plugins.sinks.map((p) => p.type),
+    );
     this.sources = plugins.sources;
     this.sinks = plugins.sinks;
   }

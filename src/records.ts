@@ -275,25 +275,10 @@ export interface ContainerStateRecord extends Envelope, ContainerStatus {
   readonly oom_kills: number;
 }
 
-export type DsRecord =
-  | EventRecord
-  | StatsRecord
-  | DiskUsageRecord
-  | InventoryRecord
-  | GapRecord
-  | AlertRecord
-  | ContainerStateRecord;
+export type DsRecord = EventRecord | StatsRecord | DiskUsageRecord | InventoryRecord | GapRecord | AlertRecord | ContainerStateRecord;
 
 export type RecordKind = DsRecord['kind'];
-export const RECORD_KINDS: readonly RecordKind[] = [
-  'event',
-  'stats',
-  'disk_usage',
-  'inventory',
-  'gap',
-  'alert',
-  'container_state',
-];
+export const RECORD_KINDS: readonly RecordKind[] = ['event', 'stats', 'disk_usage', 'inventory', 'gap', 'alert', 'container_state'];
 
 /** Compile-time exhaustiveness check for `switch (record.kind)`. */
 export function assertNever(value: never): never {

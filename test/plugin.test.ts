@@ -11,14 +11,23 @@ import { SelfMetrics } from '../src/telemetry/metrics.js';
 const source = (type: string, alias: string) =>
   defineSource({ type, alias, options: z.strictObject({ every: z.number().default(1) }), create: () => ({ name: type, type, run: async () => undefined }) });
 const sink = (type: string) =>
-  defineSink({ type, options: z.strictObject({}), batchDefaults: { maxRecords: 1, lingerMs: 1 }, create: () => { throw new Error('not in this test'); } });
+  defineSink({
+    type,
+    options: z.strictObject({}),
+    batchDefaults: { maxRecords: 1, lingerMs: 1 },
+    create: () => {
+      throw new Error('not in this test');
+    },
+  });
 
 describe('plugin registry', () => {
   it('refuses a source type, a source alias or a sink type registered twice', () => {
     expect(() => new PluginRegistry({ sources: [source('a', 'x'), source('a', 'y')], sinks: [] })).toThrow('source type "a" is registered twice');
     expect(() => new PluginRegistry({ sources: [source('a', 'x'), source('b', 'x')], sinks: [] })).toThrow('source alias "x" is registered twice');
     expect(() => new PluginRegistry({ sources: [], sinks: [sink('s'), sink('s')] })).toThrow('sink type "s" is registered twice');
-    expect(() => new PluginRegistry({ sources: [], sinks: [sink('s'), sink('s')] })).toThrow(expect.objectContaining({ name: 'DsError', code: 'PLUGIN_INVALID' }));
+    expect(() => new PluginRegistry({ sources: [], sinks: [sink('s'), sink('s')] })).toThrow(
+      expect.objectContaining({ name: 'DsError', code: 'PLUGIN_INVALID' }),
+    );
   });
 
   it('an unknown source or sink type is a configuration problem', () => {
@@ -56,7 +65,11 @@ describe('plugin registry', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([
-      { path: 'sinks.prom.kinds[1]', line: 7, message: 'a prometheus_exporter sink does not take gap records (it takes event, stats, disk_usage, alert, container_state)' },
+      {
+        path: 'sinks.prom.kinds[1]',
+        line: 7,
+        message: 'a prometheus_exporter sink does not take gap records (it takes event, stats, disk_usage, alert, container_state)',
+      },
     ]);
   });
 
@@ -71,7 +84,12 @@ describe('plugin registry', () => {
   });
 
   it('a sink that takes only some kinds is offered only those when its config names none', () => {
-    const config = parseConfig('sources:\n  e: { type: docker_events }\nsinks:\n  prom: { type: prometheus_exporter, inputs: [e], listen: "127.0.0.1:0" }\n  out: { type: stdout, inputs: [e] }\n', 'c.yaml', BUILTIN_PLUGINS, {});
+    const config = parseConfig(
+      'sources:\n  e: { type: docker_events }\nsinks:\n  prom: { type: prometheus_exporter, inputs: [e], listen: "127.0.0.1:0" }\n  out: { type: stdout, inputs: [e] }\n',
+      'c.yaml',
+      BUILTIN_PLUGINS,
+      {},
+    );
     const host = () => ({ name: '', daemon: 'local', daemon_id: '', engine: 'docker' as const, version: '', api_version: '' });
     const prom = createSink('prom', config.sinks['prom']!, BUILTIN_PLUGINS, nullLogger(), new SelfMetrics(), host);
     const out = createSink('out', config.sinks['out']!, BUILTIN_PLUGINS, nullLogger(), new SelfMetrics(), host);

@@ -78,7 +78,11 @@ export function cliVersion(bin) {
     return execFileSync(bin, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch (e) {
     // Without a daemon `docker version` exits 1 but still prints the client part.
-    return String(e.stdout ?? '').trim().split('\n')[0] || 'unknown';
+    return (
+      String(e.stdout ?? '')
+        .trim()
+        .split('\n')[0] || 'unknown'
+    );
   }
 }
 

@@ -17,8 +17,18 @@ const STAGES = [
   ['normalise (normalize.ts)', (f) => /src\/sources\/docker-events\/normalize\.js$/.test(f.url)],
   ['boundary + source loop (source.ts, boundary.ts)', (f) => /src\/sources\/docker-events\/(source|boundary)\.js$/.test(f.url)],
   ['cursor (cursor.ts)', (f) => /src\/pipeline\/cursor\.js$/.test(f.url) || (f.functionName === 'onSettled' && /src\/agent\.js$/.test(f.url))],
-  ['pipeline + queue (pipeline, sink-runner, buffer, queue)', (f) => /src\/pipeline\/(pipeline|sink-runner|batcher|delivery|drop-accounting|buffer|queue)\.js$/.test(f.url)],
-  ['file / stdout sink + write', (f) => /src\/sinks\/(file|stdout)\//.test(f.url) || /^node:(fs|internal\/fs|buffer)/.test(f.url) || f.functionName === 'writeBuffer' || f.functionName === 'writeString'],
+  [
+    'pipeline + queue (pipeline, sink-runner, buffer, queue)',
+    (f) => /src\/pipeline\/(pipeline|sink-runner|batcher|delivery|drop-accounting|buffer|queue)\.js$/.test(f.url),
+  ],
+  [
+    'file / stdout sink + write',
+    (f) =>
+      /src\/sinks\/(file|stdout)\//.test(f.url) ||
+      /^node:(fs|internal\/fs|buffer)/.test(f.url) ||
+      f.functionName === 'writeBuffer' ||
+      f.functionName === 'writeString',
+  ],
   ['promises, microtasks', (f) => f.functionName === 'runMicrotasks' || /task_queues/.test(f.url)],
 ];
 
@@ -31,7 +41,10 @@ function stageOf(node, byId, parentOf) {
 
 /** The newest .cpuprofile in `dir`, as { totalMs, stages: [{ stage, ms, share }], top: [{ fn, ms }] }. */
 export function summarizeProfile(dir, { top = 15 } = {}) {
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .at(-1);
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -21,7 +21,10 @@ function prng(seed) {
 
 function hex(rand, n) {
   let s = '';
-  while (s.length < n) s += Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(rand() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 }
 
@@ -79,11 +82,23 @@ function makeContainers(rand, count) {
 
 /** Weighted mix: health checks dominate a busy host (exec triplets), then lifecycle. */
 const MIX = [
-  ['exec_create', 17], ['exec_start', 17], ['exec_die', 17], ['health_status', 6],
-  ['create', 4], ['start', 5], ['die', 5], ['kill', 2], ['stop', 2], ['destroy', 4],
-  ['net_connect', 4], ['net_disconnect', 4],
-  ['vol_create', 2], ['vol_mount', 3], ['vol_unmount', 2],
-  ['img_pull', 3], ['img_tag', 3],
+  ['exec_create', 17],
+  ['exec_start', 17],
+  ['exec_die', 17],
+  ['health_status', 6],
+  ['create', 4],
+  ['start', 5],
+  ['die', 5],
+  ['kill', 2],
+  ['stop', 2],
+  ['destroy', 4],
+  ['net_connect', 4],
+  ['net_disconnect', 4],
+  ['vol_create', 2],
+  ['vol_mount', 3],
+  ['vol_unmount', 2],
+  ['img_pull', 3],
+  ['img_tag', 3],
 ];
 const EXIT_CODES = ['0', '0', '0', '1', '137', '143', '3'];
 
@@ -101,13 +116,23 @@ function buildPrefix(kind, c, variant) {
   };
   const execID = c.id.slice(variant % 7, (variant % 7) + 32) + c.id.slice(0, 32);
   switch (kind) {
-    case 'exec_create': return cont(`exec_create: ${c.healthCmd}`, { execID });
-    case 'exec_start': return cont(`exec_start: ${c.healthCmd}`, { execID });
-    case 'exec_die': return cont('exec_die', { execID, exitCode: variant % 11 === 0 ? '1' : '0' });
-    case 'health_status': return cont(`health_status: ${variant % 5 === 0 ? 'unhealthy' : 'healthy'}`);
-    case 'create': case 'start': case 'stop': case 'destroy': return cont(kind);
-    case 'die': return cont('die', { exitCode: EXIT_CODES[variant % EXIT_CODES.length] });
-    case 'kill': return cont('kill', { signal: variant % 2 === 0 ? '15' : '9' });
+    case 'exec_create':
+      return cont(`exec_create: ${c.healthCmd}`, { execID });
+    case 'exec_start':
+      return cont(`exec_start: ${c.healthCmd}`, { execID });
+    case 'exec_die':
+      return cont('exec_die', { execID, exitCode: variant % 11 === 0 ? '1' : '0' });
+    case 'health_status':
+      return cont(`health_status: ${variant % 5 === 0 ? 'unhealthy' : 'healthy'}`);
+    case 'create':
+    case 'start':
+    case 'stop':
+    case 'destroy':
+      return cont(kind);
+    case 'die':
+      return cont('die', { exitCode: EXIT_CODES[variant % EXIT_CODES.length] });
+    case 'kill':
+      return cont('kill', { signal: variant % 2 === 0 ? '15' : '9' });
     case 'net_connect':
     case 'net_disconnect':
       return (

@@ -36,7 +36,11 @@ function targets(r) {
   }
   if (r.blocked) {
     const b = r.blocked;
-    rows.push([`RSS with a sink blocked ${b.blockSeconds} s stays within the queue bound + margin`, `${num(mb(b.rssMax), 1)} MB peak, limit ${num(blockedLimit(r), 1)} MB; ${growth(b)}`, blockedVerdict(r)]);
+    rows.push([
+      `RSS with a sink blocked ${b.blockSeconds} s stays within the queue bound + margin`,
+      `${num(mb(b.rssMax), 1)} MB peak, limit ${num(blockedLimit(r), 1)} MB; ${growth(b)}`,
+      blockedVerdict(r),
+    ]);
   }
   return table(['target', 'measured', 'verdict'], rows, ['l', 'l', 'l']);
 }
@@ -60,7 +64,9 @@ function blockedVerdict(r) {
 
 function throughputSection(tp) {
   const out = [`### Throughput: ${num(tp.events)} events per run, ${tp.runs} interleaved rounds`, ''];
-  const clis = Object.entries(tp.clis).map(([k, v]) => `${k} = \`${v}\``).join(', ');
+  const clis = Object.entries(tp.clis)
+    .map(([k, v]) => `${k} = \`${v}\``)
+    .join(', ');
   out.push(
     `Replay daemon → consumer → file on tmpfs (/dev/shm). Rate: events / seconds from the replay daemon opening the stream to the last line in the file. ` +
       `CPU: user + system seconds of the consumer (all threads), start-up excluded. ${clis}. Medians over the rounds:`,
@@ -69,7 +75,14 @@ function throughputSection(tp) {
   out.push(
     table(
       ['consumer', 'events/s', 'CPU s / 100k events', 'events per CPU-second', 'peak RSS (MB)', 'complete'],
-      Object.values(tp.summary).map((s) => [s.label, num(s.rate), num(s.cpuPer100k, 2), num(s.perCpuSecond), num(mb(s.rssMaxMiB), 1), s.complete ? 'yes' : 'NO']),
+      Object.values(tp.summary).map((s) => [
+        s.label,
+        num(s.rate),
+        num(s.cpuPer100k, 2),
+        num(s.perCpuSecond),
+        num(mb(s.rssMaxMiB), 1),
+        s.complete ? 'yes' : 'NO',
+      ]),
     ),
     '',
   );
@@ -87,7 +100,15 @@ function throughputSection(tp) {
   out.push(
     table(
       ['round', 'consumer', 'events/s', 'seconds', 'CPU s', 'peak RSS (MB)', 'load average before → after'],
-      tp.results.map((x) => [x.run, x.label, num(x.rate), num(x.seconds, 2), num(x.cpuSeconds, 2), num(mb(x.rssMaxMiB), 1), `${x.loadBefore} → ${x.loadAfter}`]),
+      tp.results.map((x) => [
+        x.run,
+        x.label,
+        num(x.rate),
+        num(x.seconds, 2),
+        num(x.cpuSeconds, 2),
+        num(mb(x.rssMaxMiB), 1),
+        `${x.loadBefore} → ${x.loadAfter}`,
+      ]),
     ),
     '',
     '</details>',
@@ -107,7 +128,17 @@ function latencySection(lat) {
   out.push(
     table(
       ['round', 'events/s', 'events', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'steady p99 (ms)', 'steady max (ms)', 'load average before → after'],
-      lat.results.map((x) => [x.run, num(x.rate), `${num(x.received)}/${num(x.events)}`, ms(x.p50), ms(x.p99), ms(x.max), ms(x.steady.p99), ms(x.steady.max), `${x.loadBefore} → ${x.loadAfter}`]),
+      lat.results.map((x) => [
+        x.run,
+        num(x.rate),
+        `${num(x.received)}/${num(x.events)}`,
+        ms(x.p50),
+        ms(x.p99),
+        ms(x.max),
+        ms(x.steady.p99),
+        ms(x.steady.max),
+        `${x.loadBefore} → ${x.loadAfter}`,
+      ]),
     ),
     '',
   );
@@ -196,7 +227,11 @@ function boundsSection(r) {
       '',
       '<details><summary>top functions (self time)</summary>',
       '',
-      table(['function', 'share', 'ms'], p.top.map((f) => [`\`${f.fn}\``, `${num(f.share * 100, 1)}%`, num(f.ms)]), ['l', 'r', 'r']),
+      table(
+        ['function', 'share', 'ms'],
+        p.top.map((f) => [`\`${f.fn}\``, `${num(f.share * 100, 1)}%`, num(f.ms)]),
+        ['l', 'r', 'r'],
+      ),
       '',
       '</details>',
       '',

@@ -121,9 +121,11 @@ export class Agent implements ReloadTarget {
    * keep running. Reloads are applied one at a time.
    */
   reload(next: Config): Promise<void> {
-    this.reloading = this.reloading.then(() => applyReload(this, next)).catch((err: unknown) => {
-      this.log.error({ err }, 'reload failed part-way; running with what was applied');
-    });
+    this.reloading = this.reloading
+      .then(() => applyReload(this, next))
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'reload failed part-way; running with what was applied');
+      });
     return this.reloading;
   }
 
@@ -244,9 +246,10 @@ export class Agent implements ReloadTarget {
       onSettled: (listener) => this.pipeline.settlement(name).listen(listener),
       hasCapacity: () => this.pipeline.hasCapacity(name),
       // Container lifecycle of this source's daemon only: another daemon's container is another container.
-      onEvent: (listener) => this.pipeline.onEvent((event) => {
-        if (event.host.daemon === link.name) listener(event);
-      }),
+      onEvent: (listener) =>
+        this.pipeline.onEvent((event) => {
+          if (event.host.daemon === link.name) listener(event);
+        }),
       log: this.log.child({ component: componentName('source', name) }),
       metrics: this.metrics,
       signal,

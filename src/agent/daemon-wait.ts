@@ -28,11 +28,15 @@ export async function waitForDaemon(docker: DockerClient, log: Logger, signal: A
         signal,
         shouldRetry: ({ error }) => !isAbortError(error) && !isConfigProblem(error),
         onFailedAttempt: ({ error, attemptNumber }) => {
-          if (!signal.aborted && !isConfigProblem(error)) log.warn({ daemon: docker.daemonName, attempt: attemptNumber, host: docker.connection.display, err: error }, 'docker daemon unreachable; retrying');
+          if (!signal.aborted && !isConfigProblem(error))
+            log.warn({ daemon: docker.daemonName, attempt: attemptNumber, host: docker.connection.display, err: error }, 'docker daemon unreachable; retrying');
         },
       },
     );
-    log.info({ daemon: docker.daemonName, host: docker.connection.display, engine: host.engine, version: host.version, apiVersion: host.api_version }, 'connected to docker daemon');
+    log.info(
+      { daemon: docker.daemonName, host: docker.connection.display, engine: host.engine, version: host.version, apiVersion: host.api_version },
+      'connected to docker daemon',
+    );
     return host;
   } catch (err) {
     if (!signal.aborted && !isAbortError(err)) throw err;

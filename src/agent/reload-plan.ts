@@ -33,7 +33,9 @@ export function planReload(before: Config, after: Config): ReloadPlan {
     sources: {
       add: sources.add,
       // A source whose daemon's settings changed restarts on the new client.
-      restart: Object.keys(after.sources).filter((k) => k in before.sources && (sources.changed.includes(k) || changed.includes(after.sources[k]?.daemon ?? ''))),
+      restart: Object.keys(after.sources).filter(
+        (k) => k in before.sources && (sources.changed.includes(k) || changed.includes(after.sources[k]?.daemon ?? '')),
+      ),
       remove: sources.remove,
     },
     daemons: { changed, add: inUseAfter.filter((d) => !inUseBefore.includes(d)), remove: inUseBefore.filter((d) => !inUseAfter.includes(d)) },

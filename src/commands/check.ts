@@ -28,11 +28,20 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       const host = (await docker.describe(signal)).host;
       hosts.set(daemon, host);
       const note = docker.apiVersionNote === null ? '' : ` (${docker.apiVersionNote})`;
-      lines.push({ component, ok: true, detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}` });
+      lines.push({
+        component,
+        ok: true,
+        detail: `${docker.connection.display} ${host.engine} ${host.version} (api ${host.api_version}) host=${host.name} from=${docker.connection.source}${note}`,
+      });
     } catch (err) {
       // A pinned api_version outside the daemon's range is a configuration problem (exit 78).
       const configProblem = err instanceof DsError && err.code === 'CONFIG_INVALID';
-      lines.push({ component, ok: false, detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`, ...(configProblem ? { configProblem } : {}) });
+      lines.push({
+        component,
+        ok: false,
+        detail: `${docker.connection.display} (from ${docker.connection.source}): ${describeError(err)}`,
+        ...(configProblem ? { configProblem } : {}),
+      });
     } finally {
       await docker.close();
     }

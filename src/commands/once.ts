@@ -23,7 +23,8 @@ export async function runOnce(
   write: (text: string) => Promise<void>,
 ): Promise<number> {
   const chosen = opts.source === undefined ? undefined : plugins.sourceByAlias(opts.source);
-  if (opts.source !== undefined && chosen === undefined) throw new DsError('USAGE', `no source type is called ${opts.source}`, { details: { source: opts.source } });
+  if (opts.source !== undefined && chosen === undefined)
+    throw new DsError('USAGE', `no source type is called ${opts.source}`, { details: { source: opts.source } });
   const types = chosen ? [chosen.type] : [...new Set(Object.values(config.sources).map((s) => s.type))];
   const clients = new Map<string, DockerClient>();
   const metrics = new SelfMetrics();

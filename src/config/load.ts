@@ -40,11 +40,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$\$/g;
 
 /** `${VAR}` and `${VAR:-default}` (`$$` is a literal `$`); missing variables are reported, not blanked. */
-export function substituteVars(
-  text: string,
-  env: NodeJS.ProcessEnv,
-  missing: (name: string) => void,
-): string {
+export function substituteVars(text: string, env: NodeJS.ProcessEnv, missing: (name: string) => void): string {
   return text.replace(VAR, (whole, name: string | undefined, fallback: string | undefined) => {
     if (whole === '$$') return '$';
     const value = env[name as string];
@@ -63,8 +59,7 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
     if (len > 0) {
       // A map key: find the pair's key position.
       const parent = doc.getIn(path.slice(0, len - 1) as unknown[], true) as
-        | { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> }
-        | undefined;
+        { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
       const pair = parent?.items?.find((it) => it.key?.value === path[len - 1]);
       if (pair?.key?.range) return counter.linePos(pair.key.range[0]).line;
     }
@@ -78,7 +73,12 @@ export function parseConfig(text: string, file: string, plugins: PluginRegistry,
 }
 
 /** parseConfig, plus the substituted input before schema defaults (what `dockstream config` prints from). */
-export function parseConfigInput(text: string, file: string, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
+export function parseConfigInput(
+  text: string,
+  file: string,
+  plugins: PluginRegistry,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: Config; input: unknown } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -124,14 +124,22 @@ export function parseConfigInput(text: string, file: string, plugins: PluginRegi
   const daemons = raw.daemons && typeof raw.daemons === 'object' ? Object.keys(raw.daemons) : [];
   if (daemons.includes(LOCAL_DAEMON)) {
     const path = ['daemons', LOCAL_DAEMON];
-    problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `"${LOCAL_DAEMON}" is the daemon the docker: block configures; give this one another name` });
+    problems.push({
+      path: formatPath(path),
+      line: lineOf(doc, counter, path),
+      message: `"${LOCAL_DAEMON}" is the daemon the docker: block configures; give this one another name`,
+    });
   }
   const sourceEntries = raw.sources && typeof raw.sources === 'object' ? (raw.sources as Record<string, { daemon?: unknown }>) : {};
   for (const [name, source] of Object.entries(sourceEntries)) {
     const daemon = source?.daemon;
     if (typeof daemon === 'string' && daemon !== LOCAL_DAEMON && !daemons.includes(daemon)) {
       const path = ['sources', name, 'daemon'];
-      problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `unknown daemon "${daemon}" (daemons: ${[LOCAL_DAEMON, ...daemons].join(', ')})` });
+      problems.push({
+        path: formatPath(path),
+        line: lineOf(doc, counter, path),
+        message: `unknown daemon "${daemon}" (daemons: ${[LOCAL_DAEMON, ...daemons].join(', ')})`,
+      });
     }
   }
   const sources = raw.sources && typeof raw.sources === 'object' ? Object.keys(raw.sources) : [];
@@ -141,7 +149,11 @@ export function parseConfigInput(text: string, file: string, plugins: PluginRegi
     sink.inputs.forEach((input: unknown, i: number) => {
       if (typeof input === 'string' && !sources.includes(input)) {
         const path = ['sinks', name, 'inputs', i];
-        problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `unknown source "${input}" (sources: ${sources.join(', ') || 'none'})` });
+        problems.push({
+          path: formatPath(path),
+          line: lineOf(doc, counter, path),
+          message: `unknown source "${input}" (sources: ${sources.join(', ') || 'none'})`,
+        });
       }
     });
   }
@@ -151,11 +163,17 @@ export function parseConfigInput(text: string, file: string, plugins: PluginRegi
       sink.kinds?.forEach((kind, i) => {
         if (accepts.includes(kind)) return;
         const path = ['sinks', name, 'kinds', i];
-        problems.push({ path: formatPath(path), line: lineOf(doc, counter, path), message: `a ${sink.type} sink does not take ${kind} records (it takes ${accepts.join(', ')})` });
+        problems.push({
+          path: formatPath(path),
+          line: lineOf(doc, counter, path),
+          message: `a ${sink.type} sink does not take ${kind} records (it takes ${accepts.join(', ')})`,
+        });
       });
     }
-    if (Object.keys(parsed.data.sinks).length === 0) problems.push({ path: 'sinks', line: lineOf(doc, counter, ['sinks']), message: 'at least one sink is needed' });
-    if (Object.keys(parsed.data.sources).length === 0) problems.push({ path: 'sources', line: lineOf(doc, counter, ['sources']), message: 'at least one source is needed' });
+    if (Object.keys(parsed.data.sinks).length === 0)
+      problems.push({ path: 'sinks', line: lineOf(doc, counter, ['sinks']), message: 'at least one sink is needed' });
+    if (Object.keys(parsed.data.sources).length === 0)
+      problems.push({ path: 'sources', line: lineOf(doc, counter, ['sources']), message: 'at least one source is needed' });
   }
   // Problems in file order, so the first one a user sees is the first in the file.
   problems.sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));
@@ -174,7 +192,10 @@ export function readConfigFile(file: string): string {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DsError('CONFIG_NOT_FOUND', code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${code ?? String(err)}`, { cause: err, details: { file } });
+    throw new DsError('CONFIG_NOT_FOUND', code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${code ?? String(err)}`, {
+      cause: err,
+      details: { file },
+    });
   }
   return text;
 }

@@ -52,7 +52,11 @@ export function loadLocatedConfig(source: ConfigSource, plugins: PluginRegistry,
 }
 
 /** The config and its substituted input (for `dockstream config`). */
-export function loadLocatedConfigInput(source: ConfigSource, plugins: PluginRegistry, env: NodeJS.ProcessEnv = process.env): { config: Config; input: unknown } {
+export function loadLocatedConfigInput(
+  source: ConfigSource,
+  plugins: PluginRegistry,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: Config; input: unknown } {
   const text = source.kind === 'file' ? readConfigFile(source.path) : BUILTIN_CONFIG_YAML;
   return parseConfigInput(text, configName(source), plugins, env);
 }

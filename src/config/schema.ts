@@ -13,7 +13,10 @@ const dockerSchema = z.strictObject({
   /** Per-request timeout (not for streams). */
   timeout: duration().default(30_000),
   /** Pin an API version (e.g. "1.44"); default: negotiated with the daemon. */
-  api_version: z.string().regex(/^1\.\d+$/, 'expected e.g. "1.44"').optional(),
+  api_version: z
+    .string()
+    .regex(/^1\.\d+$/, 'expected e.g. "1.44"')
+    .optional(),
 });
 
 /** The name of the daemon `docker:` configures (discovery chain, `-H`). */

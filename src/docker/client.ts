@@ -105,7 +105,10 @@ export class DockerClient {
     const chosen = negotiateApiVersion({ max, min: body.MinAPIVersion }, this.opts.apiVersion);
     this.version = chosen.version;
     this.versionNote = chosen.note ?? null;
-    this.opts.log.debug({ apiVersion: this.version, daemonMax: max, daemonMin: body.MinAPIVersion, engine: this.engineKind, host: this.connection.display }, 'docker api negotiated');
+    this.opts.log.debug(
+      { apiVersion: this.version, daemonMax: max, daemonMin: body.MinAPIVersion, engine: this.engineKind, host: this.connection.display },
+      'docker api negotiated',
+    );
     return this.version;
   }
 
@@ -145,7 +148,11 @@ export class DockerClient {
   }
 
   /** A versioned request. Only GET and HEAD: the socket is root-equivalent. */
-  async request(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  async request(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     const res = await this.raw(method, path, { ...opts, versioned: true });
     if (res.status >= 400) throw new DockerHttpError(res.status, path, daemonMessage(res.body));
     return res;
@@ -156,7 +163,10 @@ export class DockerClient {
    * the daemon answered with headers; the returned iterator ends when the daemon
    * closes the stream and throws when it is cut.
    */
-  async streamLines(path: string, opts: RequestOptions & { onTruncated?: (partial: string) => void } = {}): Promise<{ headers: Record<string, string | string[] | undefined>; lines: AsyncGenerator<string> }> {
+  async streamLines(
+    path: string,
+    opts: RequestOptions & { onTruncated?: (partial: string) => void } = {},
+  ): Promise<{ headers: Record<string, string | string[] | undefined>; lines: AsyncGenerator<string> }> {
     this.assertReadOnly('GET');
     if (this.closed) throw new DsError('DOCKER_UNREACHABLE', 'docker client closed', { details: { path } });
     let res: Http1Stream;
@@ -219,7 +229,10 @@ export class DockerClient {
     const timeout = opts.timeoutMs ?? this.opts.timeoutMs;
     const started = this.opts.log.isLevelEnabled('debug') ? performance.now() : 0;
     try {
-      const res = await this.pool.request(method.toUpperCase() as 'GET' | 'HEAD', this.url(path, opts.query, opts.versioned), { timeoutMs: timeout, signal: opts.signal });
+      const res = await this.pool.request(method.toUpperCase() as 'GET' | 'HEAD', this.url(path, opts.query, opts.versioned), {
+        timeoutMs: timeout,
+        signal: opts.signal,
+      });
       if (started) this.logRequest(method, path, res.status, performance.now() - started);
       return res;
     } catch (err) {

@@ -35,7 +35,13 @@ export function identityOf(labels: Readonly<Record<string, string>>): ContainerI
 }
 
 /** A container reference with its identity; `labels` are the ones a source was asked to copy. */
-export function containerRef(id: string, name: string, image: string, allLabels: Readonly<Record<string, string>>, labels?: Readonly<Record<string, string>>): ContainerRef {
+export function containerRef(
+  id: string,
+  name: string,
+  image: string,
+  allLabels: Readonly<Record<string, string>>,
+  labels?: Readonly<Record<string, string>>,
+): ContainerRef {
   return { id, name: name.startsWith('/') ? name.slice(1) : name, image, ...(labels ? { labels } : {}), ...identityOf(allLabels) };
 }
 
@@ -134,6 +140,15 @@ export async function inventoryOf(docker: DockerClient, signal: AbortSignal): Pr
     const labels = c.Labels ?? {};
     const ref = containerRef(c.Id, c.Names?.[0] ?? '', c.Image ?? '', labels);
     const { state, ...status } = statuses.get(c.Id) ?? { state: dockerState(c.State ?? '') };
-    return { id: ref.id, name: ref.name, image: ref.image, state, labels, ...status, ...(ref.compose ? { compose: ref.compose } : {}), ...(ref.swarm ? { swarm: ref.swarm } : {}) };
+    return {
+      id: ref.id,
+      name: ref.name,
+      image: ref.image,
+      state,
+      labels,
+      ...status,
+      ...(ref.compose ? { compose: ref.compose } : {}),
+      ...(ref.swarm ? { swarm: ref.swarm } : {}),
+    };
   });
 }

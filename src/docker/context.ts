@@ -53,10 +53,14 @@ export function readContext(name: string, env: NodeJS.ProcessEnv): DockerContext
     meta = JSON.parse(readFileSync(metaFile, 'utf8')) as MetaFile;
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new DsError('DOCKER_BAD_HOST', missing ? `docker context "${name}" does not exist (looked in ${dir}/contexts)` : `cannot read docker context "${name}" (${metaFile})`, {
-      cause: err,
-      details: { context: name, file: metaFile },
-    });
+    throw new DsError(
+      'DOCKER_BAD_HOST',
+      missing ? `docker context "${name}" does not exist (looked in ${dir}/contexts)` : `cannot read docker context "${name}" (${metaFile})`,
+      {
+        cause: err,
+        details: { context: name, file: metaFile },
+      },
+    );
   }
   const endpoint = meta.Endpoints?.docker;
   if (typeof endpoint?.Host !== 'string' || endpoint.Host === '') {

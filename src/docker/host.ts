@@ -36,7 +36,15 @@ export interface HostSettings {
   readonly cliHost?: string | undefined;
   /** `docker.host` in the config: wins over DOCKER_HOST and contexts. */
   readonly host?: string | undefined;
-  readonly tls?: { readonly verify: boolean; readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined; readonly key_passphrase?: string | undefined } | undefined;
+  readonly tls?:
+    | {
+        readonly verify: boolean;
+        readonly ca?: string | undefined;
+        readonly cert?: string | undefined;
+        readonly key?: string | undefined;
+        readonly key_passphrase?: string | undefined;
+      }
+    | undefined;
 }
 
 /** Schemes the docker CLI accepts that an agent on a Linux host cannot use, with what to do instead. */
@@ -68,9 +76,11 @@ export function resolveConnection(settings: HostSettings, env: NodeJS.ProcessEnv
 
   const m = /^(tcp|http|https):\/\/(\[[^\]]+\]|[^:/]+)?(?::(\d+))?\/?$/.exec(raw);
   if (!m) {
-    throw new DsError('DOCKER_BAD_HOST', `invalid docker host: ${raw} (from ${origin}; expected unix:///path or tcp://host:port)`, { details: { host: raw, origin } });
+    throw new DsError('DOCKER_BAD_HOST', `invalid docker host: ${raw} (from ${origin}; expected unix:///path or tcp://host:port)`, {
+      details: { host: raw, origin },
+    });
   }
-  const contextTls = settings.tls === undefined ? address.contextTls ?? null : null;
+  const contextTls = settings.tls === undefined ? (address.contextTls ?? null) : null;
   const useTls = settings.tls !== undefined || contextTls !== null || envTls || m[1] === 'https';
   const hostname = m[2] ?? '127.0.0.1';
   const port = m[3] ?? (useTls ? '2376' : '2375');

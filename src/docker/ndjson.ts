@@ -21,10 +21,7 @@ const LINES_PER_TURN = 256;
  * the old generation. After every LINES_PER_TURN lines the reader lets one
  * event-loop turn run (dockerd's events wait in the socket meanwhile).
  */
-export async function* splitLines(
-  chunks: AsyncIterable<Buffer | string>,
-  onTruncated?: (partial: string) => void,
-): AsyncGenerator<string> {
+export async function* splitLines(chunks: AsyncIterable<Buffer | string>, onTruncated?: (partial: string) => void): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let sinceTurn = 0;

@@ -21,8 +21,7 @@ export function unitOf(schema: z.ZodType): 'duration' | 'size' | undefined {
 }
 
 /** A human duration (`10s`, `5m`, `250ms`) as milliseconds. */
-export const duration = () =>
-  tagged(durationSchema(), 'duration');
+export const duration = () => tagged(durationSchema(), 'duration');
 
 const durationSchema = () =>
   z.union([z.string(), z.literal(0)]).transform((text, ctx) => {

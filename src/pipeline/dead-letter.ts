@@ -37,7 +37,12 @@ export class DeadLetter {
     try {
       this.ready ??= mkdir(this.dir, { recursive: true, mode: STATE_DIR_MODE }).then(() => undefined);
       await this.ready;
-      let size = this.sizes.get(sink) ?? (await stat(path).then((s) => s.size, () => 0));
+      let size =
+        this.sizes.get(sink) ??
+        (await stat(path).then(
+          (s) => s.size,
+          () => 0,
+        ));
       let text = '';
       let dropped = 0;
       for (const r of records) {
@@ -54,7 +59,8 @@ export class DeadLetter {
       this.sizes.set(sink, size);
       if (dropped > 0) {
         this.metrics.deadLetterDropped.inc({ sink }, dropped);
-        if (!this.full.has(sink)) this.log.error({ sink, path, max_size: this.maxBytes }, 'dead-letter file full; further dead letters are dropped and counted');
+        if (!this.full.has(sink))
+          this.log.error({ sink, path, max_size: this.maxBytes }, 'dead-letter file full; further dead letters are dropped and counted');
         this.full.add(sink);
       }
     } catch (err) {

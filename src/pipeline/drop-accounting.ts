@@ -56,7 +56,10 @@ export class DropAccounting {
     this.deps.metrics.countDropped(this.component, kind, this.reason(), n);
     if (this.droppedSinceGap === 0) {
       this.dropStartedAt = nowRfc3339();
-      this.deps.log.warn({ sink: this.name, buffer, max_records: this.limits.max_records, max_size: this.limits.max_size }, 'sink buffer full; dropping records');
+      this.deps.log.warn(
+        { sink: this.name, buffer, max_records: this.limits.max_records, max_size: this.limits.max_size },
+        'sink buffer full; dropping records',
+      );
     }
     this.droppedSinceGap += n;
   }

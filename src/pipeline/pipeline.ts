@@ -66,7 +66,10 @@ export class Pipeline {
   setRoutes(config: PipelineConfig): void {
     this.routes.clear();
     for (const name of Object.keys(config.sources)) {
-      this.routes.set(name, this.runnerList.filter((r) => config.sinks[r.name]?.inputs.includes(name)));
+      this.routes.set(
+        name,
+        this.runnerList.filter((r) => config.sinks[r.name]?.inputs.includes(name)),
+      );
     }
   }
 
@@ -83,7 +86,11 @@ export class Pipeline {
     const runner = this.runnerList.find((r) => r.name === name);
     if (!runner) return;
     this.runnerList = this.runnerList.filter((r) => r !== runner);
-    for (const [source, list] of this.routes) this.routes.set(source, list.filter((r) => r !== runner));
+    for (const [source, list] of this.routes)
+      this.routes.set(
+        source,
+        list.filter((r) => r !== runner),
+      );
     await runner.drain(signal);
     // What it could not deliver in time is abandoned: nothing waits for it any more.
     for (const settlement of this.settlements.values()) settlement.forgetSink(name);
@@ -114,7 +121,10 @@ export class Pipeline {
     const runners = this.routes.get(source) ?? [];
     if (follow) {
       const takers = runners.filter((r) => r.accepts(source, record));
-      this.settlement(source).follow(record, takers.map((r) => r.name));
+      this.settlement(source).follow(
+        record,
+        takers.map((r) => r.name),
+      );
       for (const runner of takers) runner.enqueue(record);
     } else {
       for (const runner of runners) if (runner.accepts(source, record)) runner.enqueue(record);

@@ -93,7 +93,10 @@ export class SegmentLog {
       // Disk full or I/O error: cut the torn tail.
       if (seg) await truncate(seg.path, seg.bytes).catch(() => undefined);
       const errno = (cause as NodeJS.ErrnoException).code;
-      throw new DsError('STATE_WRITE', `cannot append to the spool in ${this.dir}`, { cause, details: { dir: this.dir, ...(errno === undefined ? {} : { errno }) } });
+      throw new DsError('STATE_WRITE', `cannot append to the spool in ${this.dir}`, {
+        cause,
+        details: { dir: this.dir, ...(errno === undefined ? {} : { errno }) },
+      });
     }
     seg.bytes += bytes;
     for (const [k, v] of kinds) addKind(seg.kinds, k, v);

@@ -65,7 +65,10 @@ export class SinkRunner {
   /** `when_full: block` never blocked (the events socket must not stall): it is `drop_newest` under its old name. */
   private warnIfDeprecated(config: SinkSettings): void {
     if (config.buffer.when_full !== 'block') return;
-    this.deps.log.warn({ sink: this.name, option: 'buffer.when_full', value: 'block', use: 'drop_newest' }, 'deprecated option value: when_full block drops the newest record when full; write drop_newest');
+    this.deps.log.warn(
+      { sink: this.name, option: 'buffer.when_full', value: 'block', use: 'drop_newest' },
+      'deprecated option value: when_full block drops the newest record when full; write drop_newest',
+    );
   }
 
   get sink(): Sink {
@@ -87,7 +90,11 @@ export class SinkRunner {
     this.batcher.wakeNow();
     await this.loop;
     await old.close().catch((err: unknown) => this.deps.log.warn({ sink: this.name, err }, 'sink close failed'));
-    if (config.buffer.type !== this.config.buffer.type || config.buffer.max_size !== this.config.buffer.max_size || config.buffer.max_records !== this.config.buffer.max_records) {
+    if (
+      config.buffer.type !== this.config.buffer.type ||
+      config.buffer.max_size !== this.config.buffer.max_size ||
+      config.buffer.max_records !== this.config.buffer.max_records
+    ) {
       this.deps.log.warn({ sink: this.name }, 'buffer settings change at the next restart; keeping the current buffer');
       config = { ...config, buffer: this.config.buffer };
     }
@@ -241,7 +248,10 @@ export class SinkRunner {
 
   private updateGauges(): void {
     const { records, bytes } = this.buffer.depth;
-    const [r, b] = this.buffer.kind === 'disk' ? [this.deps.metrics.spoolRecords, this.deps.metrics.spoolBytes] : [this.deps.metrics.queueRecords, this.deps.metrics.queueBytes];
+    const [r, b] =
+      this.buffer.kind === 'disk'
+        ? [this.deps.metrics.spoolRecords, this.deps.metrics.spoolBytes]
+        : [this.deps.metrics.queueRecords, this.deps.metrics.queueBytes];
     r.set({ sink: this.name }, records);
     b.set({ sink: this.name }, bytes);
   }

@@ -59,7 +59,10 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
       log,
     );
   } catch (err) {
-    log.error({ listen, code: err instanceof DsError ? err.code : undefined, err }, 'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz');
+    log.error(
+      { listen, code: err instanceof DsError ? err.code : undefined, err },
+      'telemetry endpoint not started; the agent runs on without /metrics, /healthz, /readyz',
+    );
     return null;
   }
   withProcessMetrics(agent.metrics.registry);

@@ -10,7 +10,16 @@ export const DROP_REASONS = ['queue_full', 'spool_full', 'max_series'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 export const SKIP_REASONS = ['busy', 'sinks_full'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
-export const MALFORMED_REASONS = ['invalid_json', 'not_an_object', 'no_time', 'time_out_of_range', 'no_type_or_action', 'unexpected', 'truncated', 'stats_body'] as const;
+export const MALFORMED_REASONS = [
+  'invalid_json',
+  'not_an_object',
+  'no_time',
+  'time_out_of_range',
+  'no_type_or_action',
+  'unexpected',
+  'truncated',
+  'stats_body',
+] as const;
 export type MalformedReason = (typeof MALFORMED_REASONS)[number];
 
 /**

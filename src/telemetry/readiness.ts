@@ -18,7 +18,12 @@ export interface Readiness {
  * delivers (started, and its last delivery attempt did not fail), and the
  * agent is not shutting down.
  */
-export function readiness(daemons: ReadonlyMap<string, DaemonState>, sinks: readonly SinkHealth[], stopping: boolean, failedSources: ReadonlyMap<string, string> = new Map()): Readiness {
+export function readiness(
+  daemons: ReadonlyMap<string, DaemonState>,
+  sinks: readonly SinkHealth[],
+  stopping: boolean,
+  failedSources: ReadonlyMap<string, string> = new Map(),
+): Readiness {
   const reasons: string[] = [];
   if (stopping) reasons.push('agent: shutting down');
   for (const [name, daemon] of daemons) if (daemon.reachable !== true) reasons.push(`${componentName('docker', name)}: ${daemon.reason ?? 'unreachable'}`);

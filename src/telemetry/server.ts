@@ -40,10 +40,14 @@ export class TelemetryServer {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         reject(
-          new DsError('TELEMETRY_LISTEN', `telemetry endpoint cannot listen on ${formatListen(address)}${err.code === 'EADDRINUSE' ? ' (address in use)' : ''}`, {
-            cause: err,
-            details: { listen: formatListen(address), code: err.code },
-          }),
+          new DsError(
+            'TELEMETRY_LISTEN',
+            `telemetry endpoint cannot listen on ${formatListen(address)}${err.code === 'EADDRINUSE' ? ' (address in use)' : ''}`,
+            {
+              cause: err,
+              details: { listen: formatListen(address), code: err.code },
+            },
+          ),
         );
       };
       t.server.once('error', onError);

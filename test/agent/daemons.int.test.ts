@@ -37,7 +37,8 @@ telemetry:
   listen: 127.0.0.1:0
 `;
 
-const volumeEvent = (rs: readonly DsRecord[], name: string) => rs.find((r): r is EventRecord => r.kind === 'event' && r.type === 'volume' && r.action === 'create' && r.actor.id === name);
+const volumeEvent = (rs: readonly DsRecord[], name: string) =>
+  rs.find((r): r is EventRecord => r.kind === 'event' && r.type === 'volume' && r.action === 'create' && r.actor.id === name);
 const of = <K extends DsRecord['kind']>(rs: readonly DsRecord[], kind: K) => rs.filter((r): r is Extract<DsRecord, { kind: K }> => r.kind === kind);
 
 /** The daemon's /info ID, read here directly. */
@@ -58,7 +59,11 @@ describe('one agent, three daemons', () => {
   let b: PrivateDockerd;
   let pm: PrivatePodman;
   beforeAll(async () => {
-    [a, b, pm] = await Promise.all([startDockerd({ name: 'multi-a', engine: 'docker-20.10' }), startDockerd({ name: 'multi-b', engine: 'docker-28' }), startPodman({ engine: 'podman-4' })]);
+    [a, b, pm] = await Promise.all([
+      startDockerd({ name: 'multi-a', engine: 'docker-20.10' }),
+      startDockerd({ name: 'multi-b', engine: 'docker-28' }),
+      startPodman({ engine: 'podman-4' }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop(), pm?.stop()]);
@@ -75,11 +80,15 @@ describe('one agent, three daemons', () => {
       await a.dockerOk(['volume', 'create', 'md-a1']);
       await b.dockerOk(['volume', 'create', 'md-b1']);
       await pm.podmanOk(['volume', 'create', 'md-p1']);
-      const first = await waitFor(() => {
-        const rs = agent.records();
-        const found = ['md-a1', 'md-b1', 'md-p1'].map((v) => volumeEvent(rs, v));
-        return found.every(Boolean) ? found : null;
-      }, 30_000, 'one volume event from each daemon');
+      const first = await waitFor(
+        () => {
+          const rs = agent.records();
+          const found = ['md-a1', 'md-b1', 'md-p1'].map((v) => volumeEvent(rs, v));
+          return found.every(Boolean) ? found : null;
+        },
+        30_000,
+        'one volume event from each daemon',
+      );
       expect(first.map((e) => [e?.actor.id, e?.host.daemon, e?.host.engine])).toEqual([
         ['md-a1', 'local', 'docker'],
         ['md-b1', 'b', 'docker'],
@@ -102,10 +111,14 @@ describe('one agent, three daemons', () => {
       await b.dockerOk(['volume', 'create', 'md-b2']);
       await pm.podmanOk(['volume', 'create', 'md-p2']);
       await waitFor(() => volumeEvent(agent.records(), 'md-b2') && volumeEvent(agent.records(), 'md-p2'), 30_000, 'b and Podman events while a is down');
-      const down = await waitFor(async () => {
-        const m = await metrics();
-        return sampleValue(m, 'dockstream_daemon_up', { daemon: 'local' }) === 0 ? m : null;
-      }, 20_000, 'daemon_up{local} 0');
+      const down = await waitFor(
+        async () => {
+          const m = await metrics();
+          return sampleValue(m, 'dockstream_daemon_up', { daemon: 'local' }) === 0 ? m : null;
+        },
+        20_000,
+        'daemon_up{local} 0',
+      );
       expect(sampleValue(down, 'dockstream_daemon_up', { daemon: 'b' })).toBe(1);
       expect(sampleValue(down, 'dockstream_daemon_up', { daemon: 'pm' })).toBe(1);
       expect(sampleValue(down, 'dockstream_source_info', { source: 'containers_b', type: 'docker_containers', daemon: 'b' })).toBe(1);
@@ -130,14 +143,21 @@ describe('one agent, three daemons', () => {
       expect(reconnects[0]?.containers.map((c) => c.id)).toContain(onA);
 
       // One cursor per source, each on its own daemon.
-      for (const [source, daemonId] of [['events_a', ids.local], ['events_b', ids.b]] as const) {
-        await waitFor(() => {
-          try {
-            return (JSON.parse(readFileSync(join(agent.dir, 'state', 'cursor', `${source}.json`), 'utf8')) as { daemon_id: string }).daemon_id === daemonId;
-          } catch {
-            return false;
-          }
-        }, 10_000, `${source} cursor on its daemon`);
+      for (const [source, daemonId] of [
+        ['events_a', ids.local],
+        ['events_b', ids.b],
+      ] as const) {
+        await waitFor(
+          () => {
+            try {
+              return (JSON.parse(readFileSync(join(agent.dir, 'state', 'cursor', `${source}.json`), 'utf8')) as { daemon_id: string }).daemon_id === daemonId;
+            } catch {
+              return false;
+            }
+          },
+          10_000,
+          `${source} cursor on its daemon`,
+        );
       }
     } finally {
       await agent.stop();

@@ -97,7 +97,13 @@ describe('bench replay daemon → agent', () => {
       const number = attrs['com.docker.compose.container-number'];
       const compose =
         attrs['com.docker.compose.project'] !== undefined && attrs['com.docker.compose.service'] !== undefined
-          ? { compose: { project: attrs['com.docker.compose.project'], service: attrs['com.docker.compose.service'], number: number === undefined ? null : Number(number) } }
+          ? {
+              compose: {
+                project: attrs['com.docker.compose.project'],
+                service: attrs['com.docker.compose.service'],
+                number: number === undefined ? null : Number(number),
+              },
+            }
           : {};
       expect(r.container).toEqual(sent.Type === 'container' ? { id: sent.Actor.ID, name: attrs['name'], image: attrs['image'], ...compose } : undefined);
       expect(r.host).toMatchObject({ name: 'replay-host', engine: 'docker', api_version: '1.41' });

@@ -75,7 +75,11 @@ sinks:
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ok {4}config/);
     expect(lines[1]).toMatch(new RegExp(`^ok {4}docker +${host} docker 20\\.10`));
-    expect(lines.slice(2)).toEqual([expect.stringMatching(/^ok {4}source:disk +docker_df$/), expect.stringMatching(/^ok {4}source:events +docker_events$/), expect.stringMatching(/^ok {4}sink:out +stdout/)]);
+    expect(lines.slice(2)).toEqual([
+      expect.stringMatching(/^ok {4}source:disk +docker_df$/),
+      expect.stringMatching(/^ok {4}source:events +docker_events$/),
+      expect.stringMatching(/^ok {4}sink:out +stdout/),
+    ]);
   });
 
   it('check exits 69 when the daemon or a sink is unreachable', async () => {
@@ -85,7 +89,10 @@ sinks:
     const deadSink = await cli([
       'check',
       '-c',
-      configFile('deadsink.yaml', valid(host).replace('sinks:\n', 'sinks:\n  otel: { type: otlp, inputs: [events], endpoint: "http://127.0.0.1:9", timeout: 2s }\n')),
+      configFile(
+        'deadsink.yaml',
+        valid(host).replace('sinks:\n', 'sinks:\n  otel: { type: otlp, inputs: [events], endpoint: "http://127.0.0.1:9", timeout: 2s }\n'),
+      ),
     ]);
     expect(deadSink.code).toBe(69);
     expect(deadSink.stdout).toMatch(/FAIL {2}sink:otel /);
@@ -99,7 +106,10 @@ sinks:
     const file = configFile('elsewhere.yaml', valid(`unix://${dir}/absent.sock`));
     const r = await cli(['once', '-c', file, '-H', host, '--source', 'events', '--since', '1m']);
     expect(r.code).toBe(0);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as DsRecord);
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DsRecord);
     const mine = records.filter((x) => x.kind === 'event' && x.actor.id === 'cli-once').map((x) => (x.kind === 'event' ? x.action : ''));
     expect(mine).toEqual(['create', 'destroy']);
     const df = await cli(['once', '-c', file, '-H', host, '--source', 'df']);
@@ -119,7 +129,10 @@ sinks:
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     await dockerCli(host).dockerOk(['volume', 'rm', 'cli-run']);
-    const kinds = stdout.trim().split('\n').map((l) => (JSON.parse(l) as DsRecord).kind);
+    const kinds = stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as DsRecord).kind);
     expect(kinds).toContain('inventory');
     expect(kinds).toContain('disk_usage');
     expect(stdout).toContain('"actor":{"id":"cli-run"');

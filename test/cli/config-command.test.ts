@@ -11,7 +11,13 @@ import { runCli } from '../harness/cli-run.js';
 const dir = mkdtempSync(join(tmpdir(), 'ds-config-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SECRETS = { KAFKA_PASSWORD: 'kafka-pw-3f9a1c', OTLP_TOKEN: 'otlp-token-77d0e2', KEY_PASS: 'key-pass-5b2e90', RW_TOKEN: 'rw-token-c41d07', RW_PASSWORD: 'rw-pw-9e6a3f' };
+const SECRETS = {
+  KAFKA_PASSWORD: 'kafka-pw-3f9a1c',
+  OTLP_TOKEN: 'otlp-token-77d0e2',
+  KEY_PASS: 'key-pass-5b2e90',
+  RW_TOKEN: 'rw-token-c41d07',
+  RW_PASSWORD: 'rw-pw-9e6a3f',
+};
 
 describe('dockstream config', () => {
   it('redacts a SASL password, a TLS key passphrase, remote-write credentials and an OTLP header set through ${VAR}; substitutes and fills defaults; prints a valid config', async () => {

@@ -61,7 +61,12 @@ describe('daemon discovery', () => {
     const withHost = config(`unix://${link('cfg')}`);
     const noHost = config();
 
-    expect(await check(['-c', withHost, '-H', `unix://${link('flag')}`], all)).toEqual({ code: 0, address: `unix://${link('flag')}`, engine: 'docker', from: '-H' });
+    expect(await check(['-c', withHost, '-H', `unix://${link('flag')}`], all)).toEqual({
+      code: 0,
+      address: `unix://${link('flag')}`,
+      engine: 'docker',
+      from: '-H',
+    });
     expect(await check(['-c', withHost], all)).toEqual({ code: 0, address: `unix://${link('cfg')}`, engine: 'docker', from: 'config docker.host' });
     expect(await check(['-c', noHost], all)).toEqual({ code: 0, address: `unix://${link('env')}`, engine: 'docker', from: 'DOCKER_HOST' });
     const { DOCKER_HOST: _h, ...contexts } = all;
@@ -144,15 +149,21 @@ describe('daemon discovery', () => {
     }
     const pipe = await runCli(['run', '-c', noHost, '-H', 'npipe:////./pipe/docker_engine'], { env: { PATH, HOME: home } });
     expect(pipe.code).toBe(78);
-    expect(pipe.stderr).toBe('dockstream: npipe:// (Windows named pipe) is not supported: dockstream runs on Linux; use unix:///var/run/docker.sock or tcp://host:2376 (from -H)\n');
+    expect(pipe.stderr).toBe(
+      'dockstream: npipe:// (Windows named pipe) is not supported: dockstream runs on Linux; use unix:///var/run/docker.sock or tcp://host:2376 (from -H)\n',
+    );
   });
 
   it("a context's TLS files and skip-tls-verify are used, and DOCKER_TLS_VERIFY does not apply to a context (docker CLI rules)", () => {
     const home = fresh('home-tls');
     const pki = fresh('pki');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', join(pki, 'key.pem'), '-out', join(pki, 'cert.pem')], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', join(pki, 'key.pem'), '-out', join(pki, 'cert.pem')],
+      {
+        stdio: 'ignore',
+      },
+    );
     const files = `ca=${join(pki, 'cert.pem')},cert=${join(pki, 'cert.pem')},key=${join(pki, 'key.pem')}`;
     docker(home, ['context', 'create', 'tls', '--docker', `host=tcp://127.0.0.1:23760,${files}`]);
     docker(home, ['context', 'create', 'tls-skip', '--docker', `host=tcp://127.0.0.1:23761,${files},skip-tls-verify=true`]);
@@ -174,7 +185,10 @@ describe('daemon discovery', () => {
     const plain = resolveConnection({}, { HOME: home, DOCKER_CONTEXT: 'plain', DOCKER_TLS_VERIFY: '1' });
     expect(plain).toMatchObject({ kind: 'tcp', origin: 'http://127.0.0.1:23762', tls: null });
     // DOCKER_TLS_VERIFY: set and non-empty enables TLS ("0" too); empty does not.
-    expect(resolveConnection({}, { DOCKER_HOST: 'tcp://127.0.0.1:23763', DOCKER_TLS_VERIFY: '' })).toMatchObject({ origin: 'http://127.0.0.1:23763', tls: null });
+    expect(resolveConnection({}, { DOCKER_HOST: 'tcp://127.0.0.1:23763', DOCKER_TLS_VERIFY: '' })).toMatchObject({
+      origin: 'http://127.0.0.1:23763',
+      tls: null,
+    });
     copyFileSync(join(pki, 'cert.pem'), join(pki, 'ca.pem'));
     expect(resolveConnection({}, { DOCKER_HOST: 'tcp://127.0.0.1:23763', DOCKER_TLS_VERIFY: '0', DOCKER_CERT_PATH: pki })).toMatchObject({
       origin: 'https://127.0.0.1:23763',

@@ -61,9 +61,15 @@ describe('config lookup', () => {
     expect(local.stdout.split('\n')[0]).toBe('ok    config                 config.yaml (working directory)');
     expect(local.stdout).toMatch(/^ok {4}sink:from_cwd +stdout/m);
 
-    const builtin = await runCli(['check'], { cwd: fresh('cwd-empty'), env: { PATH, HOME: home, DOCKER_HOST: `unix://${socket}`, STATE_DIRECTORY: `${dir}/state` }, wrap: privateView({ etcConfig: null }) });
+    const builtin = await runCli(['check'], {
+      cwd: fresh('cwd-empty'),
+      env: { PATH, HOME: home, DOCKER_HOST: `unix://${socket}`, STATE_DIRECTORY: `${dir}/state` },
+      wrap: privateView({ etcConfig: null }),
+    });
     expect(builtin.code).toBe(0);
-    expect(builtin.stdout.split('\n')[0]).toBe('ok    config                 <built-in default> (no -c, DOCKSTREAM_CONFIG, /etc/dockstream/config.yaml or ./config.yaml)');
+    expect(builtin.stdout.split('\n')[0]).toBe(
+      'ok    config                 <built-in default> (no -c, DOCKSTREAM_CONFIG, /etc/dockstream/config.yaml or ./config.yaml)',
+    );
     expect(builtin.stdout).toMatch(/^ok {4}sink:console +stdout/m);
   });
 
@@ -108,7 +114,13 @@ describe('built-in default', () => {
     } finally {
       expect(await agent.stop()).toBe(0);
     }
-    const kinds = new Set(agent.stdout().trim().split('\n').map((l) => (JSON.parse(l) as DsRecord).kind));
+    const kinds = new Set(
+      agent
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as DsRecord).kind),
+    );
     expect([...kinds]).toEqual(expect.arrayContaining(['inventory', 'disk_usage', 'event']));
     const starting = agent
       .stderr()
@@ -140,7 +152,14 @@ describe('state directory on a non-root first run', () => {
     });
     await agent.waitFor((_out, err) => err.includes('"msg":"starting"'));
     const code = await agent.stop();
-    return { code, log: agent.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return {
+      code,
+      log: agent
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
   }
 
   it('the default /var/lib/dockstream falls back to $XDG_STATE_HOME/dockstream, else ~/.local/state/dockstream, with a log line', async () => {

@@ -30,7 +30,10 @@ describe('config.yaml (the default and documented example)', () => {
   });
 
   it('follows STATE_DIRECTORY like systemd (DOCKER_HOST is read by the daemon lookup, not the file)', () => {
-    const c = parseConfig(readFileSync('config.yaml', 'utf8'), 'config.yaml', BUILTIN_PLUGINS, { DOCKER_HOST: 'tcp://127.0.0.1:2375', STATE_DIRECTORY: '/srv/dockstream' });
+    const c = parseConfig(readFileSync('config.yaml', 'utf8'), 'config.yaml', BUILTIN_PLUGINS, {
+      DOCKER_HOST: 'tcp://127.0.0.1:2375',
+      STATE_DIRECTORY: '/srv/dockstream',
+    });
     expect(c.docker.host).toBeUndefined();
     expect(c.state_dir).toBe('/srv/dockstream');
   });

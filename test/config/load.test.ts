@@ -41,7 +41,10 @@ describe('config loading', () => {
 
   it('substitutes ${VAR} and ${VAR:-default} in values, restoring types of plain scalars', () => {
     // Inside a flow mapping `{…}` YAML itself needs the reference quoted; block style is plain.
-    const text = GOOD.replace('unix:///tmp/none.sock', '${DOCK:-unix:///default.sock}').replace('batch: { max_records: 10, linger: 50ms }', 'batch:\n      max_records: ${BATCH}');
+    const text = GOOD.replace('unix:///tmp/none.sock', '${DOCK:-unix:///default.sock}').replace(
+      'batch: { max_records: 10, linger: 50ms }',
+      'batch:\n      max_records: ${BATCH}',
+    );
     const c = parseConfig(text, 't.yaml', BUILTIN_PLUGINS, { BATCH: '25' });
     expect(c.docker.host).toBe('unix:///default.sock');
     expect(c.sinks['out']?.batch.max_records).toBe(25);

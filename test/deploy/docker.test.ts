@@ -40,7 +40,12 @@ function stage(name: string): Instruction[] {
 const args = (ins: Instruction | undefined) => ins?.getArguments().map((a) => a.getValue()) ?? [];
 const json = (ins: Instruction | undefined) => JSON.parse(ins?.getRawArgumentsContent() ?? 'null') as unknown;
 /** The instruction's text after the keyword, flags included (`--from=deps …`), on one line. */
-const body = (ins: Instruction) => ins.getTextContent().replace(/\\\n\s*/g, ' ').slice(ins.getKeyword().length).trim();
+const body = (ins: Instruction) =>
+  ins
+    .getTextContent()
+    .replace(/\\\n\s*/g, ' ')
+    .slice(ins.getKeyword().length)
+    .trim();
 
 describe('deploy/docker/Dockerfile', () => {
   it('lints clean (dockerfile-utils: instructions, flags, JSON forms, one HEALTHCHECK per stage)', () => {
@@ -65,7 +70,9 @@ describe('deploy/docker/Dockerfile', () => {
     const deps = stage('deps').map((i) => `${i.getKeyword()} ${body(i)}`);
     expect(deps.find((l) => l.startsWith('RUN npm ci'))).toMatch(/--omit=dev/);
     // The runtime takes node_modules from `deps` (never from `build`) and only dist/ from `build`.
-    const copies = stage('runtime').filter((i) => i.getKeyword() === 'COPY').map(body);
+    const copies = stage('runtime')
+      .filter((i) => i.getKeyword() === 'COPY')
+      .map(body);
     expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
     expect(copies).toContain('--from=build /src/dist/src ./dist/src');
     expect(copies.filter((c) => c.includes('node_modules'))).toHaveLength(1);
@@ -106,7 +113,11 @@ describe('deploy/docker/Dockerfile', () => {
     const hc = body(stage('runtime').find((i) => i.getKeyword() === 'HEALTHCHECK') as Instruction);
     const [cmd, ...cmdArgs] = JSON.parse(hc.slice(hc.indexOf('['))) as string[];
     expect(cmd).toBe('node');
-    const server = await TelemetryServer.listen(parseListen('127.0.0.1:0'), { registry: () => new SelfMetrics().registry, readiness: () => ({ ready: true, reasons: [] }) }, memoryLogger().log);
+    const server = await TelemetryServer.listen(
+      parseListen('127.0.0.1:0'),
+      { registry: () => new SelfMetrics().registry, readiness: () => ({ ready: true, reasons: [] }) },
+      memoryLogger().log,
+    );
     const url = server.url('/healthz');
     // Asynchronously: the server answering lives in this process.
     const check = async () => (await run(process.execPath, cmdArgs, { env: { ...process.env, DOCKSTREAM_HEALTH_URL: url }, timeoutMs: 20_000 })).code;
@@ -118,7 +129,7 @@ describe('deploy/docker/Dockerfile', () => {
     expect(await check()).toBe(1);
   });
 
-  it("the build context (Dockerfile.dockerignore) keeps every file the build copies", () => {
+  it('the build context (Dockerfile.dockerignore) keeps every file the build copies', () => {
     const ignore = readFileSync(join(ROOT, 'deploy/docker/Dockerfile.dockerignore'), 'utf8')
       .split('\n')
       .map((l) => l.trim())

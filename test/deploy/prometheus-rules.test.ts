@@ -50,7 +50,10 @@ describe('deploy/prometheus rules', () => {
       const firing = mine.findIndex((c) => c.exp_alerts.length > 0);
       expect(firing, `${a.alert}: a case where it fires`).toBeGreaterThan(0);
       expect(mine[0]?.exp_alerts, `${a.alert}: quiet before`).toEqual([]);
-      expect(mine.slice(firing + 1).some((c) => c.exp_alerts.length === 0), `${a.alert}: resolves after`).toBe(true);
+      expect(
+        mine.slice(firing + 1).some((c) => c.exp_alerts.length === 0),
+        `${a.alert}: resolves after`,
+      ).toBe(true);
     }
   });
 
@@ -63,7 +66,11 @@ describe('deploy/prometheus rules', () => {
       'dockstream:threshold:growth_bytes_24h',
     ]);
     for (const t of thresholds) expect(t.expr).toMatch(/^vector\(\d+\)$/);
-    for (const t of thresholds) expect(alerts.some((a) => a.expr.includes(`scalar(${t.record})`)), t.record).toBe(true);
+    for (const t of thresholds)
+      expect(
+        alerts.some((a) => a.expr.includes(`scalar(${t.record})`)),
+        t.record,
+      ).toBe(true);
     // No other literal byte counts in alert expressions (86400: the 24 h horizon in seconds).
     for (const a of alerts) expect(a.expr, a.alert).not.toMatch(/\d{6,}/);
   });

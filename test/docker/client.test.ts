@@ -96,7 +96,11 @@ describe('docker client', () => {
       })().catch((e: unknown) => e);
       expect(got).toEqual(['{"Type":"container"}']);
       expect(err).toBeInstanceOf(DsError);
-      expect(err).toMatchObject({ code: 'DOCKER_UNREACHABLE', message: `docker stream /events from ${c.connection.display} was cut`, details: { path: '/events' } });
+      expect(err).toMatchObject({
+        code: 'DOCKER_UNREACHABLE',
+        message: `docker stream /events from ${c.connection.display} was cut`,
+        details: { path: '/events' },
+      });
       expect((err as Error).cause).toBeInstanceOf(Error);
     } finally {
       await c.close();
@@ -105,7 +109,10 @@ describe('docker client', () => {
   });
 
   it('reports an unreachable daemon with a stable code', async () => {
-    const c = new DockerClient(resolveConnection({ host: `unix://${join(dirname(daemon.socketPath ?? ''), 'absent.sock')}` }, {}), { timeoutMs: 1000, log: nullLogger() });
+    const c = new DockerClient(resolveConnection({ host: `unix://${join(dirname(daemon.socketPath ?? ''), 'absent.sock')}` }, {}), {
+      timeoutMs: 1000,
+      log: nullLogger(),
+    });
     const err = await c.negotiate().catch((e: unknown) => e);
     expect((err as DsError).code).toBe('DOCKER_UNREACHABLE');
     await c.close();

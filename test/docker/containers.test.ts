@@ -8,7 +8,8 @@ import { dockerState, identityOf, statusOf, type RawInspect } from '../../src/do
 const ENGINES = ['docker-20.10', 'docker-26', 'docker-28', 'podman-4', 'podman-5'] as const;
 const dir = (engine: string) => join('test/fixtures/engines', engine);
 const inspect = (engine: string, c: string) => JSON.parse(readFileSync(join(dir(engine), `inspect-${c}.json`), 'utf8')) as RawInspect;
-const list = (engine: string, c: string) => JSON.parse(readFileSync(join(dir(engine), `list-${c}.json`), 'utf8')) as { State: string; Labels: Record<string, string> };
+const list = (engine: string, c: string) =>
+  JSON.parse(readFileSync(join(dir(engine), `list-${c}.json`), 'utf8')) as { State: string; Labels: Record<string, string> };
 
 describe.each(ENGINES)('container facts on %s', (engine) => {
   it('health: starting, healthy, unhealthy with its failing streak; none without a check', () => {

@@ -100,7 +100,9 @@ const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', '
 
 const validResponse = fc.record({
   status: fc.constantFrom(200, 201, 202, 400, 404, 409, 500, 503),
-  headers: fc.uniqueArray(fc.tuple(token, headerValue), { maxLength: 8, selector: ([n]) => n.toLowerCase() }).map((hs) => hs.filter(([n]) => !RESERVED.has(n.toLowerCase()))),
+  headers: fc
+    .uniqueArray(fc.tuple(token, headerValue), { maxLength: 8, selector: ([n]) => n.toLowerCase() })
+    .map((hs) => hs.filter(([n]) => !RESERVED.has(n.toLowerCase()))),
   body: fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)),
   framing: fc.constantFrom('length', 'chunked', 'close'),
   chunkSizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 10 }),
@@ -188,7 +190,10 @@ describe('http1 client', () => {
           );
           runs++;
           if (outcome.res === null) {
-            expect([Http1ProtocolError, Http1ConnectionError, Http1TimeoutError].some((E) => outcome.err instanceof E), String(outcome.err)).toBe(true);
+            expect(
+              [Http1ProtocolError, Http1ConnectionError, Http1TimeoutError].some((E) => outcome.err instanceof E),
+              String(outcome.err),
+            ).toBe(true);
           } else {
             expect(outcome.res.status).toBeGreaterThanOrEqual(200);
             expect(outcome.res.status).toBeLessThan(1000);

@@ -182,7 +182,9 @@ describe('http1 client: connections', () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(path, r));
     const p = pool(unix(path), 3);
-    const bodies = await Promise.all(Array.from({ length: 30 }, (_, i) => get(p, `/n/${i}`).then((r) => JSON.parse(r.body.toString()) as { url: string; ua: string; host: string })));
+    const bodies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => get(p, `/n/${i}`).then((r) => JSON.parse(r.body.toString()) as { url: string; ua: string; host: string })),
+    );
     expect(bodies.map((b) => b.url)).toEqual(Array.from({ length: 30 }, (_, i) => `/n/${i}`));
     expect(bodies[0]).toMatchObject({ ua: 'dockstream-test', host: 'localhost' });
     expect(maxOpen).toBe(3);
@@ -260,7 +262,9 @@ describe('http1 client: connections', () => {
       console.log(res.body.toString());`;
     const t0 = performance.now();
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout)));
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (err, stdout) =>
+        err ? reject(new Error(err.message, { cause: err })) : resolve(stdout),
+      );
     });
     expect(out.trim()).toBe('OK');
     expect(performance.now() - t0).toBeLessThan(15_000);
@@ -375,11 +379,14 @@ describe('http1 client: streams', () => {
     };
     for (const bytewise of [false, true]) {
       for (const [kind, response] of Object.entries(responses)) {
-        const srv = await rawServer((socket) => void (async () => {
-          if (!bytewise) socket.write(response);
-          else for (const byte of Buffer.from(response)) await new Promise((r) => socket.write(Buffer.of(byte), r));
-          if (kind === 'close') socket.end();
-        })());
+        const srv = await rawServer(
+          (socket) =>
+            void (async () => {
+              if (!bytewise) socket.write(response);
+              else for (const byte of Buffer.from(response)) await new Promise((r) => socket.write(Buffer.of(byte), r));
+              if (kind === 'close') socket.end();
+            })(),
+        );
         expect(await text(await open(srv.path)), `${kind}${bytewise ? ' bytewise' : ''}`).toBe(lines);
       }
     }

@@ -35,14 +35,17 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function config(name: string, host: string, pin?: string): string {
   const path = join(work, `${name}.yaml`);
-  writeFileSync(path, `docker: { host: "${host}"${pin === undefined ? '' : `, api_version: "${pin}"`} }
+  writeFileSync(
+    path,
+    `docker: { host: "${host}"${pin === undefined ? '' : `, api_version: "${pin}"`} }
 state_dir: ${work}/state-${name}
 sources:
   events: { type: docker_events }
 sinks:
   out: { type: stdout, inputs: [events] }
 telemetry: { listen: false }
-`);
+`,
+  );
   return path;
 }
 
@@ -101,7 +104,10 @@ describe.each([...DOCKER_ENGINES, ...PODMAN_ENGINES])('API version negotiation a
     const once = await agent(['once', '-c', file, '--source', 'df']);
     expect(once.stderr.split('\n').filter((l) => l.includes('"level":50'))).toEqual([]);
     expect(once.code).toBe(0);
-    const records = once.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DsRecord);
+    const records = once.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as DsRecord);
     expect(records.map((rec) => rec.kind)).toEqual(['disk_usage']);
     expect(records[0]?.host.api_version).toBe(lo);
   });
@@ -137,7 +143,9 @@ describe('an engine newer than dockstream', () => {
     try {
       const r = await agent(['check', '-c', config('newer', daemon.host)]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`(api ${MAX_API_VERSION}) host=${FAKE_NAME} from=config docker.host (daemon API 1.99 is newer than dockstream's maximum ${MAX_API_VERSION}: using ${MAX_API_VERSION})`);
+      expect(r.stdout).toContain(
+        `(api ${MAX_API_VERSION}) host=${FAKE_NAME} from=config docker.host (daemon API 1.99 is newer than dockstream's maximum ${MAX_API_VERSION}: using ${MAX_API_VERSION})`,
+      );
     } finally {
       await daemon.close();
     }

@@ -67,7 +67,12 @@ function engineTable(text: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -119,7 +124,10 @@ describe('README supported-engines table', () => {
       'the three Docker engines': /describe\.each\(DOCKER_ENGINES\)/,
       'both Podman versions': /describe\.each\(PODMAN_ENGINES\)/,
     };
-    const bullets = section.split('\n- **').slice(1).map((b) => b.split('\n\n')[0] as string);
+    const bullets = section
+      .split('\n- **')
+      .slice(1)
+      .map((b) => b.split('\n\n')[0] as string);
     expect(bullets.map((b) => b.slice(0, b.indexOf('**')))).toEqual(Object.keys(matrix));
     const named: string[] = [];
     for (const bullet of bullets) {

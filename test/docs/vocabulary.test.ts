@@ -83,7 +83,8 @@ describe('reason words', () => {
   it('every gap sample in the READMEs says one of the gap reasons', () => {
     for (const file of readmes) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (line.includes('"kind":"gap"')) expect({ file, reason: /"reason":"([^"]+)"/.exec(line)?.[1] }).toEqual({ file, reason: expect.toBeOneOf([...GAP_REASONS]) });
+        if (line.includes('"kind":"gap"'))
+          expect({ file, reason: /"reason":"([^"]+)"/.exec(line)?.[1] }).toEqual({ file, reason: expect.toBeOneOf([...GAP_REASONS]) });
       }
     }
   });

@@ -56,8 +56,12 @@ sources:
   events:
     type: docker_events
     cursor_interval: 100ms
-sinks:${kafkaSink(brokers, 'kout.{kind}', `    batch: { max_records: ${BATCH}, linger: 20ms }
-    buffer: { type: memory, max_records: 20000, max_size: ${QUEUE_BYTES} }`)}
+sinks:${kafkaSink(
+  brokers,
+  'kout.{kind}',
+  `    batch: { max_records: ${BATCH}, linger: 20ms }
+    buffer: { type: memory, max_records: 20000, max_size: ${QUEUE_BYTES} }`,
+)}
   out:
     type: file
     inputs: [events]
@@ -74,8 +78,12 @@ sources:
   events:
     type: docker_events
     filters: { type: [container] }
-sinks:${kafkaSink(brokers, 'kbig.{kind}', `    max_message_bytes: 4KiB
-    batch: { linger: 20ms }`)}
+sinks:${kafkaSink(
+  brokers,
+  'kbig.{kind}',
+  `    max_message_bytes: 4KiB
+    batch: { linger: 20ms }`,
+)}
 telemetry: { listen: "127.0.0.1:0" }
 `;
 
@@ -217,10 +225,14 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
       const outageEvents = await daemonEvents(socketPath, downAt / 1000, Date.now() / 1000 - 1);
       const outageSoFar = outageEvents.map(daemonKey);
       expect(outageSoFar.length).toBeGreaterThan(20);
-      await waitFor(() => {
-        const keys = new Set(fileEvents().map(eventKey));
-        return outageSoFar.every((k) => keys.has(k));
-      }, 3_000, 'outage events in the file sink');
+      await waitFor(
+        () => {
+          const keys = new Set(fileEvents().map(eventKey));
+          return outageSoFar.every((k) => keys.has(k));
+        },
+        3_000,
+        'outage events in the file sink',
+      );
       const duringB = await metricsOf(a);
       // ...while nothing reached Kafka: the kafka sink queued and retried.
       const kafkaOut = (m: string) => metric(m, 'dockstream_sink_records_total', { sink: 'kafka' });
@@ -242,10 +254,15 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
       expect(inOutage.length).toBeGreaterThan(40);
       expect(inOutage.some((e) => e.type === 'container')).toBe(true);
 
-      const got = await consumeUntil(mock.brokers, ['kout.event'], (msgs) => {
-        const keys = new Set(eventsOf(msgs).map(eventKey));
-        return [...expected].every((k) => keys.has(k));
-      }, { timeoutMs: 40_000, settleMs: 2_000 });
+      const got = await consumeUntil(
+        mock.brokers,
+        ['kout.event'],
+        (msgs) => {
+          const keys = new Set(eventsOf(msgs).map(eventKey));
+          return [...expected].every((k) => keys.has(k));
+        },
+        { timeoutMs: 40_000, settleMs: 2_000 },
+      );
       clearInterval(sampler);
       const after = await metricsOf(a);
       expect(await a.stop()).toBe(0);
@@ -273,7 +290,10 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
         expect(ms).toBeLessThanOrEqual(upAtActual + 10_000);
       }
       // The file sink never failed: each event exactly once; nothing dropped anywhere.
-      const inFile = countBy(fileEvents().filter((e) => expected.has(eventKey(e))), eventKey);
+      const inFile = countBy(
+        fileEvents().filter((e) => expected.has(eventKey(e))),
+        eventKey,
+      );
       expect(inFile.size).toBe(expected.size);
       expect([...inFile.values()].every((n) => n === 1)).toBe(true);
       expect(outOfOrder(fileEvents().map(eventKey), fromDaemon)).toEqual([]);
@@ -323,13 +343,21 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
     const deadLetterFile = join(dir, 'state', 'dead-letter', 'kafka.ndjson');
     const deadLettered = () =>
       existsSync(deadLetterFile)
-        ? readFileSync(deadLetterFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { dead_letter: { sink: string; reason: string }; record: EventRecord })
+        ? readFileSync(deadLetterFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { dead_letter: { sink: string; reason: string }; record: EventRecord })
         : [];
     await waitFor(() => deadLettered().length >= bigKeys.length, 20_000, 'dead-lettered records');
-    const got = await consumeUntil(mock.brokers, ['kbig.event'], (msgs) => {
-      const keys = new Set(eventsOf(msgs).map(eventKey));
-      return restKeys.every((k) => keys.has(k));
-    }, { settleMs: 1_500 });
+    const got = await consumeUntil(
+      mock.brokers,
+      ['kbig.event'],
+      (msgs) => {
+        const keys = new Set(eventsOf(msgs).map(eventKey));
+        return restKeys.every((k) => keys.has(k));
+      },
+      { settleMs: 1_500 },
+    );
     const metrics = await metricsOf(a);
     expect(await a.stop()).toBe(0);
     agent = undefined;
@@ -347,7 +375,10 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
     expect(metric(metrics, 'dockstream_dead_lettered_records_total', { sink: 'kafka', kind: 'event', reason: 'message too large' })).toBe(bigKeys.length);
     expect(metric(metrics, 'dockstream_dead_lettered_records_total')).toBe(bigKeys.length);
     // The rest flowed, before and after the big one, once each and without a failed send.
-    const copies = countBy(eventsOf(got).filter((e) => e.actor.id !== big), eventKey);
+    const copies = countBy(
+      eventsOf(got).filter((e) => e.actor.id !== big),
+      eventKey,
+    );
     expect([...copies.keys()].sort()).toEqual([...restKeys].sort());
     expect([...copies.values()].every((n) => n === 1)).toBe(true);
     expect(metric(metrics, 'dockstream_sink_errors_total', { sink: 'kafka' })).toBe(0);

@@ -64,7 +64,12 @@ describe('events resume modes on a private dockerd', () => {
     expect(volumeEvents(b.records())).toEqual(['sf-live:create']);
     await stop(a);
     await stop(b);
-    expect(loadCursor(join(back, 'cursor', 'events.json'))?.time_nano).toBe(a.records().filter((r): r is EventRecord => r.kind === 'event').at(-1)?.time_nano);
+    expect(loadCursor(join(back, 'cursor', 'events.json'))?.time_nano).toBe(
+      a
+        .records()
+        .filter((r): r is EventRecord => r.kind === 'event')
+        .at(-1)?.time_nano,
+    );
 
     await d.dockerOk(['volume', 'create', 'sf-down']); // no agent runs
 
@@ -98,10 +103,12 @@ describe('events resume modes on a private dockerd', () => {
     // 300 events while down (8 at a time): more than the ring's 256.
     const names = Array.from({ length: 150 }, (_, i) => `ring-${i}`);
     for (let i = 0; i < names.length; i += 8) {
-      await Promise.all(names.slice(i, i + 8).map(async (n) => {
-        await d.dockerOk(['volume', 'create', n]);
-        await d.dockerOk(['volume', 'rm', n]);
-      }));
+      await Promise.all(
+        names.slice(i, i + 8).map(async (n) => {
+          await d.dockerOk(['volume', 'create', n]);
+          await d.dockerOk(['volume', 'rm', n]);
+        }),
+      );
     }
     const b = run('cursor', state);
     await waitFor(() => volumeEvents(b.records()).includes('ring-149:destroy'), 30_000, 'replay of what the ring still holds');

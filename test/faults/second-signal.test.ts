@@ -62,9 +62,17 @@ describe('fault: a second signal during the drain', () => {
     receiver.reset(); // the receiver is back
     const b = spawnAgent(dir, config(host, receiver.httpUrl));
     agents.push(b);
-    const ids = () => receiver.logs().filter((l) => l.attributes['docker.event.type'] === 'volume').map((l) => String(l.attributes['docker.event.actor.id']));
+    const ids = () =>
+      receiver
+        .logs()
+        .filter((l) => l.attributes['docker.event.type'] === 'volume')
+        .map((l) => String(l.attributes['docker.event.actor.id']));
     await waitFor(() => ids().includes('sig-b'), 30_000, 'spooled records delivered');
-    expect(ids().filter((i) => i.startsWith('sig-')).sort()).toEqual(['sig-a', 'sig-b']);
+    expect(
+      ids()
+        .filter((i) => i.startsWith('sig-'))
+        .sort(),
+    ).toEqual(['sig-a', 'sig-b']);
     await b.stop();
     for (const n of ['sig-a', 'sig-b']) await cli.dockerOk(['volume', 'rm', n]);
   }, 90_000);

@@ -67,15 +67,50 @@ describe('secrets stay secret', () => {
     kafka = await startKafkaMock({ brokers: 1 });
     dir = mkdtempSync(join(tmpdir(), 'ds-secrets-'));
     // A client certificate whose key is encrypted with the sentinel passphrase.
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-days', '2', '-subj', '/CN=agent',
-      '-passout', `pass:${PASSPHRASE}`, '-keyout', join(dir, 'key-enc.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=agent',
+        '-passout',
+        `pass:${PASSPHRASE}`,
+        '-keyout',
+        join(dir, 'key-enc.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     // The TLS proxy's own certificate (the sink does not verify it) and key.
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-days', '2', '-subj', '/CN=127.0.0.1', '-nodes',
-      '-keyout', join(dir, 'server-key.pem'), '-out', join(dir, 'server-cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'server-key.pem'),
+        '-out',
+        join(dir, 'server-cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     // SASL PLAIN accepting only user agent with the sentinel password; mutual TLS accepting only a client certificate signed by cert.pem.
     saslProxy = await startKafkaAuthProxy(kafka.brokers, { sasl: { username: 'agent', password: SASL } });
     tlsProxy = await startKafkaAuthProxy(kafka.brokers, {
@@ -105,15 +140,18 @@ describe('secrets stay secret', () => {
     expect(receiver.requests.some((r) => r.headers['authorization'] === `Bearer ${TOKEN}`)).toBe(true);
     // in use: both Kafka sinks delivered the volume's events through their proxies (read back from the mock itself).
     const volumeActions = (got: readonly Consumed[], topic: string): string[] =>
-      got.filter((m) => m.topic === topic && (m.value as { actor?: { id?: string } }).actor?.id === 'secret-vol').map((m) => (m.value as { action: string }).action);
-    const delivered = (got: readonly Consumed[]): boolean =>
-      ['sasl.event', 'tls.event'].every((t) => volumeActions(got, t).includes('destroy'));
+      got
+        .filter((m) => m.topic === topic && (m.value as { actor?: { id?: string } }).actor?.id === 'secret-vol')
+        .map((m) => (m.value as { action: string }).action);
+    const delivered = (got: readonly Consumed[]): boolean => ['sasl.event', 'tls.event'].every((t) => volumeActions(got, t).includes('destroy'));
     const got = await consumeUntil(kafka.brokers, ['sasl.event', 'tls.event'], delivered, { timeoutMs: 30_000 });
     expect(volumeActions(got, 'sasl.event')).toEqual(['create', 'destroy']);
     expect(volumeActions(got, 'tls.event')).toEqual(['create', 'destroy']);
     // The SASL sink authenticated with exactly the sentinel password (the proxy refuses any other) and produced.
     expect(saslProxy.saslAttempts.length).toBeGreaterThan(0);
-    expect(new Set(saslProxy.saslAttempts.map((x) => JSON.stringify(x)))).toEqual(new Set([JSON.stringify({ mechanism: 'PLAIN', username: 'agent', password: SASL, ok: true })]));
+    expect(new Set(saslProxy.saslAttempts.map((x) => JSON.stringify(x)))).toEqual(
+      new Set([JSON.stringify({ mechanism: 'PLAIN', username: 'agent', password: SASL, ok: true })]),
+    );
     expect(saslProxy.produceRequests()).toBeGreaterThan(0);
     // The TLS sink completed handshakes with its client certificate: its key was decrypted with the sentinel passphrase.
     expect(tlsProxy.tlsClients.length).toBeGreaterThan(0);
@@ -130,7 +168,9 @@ describe('secrets stay secret', () => {
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'], DIR: dir, ...env },
     }).catch((err: { stdout: string; stderr: string }) => err);
 
-    const dl = readdirSync(deadLetters).map((f) => readFileSync(join(deadLetters, f), 'utf8')).join('');
+    const dl = readdirSync(deadLetters)
+      .map((f) => readFileSync(join(deadLetters, f), 'utf8'))
+      .join('');
     expect(dl).toContain('"dead_letter":{"sink":"otel"'); // the first export (the inventory) was refused with 400
     const stderr = a.stderr();
     expect(a.logs.some((l) => l.level === 20)).toBe(true); // debug lines were there to leak

@@ -157,7 +157,9 @@ describe('fault: sink outage with a disk spool', () => {
     const spool = await DiskSpool.open(join(dir, 'state', 'spool', 'otel'), MAX_SPOOL, nullLogger());
     expect(spool.depth).toEqual({ records: 0, bytes: 0 });
     await spool.close();
-    console.log(`[outage] ${names.length * 2} events over 30 s of 503; rss baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, max ${(maxRss / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `[outage] ${names.length * 2} events over 30 s of 503; rss baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, max ${(maxRss / 2 ** 20).toFixed(1)} MiB`,
+    );
     // The spool is on disk: memory grows by far less than the queue it holds.
     expect(maxRss - baseline).toBeLessThan(MAX_SPOOL + 48 * 2 ** 20);
   }, 150_000);
@@ -170,7 +172,7 @@ describe('fault: sink outage with a disk spool', () => {
     await waitFor(() => a.logs.some((l) => l.msg === 'docker events stream open'), 20_000, 'stream open');
     await startChurn(cli, 'killspool-', { maxSteps: 15 }).done;
     const names = Array.from({ length: 15 }, (_, i) => `killspool-${i}`);
-    await waitFor(() => spooledLines(dir).filter((l) => l.includes("killspool-")).length >= 30, 20_000, "events spooled");
+    await waitFor(() => spooledLines(dir).filter((l) => l.includes('killspool-')).length >= 30, 20_000, 'events spooled');
     a.kill('SIGKILL');
     await a.exited;
     agent = undefined;

@@ -22,17 +22,26 @@ describe('fault: state directory', () => {
     try {
       writeFileSync(join(dir, 'a-file'), 'x');
       // Tests run as root, so permissions would not stop us: a path under a regular file does.
-      const a = spawnAgent(dir, `
+      const a = spawnAgent(
+        dir,
+        `
 docker: { host: "${host}" }
 state_dir: \${DIR}/a-file/state
 sources: { events: { type: docker_events } }
 sinks: { out: { type: stdout, inputs: [events] } }
 telemetry: { listen: false }
-`);
+`,
+      );
       expect(await a.exited).toBe(73);
-      const lines = a.stderr().trim().split('\n').filter((l) => !l.startsWith('{'));
+      const lines = a
+        .stderr()
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{'));
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^dockstream: state directory ${dir}/a-file/state is not writable \\(ENOTDIR\\); set state_dir to a writable directory`));
+      expect(lines[0]).toMatch(
+        new RegExp(`^dockstream: state directory ${dir}/a-file/state is not writable \\(ENOTDIR\\); set state_dir to a writable directory`),
+      );
       expect(lines[0]).toMatch(/ \[STATE_DIR\]$/); // the error's stable code ends the line
       expect(a.stderr()).not.toMatch(/\n\s+at /); // no stack trace
     } finally {
@@ -97,11 +106,7 @@ telemetry: { listen: false }
         rmSync(join(mountPoint, 'filler'));
         receiver.reset();
         await startChurn(dockerCli(host), 'after-full-', { maxSteps: 3 }).done;
-        const gap = await waitFor(
-          () => receiver.logs().find((l) => l.attributes['event.name'] === 'dockstream.gap'),
-          30_000,
-          'gap delivered',
-);
+        const gap = await waitFor(() => receiver.logs().find((l) => l.attributes['event.name'] === 'dockstream.gap'), 30_000, 'gap delivered');
         const body = gap.body as Partial<GapRecord> | string;
         const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as Partial<GapRecord>;
         // Counted now, not when the churn ended: records still on their way to the full spool were dropped after it.

@@ -86,12 +86,14 @@ describe('OTLP exports without an answer', () => {
         sink: ['timeout: 2s', 'retry: { initial: 100ms, max: 200ms }', 'batch: { linger: 20ms }'],
       }),
     );
-    const creates = () => receiver.logs().filter((l) => l.attributes['docker.event.actor.id'] === 'unanswered-a' && l.attributes['docker.event.action'] === 'create').length;
+    const creates = () =>
+      receiver.logs().filter((l) => l.attributes['docker.event.actor.id'] === 'unanswered-a' && l.attributes['docker.event.action'] === 'create').length;
     try {
       await waitFor(() => receiver.logs().some((l) => l.attributes['event.name'] === 'dockstream.inventory'), 20_000, 'inventory delivered');
       // Received is not yet answered: the hold below must meet the create's
       // answer, not the inventory's (seen once in ten fault-suite runs).
-      const acknowledged = async () => (await a.agent.metrics.recordsOut.get()).values.find((v) => v.labels.sink === 'otel' && v.labels.kind === 'inventory')?.value ?? 0;
+      const acknowledged = async () =>
+        (await a.agent.metrics.recordsOut.get()).values.find((v) => v.labels.sink === 'otel' && v.labels.kind === 'inventory')?.value ?? 0;
       await waitFor(async () => (await acknowledged()) >= 1, 20_000, 'inventory acknowledged');
       const uncertain = async () => (await a.agent.metrics.uncertainResends.get()).values.find((v) => v.labels.sink === 'otel')?.value ?? 0;
       expect(await uncertain()).toBe(0);
@@ -99,7 +101,11 @@ describe('OTLP exports without an answer', () => {
       await dockerCli(host).dockerOk(['volume', 'create', 'unanswered-a']);
       await waitFor(() => creates() >= 2, 20_000, 'the create accepted twice');
       await dockerCli(host).dockerOk(['volume', 'rm', 'unanswered-a']);
-      await waitFor(() => receiver.logs().some((l) => l.attributes['docker.event.actor.id'] === 'unanswered-a' && l.attributes['docker.event.action'] === 'destroy'), 20_000, 'destroy');
+      await waitFor(
+        () => receiver.logs().some((l) => l.attributes['docker.event.actor.id'] === 'unanswered-a' && l.attributes['docker.event.action'] === 'destroy'),
+        20_000,
+        'destroy',
+      );
       // The receiver took the first request (it answered late), then the retry.
       expect(creates()).toBe(2);
       expect(await uncertain()).toBe(1);
@@ -112,13 +118,19 @@ describe('OTLP exports without an answer', () => {
   it('retries only the exports of a batch that were not accepted (no re-send of an accepted export)', async () => {
     receiver.reset();
     const sink = createOtlpSink('otel', otlpOptions.parse({ endpoint: receiver.httpUrl, protocol: 'http/protobuf', timeout: '2s' }), sinkContext(), {});
-    const batch = [eventRecord({ type: 'container', action: 'start', time_nano: T0, container: WEB }), statsRecord({ container: WEB, time: '2026-11-23T09:06:35.302202876Z' })];
+    const batch = [
+      eventRecord({ type: 'container', action: 'start', time_nano: T0, container: WEB }),
+      statsRecord({ container: WEB, time: '2026-11-23T09:06:35.302202876Z' }),
+    ];
     try {
       await sink.start(AbortSignal.timeout(5000));
       receiver.failNext(1, 503); // one of the two exports (logs, metrics) fails, the other is accepted
       await expect(sink.send(batch, AbortSignal.timeout(5000))).rejects.toMatchObject({ retryable: true });
       await sink.send(batch, AbortSignal.timeout(5000));
-      const accepted = receiver.requests.filter((r) => r.accepted).map((r) => r.signal).sort();
+      const accepted = receiver.requests
+        .filter((r) => r.accepted)
+        .map((r) => r.signal)
+        .sort();
       expect(accepted).toEqual(['logs', 'metrics']);
       expect(receiver.requests).toHaveLength(3);
       expect(receiver.logs().filter((l) => l.attributes['docker.event.action'] === 'start')).toHaveLength(1);

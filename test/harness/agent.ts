@@ -62,7 +62,9 @@ export function startAgent(yaml: string, env: NodeJS.ProcessEnv = {}): RunningAg
 export function readRecords(dir: string): DsRecord[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => !f.endsWith('.gz')).sort();
+    files = readdirSync(dir)
+      .filter((f) => !f.endsWith('.gz'))
+      .sort();
   } catch {
     return [];
   }

@@ -9,9 +9,29 @@ export const BUSYBOX_BINARY = '/bin/busybox';
 
 /** Applets linked into /bin. The first group is what tests rely on; the rest are cheap extras. */
 export const BUSYBOX_APPLETS: readonly string[] = [
-  'sh', 'sleep', 'yes', 'dd', 'cat', 'echo', 'true', 'false', 'head', 'ls',
-  'mkdir', 'rm', 'touch', 'printf', 'wc',
-  'env', 'kill', 'seq', 'tail', 'grep', 'ps', 'id', 'date',
+  'sh',
+  'sleep',
+  'yes',
+  'dd',
+  'cat',
+  'echo',
+  'true',
+  'false',
+  'head',
+  'ls',
+  'mkdir',
+  'rm',
+  'touch',
+  'printf',
+  'wc',
+  'env',
+  'kill',
+  'seq',
+  'tail',
+  'grep',
+  'ps',
+  'id',
+  'date',
 ];
 
 /** Creates `<workDir>/rootfs` and `<workDir>/busybox.tar`; returns the tar path. Reuses an existing tar. */
@@ -33,6 +53,9 @@ export async function buildBusyboxTar(workDir: string): Promise<string> {
 }
 
 /** Imports the busybox tar as BUSYBOX_IMAGE with `sh` as its default command. */
-export async function importBusybox(cli: { importTar(tar: string, image: string, changes?: readonly string[]): Promise<void> }, tarPath: string): Promise<void> {
+export async function importBusybox(
+  cli: { importTar(tar: string, image: string, changes?: readonly string[]): Promise<void> },
+  tarPath: string,
+): Promise<void> {
   await cli.importTar(tarPath, BUSYBOX_IMAGE, ['CMD ["sh"]']);
 }

@@ -60,7 +60,8 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): CliPro
     async waitFor(ok, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
       while (!ok(out, err)) {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`condition not met (exit ${child.exitCode})\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`);
+        if (Date.now() > until || child.exitCode !== null)
+          throw new Error(`condition not met (exit ${child.exitCode})\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -93,7 +94,8 @@ export function privateView(view: { readonly etcConfig?: string | null; readonly
   if (typeof view.etcConfig === 'string') steps.push('mkdir /etc/dockstream', `cp ${q(view.etcConfig)} /etc/dockstream/config.yaml`);
   if (view.runLinks !== undefined) {
     steps.push('mount -t tmpfs tmpfs /run');
-    for (const [path, target] of Object.entries(view.runLinks)) steps.push(`mkdir -p "$(dirname ${q(join('/run', path))})"`, `ln -s ${q(target)} ${q(join('/run', path))}`);
+    for (const [path, target] of Object.entries(view.runLinks))
+      steps.push(`mkdir -p "$(dirname ${q(join('/run', path))})"`, `ln -s ${q(target)} ${q(join('/run', path))}`);
   }
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-ec', `${steps.map((st) => `${st}; `).join('')}exec "$@"`, 'sh'];
 }

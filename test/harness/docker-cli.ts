@@ -70,7 +70,11 @@ export function dockerCli(host: string, chroot?: ChrootCli): DockerCli {
     return id.trim();
   };
   const importTar = async (tarPath: string, image: string, changes: readonly string[] = []): Promise<void> => {
-    const res = await run(cmd, [...prefix, 'import', ...changes.flatMap((c) => ['--change', c]), '-', image], { env, timeoutMs: DEFAULT_TIMEOUT_MS, input: readFileSync(tarPath) });
+    const res = await run(cmd, [...prefix, 'import', ...changes.flatMap((c) => ['--change', c]), '-', image], {
+      env,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+      input: readFileSync(tarPath),
+    });
     if (res.code !== 0) throw new Error(`docker import ${tarPath} ${image} failed: ${res.stderr.trim()}`);
   };
   return { host, command: [cmd, ...prefix], docker, dockerOk, runContainer, importTar };

@@ -39,16 +39,26 @@ function spawnLogged(cmd: string, args: string[], logPath: string): ChildProcess
 /** Flags every private dockerd gets, with paths as dockerd sees them (`base` = its state dir). */
 function dockerdArgs(base: string, tag: string): string[] {
   return [
-    '-H', `unix://${base}/docker.sock`,
-    '--data-root', `${base}/data`,
-    '--exec-root', `${base}/exec`,
-    '--pidfile', `${base}/docker.pid`,
+    '-H',
+    `unix://${base}/docker.sock`,
+    '--data-root',
+    `${base}/data`,
+    '--exec-root',
+    `${base}/exec`,
+    '--pidfile',
+    `${base}/docker.pid`,
     // Our own (empty) config file, so /etc/docker/daemon.json cannot change the daemon.
-    '--config-file', `${base}/daemon.json`,
+    '--config-file',
+    `${base}/daemon.json`,
     // Keep our containers out of any other containerd's "moby" namespace.
-    '--containerd-namespace', tag,
-    '--containerd-plugins-namespace', `${tag}-plugins`,
-    '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
+    '--containerd-namespace',
+    tag,
+    '--containerd-plugins-namespace',
+    `${tag}-plugins`,
+    '--bridge=none',
+    '--iptables=false',
+    '--ip-masq=false',
+    '--ip6tables=false',
   ];
 }
 
@@ -85,10 +95,22 @@ export async function prepareDockerd(dir: string, engine: DockerEngine): Promise
   writeFileSync(join(m.state, `containerd-${tag}.toml`), 'version = 2\n');
   const socketPath = join(m.state, 'docker.sock');
   const ctdLog = join(m.state, 'containerd.log');
-  const containerd = spawnLogged('chroot', [
-    m.root, 'containerd', '--config', `${m.inner}/containerd-${tag}.toml`,
-    '--address', `${m.inner}/containerd.sock`, '--root', `${m.inner}/ctd-root`, '--state', `${m.inner}/ctd-state`,
-  ], ctdLog);
+  const containerd = spawnLogged(
+    'chroot',
+    [
+      m.root,
+      'containerd',
+      '--config',
+      `${m.inner}/containerd-${tag}.toml`,
+      '--address',
+      `${m.inner}/containerd.sock`,
+      '--root',
+      `${m.inner}/ctd-root`,
+      '--state',
+      `${m.inner}/ctd-state`,
+    ],
+    ctdLog,
+  );
   const deadline = Date.now() + 30_000;
   while (!existsSync(join(m.state, 'containerd.sock'))) {
     if (containerd.exitCode !== null || !isAlive(containerd.pid ?? -1)) throw new Error(`containerd of ${engine} exited during start (see ${ctdLog})`);

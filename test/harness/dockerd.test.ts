@@ -46,9 +46,7 @@ describe.each(DOCKER_ENGINES)('startDockerd %s', (engine) => {
 
     const id = await d.runContainer(['--name', 'probe', BUSYBOX_IMAGE, 'sleep', '1000']);
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    expect(await d.dockerOk(['ps', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Status}}'])).toMatch(
-      new RegExp(`^${id} probe Up `),
-    );
+    expect(await d.dockerOk(['ps', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Status}}'])).toMatch(new RegExp(`^${id} probe Up `));
     expect(await d.dockerOk(['inspect', '--format', '{{.HostConfig.NetworkMode}}', id])).toBe('none');
     expect(await d.dockerOk(['exec', id, 'sh', '-c', 'echo hi | wc -c'])).toBe('3');
 

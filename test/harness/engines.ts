@@ -29,7 +29,10 @@ export function selectedEngines(env: NodeJS.ProcessEnv = process.env): readonly 
   const all: readonly EngineName[] = [...ALL_DOCKER, ...ALL_PODMAN];
   const raw = env['DST_ENGINES']?.trim();
   if (!raw) return all;
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !all.includes(n as EngineName));
   if (unknown.length > 0) throw new Error(`DST_ENGINES names unknown engines ${unknown.join(', ')} (known: ${all.join(', ')})`);
   return all.filter((e) => names.includes(e));

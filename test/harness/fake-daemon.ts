@@ -64,7 +64,8 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       res.writeHead(200, { 'Api-Version': apiVersion, 'Content-Type': 'text/plain', ...libpod });
       res.end(req.method === 'HEAD' ? undefined : 'OK');
     },
-    '/version': (_req, res) => sendJson(res, { Version: version, ApiVersion: apiVersion, MinAPIVersion: minApiVersion, Os: 'linux', Arch: 'amd64' }, apiVersion),
+    '/version': (_req, res) =>
+      sendJson(res, { Version: version, ApiVersion: apiVersion, MinAPIVersion: minApiVersion, Os: 'linux', Arch: 'amd64' }, apiVersion),
     '/info': (_req, res) => sendJson(res, { Name: FAKE_NAME, ID: podman ? randomUUID() : FAKE_ID, SystemTime: new Date().toISOString() }, apiVersion),
     '/containers/json': (_req, res) => sendJson(res, [], apiVersion),
   };

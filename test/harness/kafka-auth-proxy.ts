@@ -181,7 +181,10 @@ export async function startKafkaAuthProxy(upstream: readonly string[], options: 
           }
           if (h.apiKey === API.SaslAuthenticate) {
             const len = f.readInt32BE(h.bodyAt);
-            const [, username = '', password = ''] = f.subarray(h.bodyAt + 4, h.bodyAt + 4 + len).toString('utf8').split('\0');
+            const [, username = '', password = ''] = f
+              .subarray(h.bodyAt + 4, h.bodyAt + 4 + len)
+              .toString('utf8')
+              .split('\0');
             const ok = username === options.sasl?.username && password === options.sasl.password;
             saslAttempts.push({ mechanism: 'PLAIN', username, password, ok });
             authenticated = ok;
@@ -217,11 +220,14 @@ export async function startKafkaAuthProxy(upstream: readonly string[], options: 
 
   for (const target of upstream) {
     const server: Server = options.tls
-      ? createTlsServer({ key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true }, (socket: TLSSocket) => {
-          const cn = socket.getPeerCertificate().subject?.CN;
-          tlsClients.push(Array.isArray(cn) ? cn.join(',') : String(cn));
-          handle(socket, target);
-        })
+      ? createTlsServer(
+          { key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true },
+          (socket: TLSSocket) => {
+            const cn = socket.getPeerCertificate().subject?.CN;
+            tlsClients.push(Array.isArray(cn) ? cn.join(',') : String(cn));
+            handle(socket, target);
+          },
+        )
       : createNetServer((socket) => handle(socket, target));
     server.on('tlsClientError', () => undefined); // a refused handshake: nothing recorded
     await new Promise<void>((resolve, reject) => {

@@ -45,10 +45,7 @@ const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, b
 function loadSchema(): Record<OtlpSignal, protobuf.Type> {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(PROTO_DIR, target));
-  root.loadSync([
-    'opentelemetry/proto/collector/logs/v1/logs_service.proto',
-    'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
-  ]);
+  root.loadSync(['opentelemetry/proto/collector/logs/v1/logs_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto']);
   return {
     logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
     metrics: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
@@ -172,7 +169,10 @@ export class OtlpReceiver {
     this.httpUrl = `${scheme}://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
 
     this.grpcServer = new grpc.Server();
-    for (const [signal, service] of [['logs', 'logs.v1.LogsService'], ['metrics', 'metrics.v1.MetricsService']] as const) {
+    for (const [signal, service] of [
+      ['logs', 'logs.v1.LogsService'],
+      ['metrics', 'metrics.v1.MetricsService'],
+    ] as const) {
       const definition: grpc.ServiceDefinition = {
         Export: {
           path: `/opentelemetry.proto.collector.${service}/Export`,

@@ -198,7 +198,11 @@ export async function startPodman(opts: { engine?: PodmanEngine } = {}): Promise
   const spawnService = async (): Promise<void> => {
     const log = openSync(logPath, 'a');
     try {
-      child = spawn(cmd, [...prefix, ...baseArgs(base), 'system', 'service', '--time=0', `unix://${join(base, 'podman.sock')}`], { env, stdio: ['ignore', log, log], cwd: state });
+      child = spawn(cmd, [...prefix, ...baseArgs(base), 'system', 'service', '--time=0', `unix://${join(base, 'podman.sock')}`], {
+        env,
+        stdio: ['ignore', log, log],
+        cwd: state,
+      });
       child.unref();
     } finally {
       closeSync(log);

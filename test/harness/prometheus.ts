@@ -140,7 +140,10 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (!isAlive(pid)) throw new Error(`prometheus exited during start-up:\n${log.slice(-2000)}`);
-      const ready = await get(`${url}/-/ready`, ca).then((r) => r.status === 200, () => false);
+      const ready = await get(`${url}/-/ready`, ca).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ready) break;
       if (Date.now() > deadline) throw new Error(`prometheus not ready within 30 s:\n${log.slice(-2000)}`);
       await sleep(100);

@@ -127,8 +127,14 @@ export function statsRecord(over: StatsOverrides = {}): StatsRecord {
       cache_source: 'total_inactive_file',
     },
     network: {
-      rx_bytes: 1500, rx_packets: 12, rx_errors: 0, rx_dropped: 1,
-      tx_bytes: 900, tx_packets: 8, tx_errors: 0, tx_dropped: 2,
+      rx_bytes: 1500,
+      rx_packets: 12,
+      rx_errors: 0,
+      rx_dropped: 1,
+      tx_bytes: 900,
+      tx_packets: 8,
+      tx_errors: 0,
+      tx_dropped: 2,
       interfaces: {
         eth0: { rx_bytes: 1000, rx_packets: 8, rx_errors: 0, rx_dropped: 1, tx_bytes: 600, tx_packets: 5, tx_errors: 0, tx_dropped: 2 },
         eth1: { rx_bytes: 500, rx_packets: 4, rx_errors: 0, rx_dropped: 0, tx_bytes: 300, tx_packets: 3, tx_errors: 0, tx_dropped: 0 },

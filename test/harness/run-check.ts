@@ -42,7 +42,8 @@ export function leftoversOf(runId: string): string[] {
     } catch {
       continue;
     }
-    if (Number(entry) !== process.pid && env.split('\0').includes(`${RUN_ID_ENV}=${runId}`) && isDaemon(entry)) found.push(`process ${entry} ${cmdline(entry)}`);
+    if (Number(entry) !== process.pid && env.split('\0').includes(`${RUN_ID_ENV}=${runId}`) && isDaemon(entry))
+      found.push(`process ${entry} ${cmdline(entry)}`);
   }
   return found;
 }

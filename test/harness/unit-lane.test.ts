@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { UNIT_TESTS } from '../../vitest.unit.config.js';
 
 /** What only a test needing a real peer (or the built agent) calls. */
-const PEERS = /\binject\(|\bstartDockerd\(|\bstartPodman\(|\bstartKafkaMock\(|\bstartPrometheus\(|\bdockerCli\(|\brunCli\(|\bstartCli\(|import \{[^}]*\b(?:DOCKER|PODMAN)_ENGINES\b[^}]*\} from/;
+const PEERS =
+  /\binject\(|\bstartDockerd\(|\bstartPodman\(|\bstartKafkaMock\(|\bstartPrometheus\(|\bdockerCli\(|\brunCli\(|\bstartCli\(|import \{[^}]*\b(?:DOCKER|PODMAN)_ENGINES\b[^}]*\} from/;
 
 function testFiles(entry: string): string[] {
   if (entry.endsWith('.ts')) return [entry];
@@ -17,7 +18,8 @@ function testFiles(entry: string): string[] {
 
 describe('the fast lane', () => {
   it('lists files and folders that exist', () => {
-    for (const entry of UNIT_TESTS) expect(existsSync(entry) && (entry.endsWith('.ts') ? statSync(entry).isFile() : statSync(entry).isDirectory()), entry).toBe(true);
+    for (const entry of UNIT_TESTS)
+      expect(existsSync(entry) && (entry.endsWith('.ts') ? statSync(entry).isFile() : statSync(entry).isDirectory()), entry).toBe(true);
   });
 
   it('holds no test that needs a daemon, Kafka, Prometheus or the built agent', () => {

@@ -29,7 +29,10 @@ telemetry: { listen: false }
 `;
 
 const volumeIds = (r: OtlpReceiver) =>
-  r.logs().filter((l) => l.attributes['docker.event.type'] === 'volume').map((l) => `${String(l.attributes['docker.event.actor.id'])}:${String(l.attributes['docker.event.action'])}`);
+  r
+    .logs()
+    .filter((l) => l.attributes['docker.event.type'] === 'volume')
+    .map((l) => `${String(l.attributes['docker.event.actor.id'])}:${String(l.attributes['docker.event.action'])}`);
 
 describe('SIGHUP reload', () => {
   const host = inject('dockerHost');
@@ -78,7 +81,11 @@ describe('SIGHUP reload', () => {
     await waitFor(() => want.every((w) => volumeIds(newReceiver).includes(w)), 20_000, 'all records at the new endpoint');
     expect(await a.stop()).toBe(0);
     agent = undefined;
-    expect(volumeIds(newReceiver).filter((v) => v.startsWith('rl-')).sort()).toEqual(want.sort());
+    expect(
+      volumeIds(newReceiver)
+        .filter((v) => v.startsWith('rl-'))
+        .sort(),
+    ).toEqual(want.sort());
     expect(oldReceiver.logs()).toEqual([]);
   }, 90_000);
 });

@@ -38,7 +38,10 @@ describe('dead-letter files', () => {
     await dl.write('kafka', [event(3), event(4), event(5)], 'message too large');
     expect(mode(join(stateDir, 'dead-letter'))).toBe(0o700);
     expect(mode(path)).toBe(0o600);
-    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { record: { actor: { id: string } } });
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { record: { actor: { id: string } } });
     expect(lines.map((l) => l.record.actor.id)).toEqual(['c1', 'c2', 'c3']);
     expect(statSync(path).size).toBe(one * 3);
     const dropped = async (m: SelfMetrics) => (await m.deadLetterDropped.get()).values.find((v) => v.labels.sink === 'kafka')?.value;

@@ -18,7 +18,10 @@ afterEach(() => {
 
 describe('a failed delivery in the log', () => {
   it('is an err object with type, message and causes, stack, code, details and retryable; secrets in details redacted', async () => {
-    const config = pipelineConfig(dirs, '  peer: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, retry: { initial: 10ms, max: 20ms } }\n');
+    const config = pipelineConfig(
+      dirs,
+      '  peer: { type: stdout, inputs: [events], batch: { max_records: 10, linger: 1ms }, retry: { initial: 10ms, max: 20ms } }\n',
+    );
     const lines: string[] = [];
     const log = pino(loggerOptions('debug'), { write: (line: string) => void lines.push(line) });
     let attempts = 0;

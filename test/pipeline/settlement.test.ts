@@ -21,7 +21,10 @@ describe('settlement', () => {
     s.settled('file', evs.slice(0, 2));
     expect(heard).toEqual([['1', '2']]);
     s.settled('file', evs.slice(2, 5));
-    expect(heard).toEqual([['1', '2'], ['3', '4']]);
+    expect(heard).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
     expect(s.unsettled).toBe(1);
   });
 

@@ -30,7 +30,10 @@ describe('outcome unknown', () => {
   });
 
   it('Kafka: a request timeout (the broker may have written the batch), not a connection error', () => {
-    const timeout = new KafkaJSNumberOfRetriesExceeded(new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'), { retryCount: 0, retryTime: 0 });
+    const timeout = new KafkaJSNumberOfRetriesExceeded(new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'), {
+      retryCount: 0,
+      retryTime: 0,
+    });
     expect(kafkaError(timeout).outcomeUnknown).toBe(true);
     expect(kafkaError(new KafkaJSConnectionError('Connection error: ECONNREFUSED')).outcomeUnknown).toBe(false);
   });

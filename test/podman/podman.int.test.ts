@@ -222,7 +222,20 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
 
   it("the stats source's CPU % of a container capped at half a CPU agrees with the kernel over the same instants, with `podman stats --no-stream`, and is near 50 %", async () => {
     // A large CPU share keeps the loop at its cap on this shared machine (cgroup v1 CFS), as in the Docker stats test.
-    const id = await pm.runContainer(['--name', 'pm-cpu', '--label', 'suite=pm-cpu', '--cpus', '0.5', '--cpu-shares', '8192', BUSYBOX_IMAGE, 'sh', '-c', 'while :; do :; done']);
+    const id = await pm.runContainer([
+      '--name',
+      'pm-cpu',
+      '--label',
+      'suite=pm-cpu',
+      '--cpus',
+      '0.5',
+      '--cpu-shares',
+      '8192',
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      'while :; do :; done',
+    ]);
     const cgroup = (await pm.podmanOk(['inspect', '--format', '{{.State.CgroupPath}}', id])).trim();
     const kernelNs = (): number => Number(readFileSync(`/sys/fs/cgroup/cpuacct${cgroup}/cpuacct.usage`, 'utf8').trim());
     // The kernel's CPU time of the container every 20 ms, stamped with this machine's clock (Podman's `read` is the same clock).
@@ -259,7 +272,9 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
       const to = covered.at(-1)?.to ?? 0;
       const ours = covered.reduce((sum, s) => sum + (s.percent as number) * (s.to - s.from), 0) / (to - from);
       const kernel = ((kernelAt(to) - kernelAt(from)) / ((to - from) * 1e6)) * 100;
-      const perSpan = covered.map((s) => [(s.percent as number).toFixed(1), (((kernelAt(s.to) - kernelAt(s.from)) / ((s.to - s.from) * 1e6)) * 100).toFixed(1)].join('/'));
+      const perSpan = covered.map((s) =>
+        [(s.percent as number).toFixed(1), (((kernelAt(s.to) - kernelAt(s.from)) / ((s.to - s.from) * 1e6)) * 100).toFixed(1)].join('/'),
+      );
 
       // Podman 4 prints an array of text fields (`"cpu_percent": "49.87%"`), Podman 5 one object with a number (`"CPU": 49.87`).
       const parsed = JSON.parse(out) as Array<{ cpu_percent: string }> | { CPU: number };
@@ -322,7 +337,18 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
       else expect(raw.LayersSize).toBeGreaterThan(0);
       const cli = (await pm.podmanOk(['system', 'df', '--format', '{{json .}}']))
         .split('\n')
-        .map((l) => JSON.parse(l) as { Type: string; Total: number; Active: number; Size: number | string; Reclaimable: number | string; RawSize?: number; RawReclaimable?: number })
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              Type: string;
+              Total: number;
+              Active: number;
+              Size: number | string;
+              Reclaimable: number | string;
+              RawSize?: number;
+              RawReclaimable?: number;
+            },
+        )
         // Podman 4 prints numbers in Size/Reclaimable; Podman 5 prints text there and the numbers as RawSize/RawReclaimable.
         .map((r) => (engine === 'podman-4' ? r : { ...r, Size: r.RawSize, Reclaimable: r.RawReclaimable }));
       const types = { Images: du.types.images, Containers: du.types.containers, 'Local Volumes': du.types.volumes };
@@ -339,24 +365,73 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     }
   });
 
-  it('`once --source df` with only some object types configured (Podman 5 speaks 1.44, so `type=` is sent) gives `podman system df`\'s rows for those types', async () => {
+  it("`once --source df` with only some object types configured (Podman 5 speaks 1.44, so `type=` is sent) gives `podman system df`'s rows for those types", async () => {
     const { max } = await engineApiRange(pm.socketPath);
     await pm.podmanOk(['volume', 'create', 'pm-dft-used']);
     await pm.podmanOk(['volume', 'create', 'pm-dft-idle']);
     const fill = (volume: string, kb: number) =>
-      pm.podmanOk(['run', '--rm', '--network', 'none', ...PODMAN_ULIMITS, '-v', `${volume}:/data`, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/f', 'bs=1000', `count=${kb}`]);
+      pm.podmanOk([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        ...PODMAN_ULIMITS,
+        '-v',
+        `${volume}:/data`,
+        BUSYBOX_IMAGE,
+        'dd',
+        'if=/dev/zero',
+        'of=/data/f',
+        'bs=1000',
+        `count=${kb}`,
+      ]);
     await fill('pm-dft-used', 1200);
     await fill('pm-dft-idle', 2345);
     const running = await pm.runContainer(['--name', 'pm-dft-run', '-v', 'pm-dft-used:/data', BUSYBOX_IMAGE, 'sleep', '1000']);
-    await pm.podmanOk(['run', '--name', 'pm-dft-stopped', '--network', 'none', ...PODMAN_ULIMITS, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/blob', 'bs=1000', 'count=321']);
+    await pm.podmanOk([
+      'run',
+      '--name',
+      'pm-dft-stopped',
+      '--network',
+      'none',
+      ...PODMAN_ULIMITS,
+      BUSYBOX_IMAGE,
+      'dd',
+      'if=/dev/zero',
+      'of=/blob',
+      'bs=1000',
+      'count=321',
+    ]);
     try {
       const cliRows = async () =>
         new Map(
           (await pm.podmanOk(['system', 'df', '--format', '{{json .}}']))
             .split('\n')
-            .map((l) => JSON.parse(l) as { Type: string; Total: number; Active: number; Size: number | string; Reclaimable: number | string; RawSize?: number; RawReclaimable?: number })
+            .map(
+              (l) =>
+                JSON.parse(l) as {
+                  Type: string;
+                  Total: number;
+                  Active: number;
+                  Size: number | string;
+                  Reclaimable: number | string;
+                  RawSize?: number;
+                  RawReclaimable?: number;
+                },
+            )
             // Podman 4 prints numbers in Size/Reclaimable; Podman 5 text there and the numbers as RawSize/RawReclaimable.
-            .map((r) => [r.Type, { total: r.Total, active: r.Active, size_bytes: engine === 'podman-4' ? r.Size : r.RawSize, reclaimable_bytes: engine === 'podman-4' ? r.Reclaimable : r.RawReclaimable }] as const),
+            .map(
+              (r) =>
+                [
+                  r.Type,
+                  {
+                    total: r.Total,
+                    active: r.Active,
+                    size_bytes: engine === 'podman-4' ? r.Size : r.RawSize,
+                    reclaimable_bytes: engine === 'podman-4' ? r.Reclaimable : r.RawReclaimable,
+                  },
+                ] as const,
+            ),
         );
       const cliType = { images: 'Images', containers: 'Containers', volumes: 'Local Volumes' } as const;
       for (const objects of [['volumes'], ['images', 'containers'], ['containers', 'volumes']] as const) {
@@ -371,7 +446,9 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
         for (const type of objects) {
           const ours = du.types[type];
           expect(cli.get(cliType[type]), type).toBeDefined();
-          expect({ total: ours?.total, active: ours?.active, size_bytes: ours?.size_bytes, reclaimable_bytes: ours?.reclaimable_bytes }, type).toEqual(cli.get(cliType[type]));
+          expect({ total: ours?.total, active: ours?.active, size_bytes: ours?.size_bytes, reclaimable_bytes: ours?.reclaimable_bytes }, type).toEqual(
+            cli.get(cliType[type]),
+          );
         }
         const rows = objects.map((t) => du.types[t] as DiskUsageRecord['total']);
         expect(du.total).toMatchObject({
@@ -473,7 +550,12 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     expect((err as DsError).message).toBe('Podman cannot filter events by network: remove this key from sources.events.filters');
 
     // `dockstream check` says so up front, as a configuration problem.
-    const checkConfig = parseConfig(`sources:\n  events: { type: docker_events, filters: { network: [n1] } }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'check.yaml', BUILTIN_PLUGINS, {});
+    const checkConfig = parseConfig(
+      `sources:\n  events: { type: docker_events, filters: { network: [n1] } }\nsinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`,
+      'check.yaml',
+      BUILTIN_PLUGINS,
+      {},
+    );
     const lines = await runCheck(checkConfig, BUILTIN_PLUGINS, memoryLogger().log, pm.host);
     expect(lines.find((l) => l.component === 'source:events')).toEqual({
       component: 'source:events',
@@ -486,7 +568,10 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     const a = startAgent(agentConfig(pm.host, 'filters: { network: [n1] }'));
     try {
       const failed = await waitFor(() => a.logs.find((l) => l.msg === 'source failed'), 20_000, 'the source to stop');
-      expect(failed).toMatchObject({ source: 'events', err: { type: 'DsError', code: 'CONFIG_INVALID', message: 'Podman cannot filter events by network: remove this key from sources.events.filters' } });
+      expect(failed).toMatchObject({
+        source: 'events',
+        err: { type: 'DsError', code: 'CONFIG_INVALID', message: 'Podman cannot filter events by network: remove this key from sources.events.filters' },
+      });
       // /readyz says why until a reload fixes it.
       expect([...a.agent.failedSources]).toEqual([['events', 'Podman cannot filter events by network: remove this key from sources.events.filters']]);
       expect(a.logs.filter((l) => /retrying|reconnecting|backing off|stream open/.test(l.msg))).toEqual([]);
@@ -498,15 +583,26 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
   });
 
   /** One `dockstream once --source … [--since …]` round against the podman socket, in-process. */
-  async function once(source: 'events' | 'stats' | 'df', opts: { sinceMs?: number; filters?: string; dfObjects?: readonly string[] } = {}): Promise<DsRecord[]> {
+  async function once(
+    source: 'events' | 'stats' | 'df',
+    opts: { sinceMs?: number; filters?: string; dfObjects?: readonly string[] } = {},
+  ): Promise<DsRecord[]> {
     const events = `{ type: docker_events${opts.filters ? `, filters: ${opts.filters}` : ''} }`;
     const df = opts.dfObjects ? `  df: { type: docker_df, objects: [${opts.dfObjects.join(', ')}] }\n` : '';
-    const config = parseConfig(`sources:\n  events: ${events}\n${df}sinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`, 'once.yaml', BUILTIN_PLUGINS, {});
+    const config = parseConfig(
+      `sources:\n  events: ${events}\n${df}sinks:\n  out: { type: stdout, inputs: [events] }\ntelemetry: { listen: false }\n`,
+      'once.yaml',
+      BUILTIN_PLUGINS,
+      {},
+    );
     let text = '';
     const sinceMs = opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {};
     await runOnce(config, BUILTIN_PLUGINS, memoryLogger('warn').log, { source, dockerHost: pm.host, ...sinceMs }, async (t) => {
       text += t;
     });
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DsRecord);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as DsRecord);
   }
 });

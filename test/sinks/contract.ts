@@ -158,7 +158,10 @@ export function sinkContract(name: string, fixture: SinkContractFixture): void {
           abort.abort();
           // Bounded wait, so that a send that ignores its signal fails the test instead of hanging it.
           const outcome = await Promise.race([
-            sending.then(() => 'resolved', (err: unknown) => err),
+            sending.then(
+              () => 'resolved',
+              (err: unknown) => err,
+            ),
             sleep(5 * PROMPT_MS).then(() => 'still pending'),
           ]);
           expect(Date.now() - t0).toBeLessThan(PROMPT_MS);

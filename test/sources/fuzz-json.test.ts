@@ -23,7 +23,11 @@ import { HOST } from '../harness/records.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 // FUZZ_RUNS=20000 for a deep local run (CI keeps 400: new inputs each run, within a bounded time).
-const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 400), interruptAfterTimeLimit: process.env.FUZZ_RUNS ? 600_000 : 20_000, markInterruptAsFailure: false } as const;
+const RUNS = {
+  numRuns: Number(process.env.FUZZ_RUNS ?? 400),
+  interruptAfterTimeLimit: process.env.FUZZ_RUNS ? 600_000 : 20_000,
+  markInterruptAsFailure: false,
+} as const;
 
 /** Every number in `v` (deeply) is finite. */
 function nonFinite(v: unknown, path = '$'): string | null {
@@ -62,7 +66,9 @@ function mutate(base: unknown, picks: readonly number[], value: unknown): unknow
 // What JSON can carry (no NaN or Infinity), with the edge values a daemon could send.
 const anyValue = fc.oneof(fc.jsonValue(), fc.constantFrom(undefined, -1, 0, 1e308, -1e308, 2 ** 64, 5e-324, '', '12', 'NaN'));
 const mutationsOf = (base: unknown) =>
-  fc.array(fc.tuple(fc.array(fc.nat(), { maxLength: 6 }), anyValue), { minLength: 1, maxLength: 4 }).map((ms) => ms.reduce((acc, [picks, v]) => mutate(acc, picks, v), base));
+  fc
+    .array(fc.tuple(fc.array(fc.nat(), { maxLength: 6 }), anyValue), { minLength: 1, maxLength: 4 })
+    .map((ms) => ms.reduce((acc, [picks, v]) => mutate(acc, picks, v), base));
 
 /** Rethrows anything but the coded error a malformed daemon body must give, naming the input. */
 function expectMalformed(err: unknown, input: unknown): void {
@@ -104,12 +110,18 @@ describe('daemon input fuzzing', () => {
   });
 
   it('events: any line is a record with an exact decimal time_nano, or a MalformedEventError with its reason', () => {
-    const real = '{"status":"start","id":"4f1c","from":"local/busybox:1","Type":"container","Action":"start","Actor":{"ID":"4f1c","Attributes":{"image":"local/busybox:1","name":"web-1"}},"scope":"local","time":1795432795,"timeNano":1795432795302202876}';
+    const real =
+      '{"status":"start","id":"4f1c","from":"local/busybox:1","Type":"container","Action":"start","Actor":{"ID":"4f1c","Attributes":{"image":"local/busybox:1","name":"web-1"}},"scope":"local","time":1795432795,"timeNano":1795432795302202876}';
     const mutatedLine = fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.string({ maxLength: 20 })).map(([at, del, ins]) => {
       const i = at % (real.length + 1);
       return real.slice(0, i) + ins + real.slice(i + del);
     });
-    const input = fc.oneof(fc.string(), fc.json(), mutatedLine, mutationsOf(JSON.parse(real)).map((v) => JSON.stringify(v) ?? 'undefined'));
+    const input = fc.oneof(
+      fc.string(),
+      fc.json(),
+      mutatedLine,
+      mutationsOf(JSON.parse(real)).map((v) => JSON.stringify(v) ?? 'undefined'),
+    );
     fc.assert(
       fc.property(input, (line) => {
         try {
@@ -148,7 +160,8 @@ describe('daemon input fuzzing', () => {
         if (record === null) return;
         outcomes.record++;
         expect(nonFinite(record)).toBeNull();
-        for (const section of [record.cpu, record.memory, record.network, record.block_io, record.pids]) expect(notNumeric(section, new Set(['cache_source']))).toBeNull();
+        for (const section of [record.cpu, record.memory, record.network, record.block_io, record.pids])
+          expect(notNumeric(section, new Set(['cache_source']))).toBeNull();
         // What the round keeps for the next CPU % is computable from a sample normalize took.
         expect(nonFinite(cpuSampleOf(raw as Parameters<typeof cpuSampleOf>[0], engine))).toBeNull();
       }),
@@ -176,11 +189,17 @@ describe('daemon input fuzzing', () => {
     expect(df({ LayersSize: 0.5 })).toThrow(coded('$.LayersSize'));
     expect(df({ ImageUsage: { Items: [{ RepoTags: 'x' }] } })).toThrow(coded('$.ImageUsage.Items[0].RepoTags'));
     // Integers each, but their sum overflows: coded as well, not a RangeError from the percent.
-    expect(df({ LayersSize: 1e308, BuilderSize: 0, Volumes: [{ UsageData: { Size: 1e308, RefCount: 0 } }, { UsageData: { Size: 1e308, RefCount: 0 } }] })).toThrow(
-      expect.objectContaining({ code: 'DOCKER_MALFORMED', message: 'system df numbers overflow' }) as Error,
-    );
+    expect(
+      df({ LayersSize: 1e308, BuilderSize: 0, Volumes: [{ UsageData: { Size: 1e308, RefCount: 0 } }, { UsageData: { Size: 1e308, RefCount: 0 } }] }),
+    ).toThrow(expect.objectContaining({ code: 'DOCKER_MALFORMED', message: 'system df numbers overflow' }) as Error);
     // Absent and null fields are not errors (daemons leave fields out).
-    expect(df({ Images: null, Volumes: [{ Name: 'v', UsageData: null }] })().types.volumes).toEqual({ total: 1, active: 0, size_bytes: 0, reclaimable_bytes: 0, reclaimable_percent: 0 });
+    expect(df({ Images: null, Volumes: [{ Name: 'v', UsageData: null }] })().types.volumes).toEqual({
+      total: 1,
+      active: 0,
+      size_bytes: 0,
+      reclaimable_bytes: 0,
+      reclaimable_percent: 0,
+    });
   });
 
   it('system df: a mutated body gives a record (summary and largest objects) with finite numbers, or DOCKER_MALFORMED (a poll error with that code)', () => {
@@ -191,7 +210,13 @@ describe('daemon input fuzzing', () => {
         let record;
         try {
           // What a poll builds: the summary and, with verbose, the largest objects.
-          record = buildDiskUsageRecord(raw as Parameters<typeof buildDiskUsageRecord>[0], { objects: [...DISK_OBJECT_TYPES], verbose: true, top: 3 }, HOST, 0, 1);
+          record = buildDiskUsageRecord(
+            raw as Parameters<typeof buildDiskUsageRecord>[0],
+            { objects: [...DISK_OBJECT_TYPES], verbose: true, top: 3 },
+            HOST,
+            0,
+            1,
+          );
         } catch (err) {
           expectMalformed(err, raw);
           outcomes.malformed++;

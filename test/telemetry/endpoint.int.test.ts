@@ -66,10 +66,14 @@ describe('self-telemetry endpoint of a running agent (private dockerd)', () => {
       const fromDaemon = await daemonEvents(d.socketPath, t0, t1);
       expect(fromDaemon.map((e) => `${e.type}:${e.action}:${e.id}`)).toEqual(['volume:create:tm-a', 'volume:create:tm-b', 'volume:create:tm-c']);
 
-      const after = await waitFor(async () => {
-        const m = await scrape(t);
-        return eventsOut(m) >= out0 + fromDaemon.length ? m : null;
-      }, 20_000, 'sink counter to move');
+      const after = await waitFor(
+        async () => {
+          const m = await scrape(t);
+          return eventsOut(m) >= out0 + fromDaemon.length ? m : null;
+        },
+        20_000,
+        'sink counter to move',
+      );
       expect(eventsIn(after) - in0).toBe(fromDaemon.length);
       expect(eventsOut(after) - out0).toBe(fromDaemon.length);
       expect(sampleValue(after, 'dockstream_queue_records', { sink: 'out' })).toBe(0);
@@ -98,10 +102,14 @@ describe('self-telemetry endpoint of a running agent (private dockerd)', () => {
       const t = await waitFor(() => a.agent.telemetry, 20_000, 'telemetry endpoint');
       await waitFor(async () => (await get(t.server.url('/readyz'))).status === 200, 20_000, 'ready');
       await d.stopDaemon();
-      const down = await waitFor(async () => {
-        const r = await get(t.server.url('/readyz'));
-        return r.status === 503 ? r : null;
-      }, 20_000, '503 after daemon stop');
+      const down = await waitFor(
+        async () => {
+          const r = await get(t.server.url('/readyz'));
+          return r.status === 503 ? r : null;
+        },
+        20_000,
+        '503 after daemon stop',
+      );
       const body = JSON.parse(down.body) as { status: string; reasons: string[] };
       expect(body.status).toBe('unready');
       expect(body.reasons).toHaveLength(1);
@@ -129,7 +137,9 @@ describe('self-telemetry endpoint of a running agent (private dockerd)', () => {
       const entry = a.logs.find((l) => l.msg.startsWith('telemetry endpoint not started'));
       expect(entry).toMatchObject({ level: 50, code: 'TELEMETRY_LISTEN', listen: `127.0.0.1:${port}` });
       expect(entry?.['err']).toMatchObject({ type: 'DsError', code: 'TELEMETRY_LISTEN', details: { listen: `127.0.0.1:${port}`, code: 'EADDRINUSE' } });
-      expect((entry?.['err'] as { message: string }).message).toContain(`telemetry endpoint cannot listen on 127.0.0.1:${port} (address in use): listen EADDRINUSE`);
+      expect((entry?.['err'] as { message: string }).message).toContain(
+        `telemetry endpoint cannot listen on 127.0.0.1:${port} (address in use): listen EADDRINUSE`,
+      );
       expect(a.agent.telemetry).toBeNull();
       await waitFor(() => a.records().some((r) => r.kind === 'inventory'), 20_000, 'inventory');
       await d.dockerOk(['volume', 'create', 'tm-busy']);

@@ -52,7 +52,11 @@ describe('readiness', () => {
   });
 
   it('lists every problem with its component', () => {
-    const r = readiness(local(false, 'cannot reach docker daemon at unix:///x.sock'), [sink('kafka', false, 'broker down'), sink('file', true), sink('otlp', false)], true);
+    const r = readiness(
+      local(false, 'cannot reach docker daemon at unix:///x.sock'),
+      [sink('kafka', false, 'broker down'), sink('file', true), sink('otlp', false)],
+      true,
+    );
     expect(r).toEqual({
       ready: false,
       reasons: ['agent: shutting down', 'docker: cannot reach docker daemon at unix:///x.sock', 'sink:kafka: broker down', 'sink:otlp: not delivering'],

@@ -25,10 +25,14 @@ afterEach(() => {
 
 /** The file-related system calls of a child running `code` (tsx), as strace prints them. */
 function traced(code: string, outFile: string): string[] {
-  execFileSync('strace', ['-f', '-qq', '-e', 'trace=openat,fsync,fdatasync,rename,renameat,renameat2', '-o', outFile, process.execPath, '--import', 'tsx', '-e', code], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'strace',
+    ['-f', '-qq', '-e', 'trace=openat,fsync,fdatasync,rename,renameat,renameat2', '-o', outFile, process.execPath, '--import', 'tsx', '-e', code],
+    {
+      cwd: ROOT,
+      stdio: 'ignore',
+    },
+  );
   return joinResumed(readFileSync(outFile, 'utf8').split('\n')).filter((l) => /\b(openat|fsync|fdatasync|rename\w*)\(/.test(l));
 }
 

@@ -13,7 +13,12 @@ describe('runTicker', () => {
     const ac = new AbortController();
     const ticks: number[] = [];
     const start = Date.now();
-    const done = runTicker(1000, ac.signal, () => ticks.push(Date.now() - start), () => Date.now());
+    const done = runTicker(
+      1000,
+      ac.signal,
+      () => ticks.push(Date.now() - start),
+      () => Date.now(),
+    );
     await vi.advanceTimersByTimeAsync(3500);
     ac.abort();
     await done;
@@ -27,14 +32,19 @@ describe('runTicker', () => {
     const ticks: number[] = [];
     const start = Date.now();
     let stalled = false;
-    const done = runTicker(1000, ac.signal, () => {
-      ticks.push(Date.now() - start);
-      if (!stalled) {
-        stalled = true;
-        // A synchronous stall of 3.5 intervals inside the first tick.
-        vi.setSystemTime(Date.now() + 3500);
-      }
-    }, () => Date.now());
+    const done = runTicker(
+      1000,
+      ac.signal,
+      () => {
+        ticks.push(Date.now() - start);
+        if (!stalled) {
+          stalled = true;
+          // A synchronous stall of 3.5 intervals inside the first tick.
+          vi.setSystemTime(Date.now() + 3500);
+        }
+      },
+      () => Date.now(),
+    );
     await vi.advanceTimersByTimeAsync(2000);
     ac.abort();
     await done;
@@ -100,10 +110,15 @@ describe('everyInterval', () => {
 
   it('stops ticking and throws when the work throws', async () => {
     let calls = 0;
-    const done = everyInterval(1000, new AbortController().signal, async () => {
-      calls++;
-      throw new Error('boom');
-    }, () => undefined);
+    const done = everyInterval(
+      1000,
+      new AbortController().signal,
+      async () => {
+        calls++;
+        throw new Error('boom');
+      },
+      () => undefined,
+    );
     const settled = expect(done).rejects.toThrow('boom');
     await vi.advanceTimersByTimeAsync(5000);
     await settled;

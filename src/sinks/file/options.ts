@@ -16,7 +16,13 @@ export const fileSinkOptions = z.object({
   fsync: z.enum(['never', 'batch', 'interval']).default('interval'),
   /** Permissions of the files written (current and rotated), as an octal string: "0640" (default), "0600", "0644". */
   mode: z
-    .union([z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as "0640" (quote it in YAML)').transform((s) => parseInt(s, 8)), z.number().int().min(0).max(0o777)])
+    .union([
+      z
+        .string()
+        .regex(/^0?[0-7]{3}$/, 'an octal mode such as "0640" (quote it in YAML)')
+        .transform((s) => parseInt(s, 8)),
+      z.number().int().min(0).max(0o777),
+    ])
     .default(0o640),
   fsync_interval: duration()
     .refine((ms) => ms > 0, 'fsync_interval must be more than 0')

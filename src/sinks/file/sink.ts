@@ -86,9 +86,11 @@ export class FileSink implements Sink {
     });
     if (this.settings.fsync === 'interval' && this.fsyncTimer === null) {
       this.fsyncTimer = setInterval(() => {
-        this.lock.run(async () => this.file?.sync()).catch((err: unknown) => {
-          this.log.warn({ sink: this.name, err }, 'file sink fsync failed');
-        });
+        this.lock
+          .run(async () => this.file?.sync())
+          .catch((err: unknown) => {
+            this.log.warn({ sink: this.name, err }, 'file sink fsync failed');
+          });
       }, this.settings.fsyncIntervalMs);
       this.fsyncTimer.unref();
     }
@@ -156,8 +158,7 @@ export class FileSink implements Sink {
     let file = await this.ensureOpen();
     if (lines.length > 0 && this.isAged(file)) file = await this.rotate();
     const sizes = maxSize > 0 ? lines.map((l) => Buffer.byteLength(l) + 1) : [];
-    const segments =
-      maxSize > 0 || lines.length === 0 ? planSegments(sizes, file.bytes, maxSize) : [{ from: 0, to: lines.length, rotateBefore: false }];
+    const segments = maxSize > 0 || lines.length === 0 ? planSegments(sizes, file.bytes, maxSize) : [{ from: 0, to: lines.length, rotateBefore: false }];
     for (const seg of segments) {
       if (seg.rotateBefore) file = await this.rotate();
       await file.append(ndjsonBytes(lines, seg.from, seg.to), now());
@@ -211,16 +212,19 @@ export class FileSink implements Sink {
     const { maxAgeMs, now } = this.settings;
     const startedAt = this.file?.startedAt;
     if (maxAgeMs <= 0 || this.ageTimer !== null || startedAt == null || this.closing) return;
-    this.ageTimer = setTimeout(() => {
-      this.ageTimer = null;
-      this.lock
-        .run(async () => {
-          if (this.closing || !this.file) return;
-          if (this.isAged(this.file)) await this.rotate();
-          else this.scheduleAgeRotation();
-        })
-        .catch((err: unknown) => this.log.warn({ sink: this.name, err }, 'file sink age rotation failed'));
-    }, Math.max(0, startedAt + maxAgeMs - now()));
+    this.ageTimer = setTimeout(
+      () => {
+        this.ageTimer = null;
+        this.lock
+          .run(async () => {
+            if (this.closing || !this.file) return;
+            if (this.isAged(this.file)) await this.rotate();
+            else this.scheduleAgeRotation();
+          })
+          .catch((err: unknown) => this.log.warn({ sink: this.name, err }, 'file sink age rotation failed'));
+      },
+      Math.max(0, startedAt + maxAgeMs - now()),
+    );
     this.ageTimer.unref();
   }
 

@@ -139,9 +139,7 @@ export function toMessage(record: DsRecord, topicFor: (kind: RecordKind) => stri
  */
 export function oversizeReason(mapped: MappedMessage, maxMessageBytes: number): string | null {
   const size = mapped.bytes + RECORD_BATCH_OVERHEAD;
-  return size > maxMessageBytes
-    ? `message too large: ${size} bytes exceed max_message_bytes ${maxMessageBytes} (topic ${mapped.topic})`
-    : null;
+  return size > maxMessageBytes ? `message too large: ${size} bytes exceed max_message_bytes ${maxMessageBytes} (topic ${mapped.topic})` : null;
 }
 
 /**

@@ -15,10 +15,7 @@ const topicTemplate = z
   });
 
 const perKindTopics = z.strictObject(
-  Object.fromEntries(RECORD_KINDS.map((k) => [k, topicTemplate.optional()])) as Record<
-    RecordKind,
-    z.ZodOptional<typeof topicTemplate>
-  >,
+  Object.fromEntries(RECORD_KINDS.map((k) => [k, topicTemplate.optional()])) as Record<RecordKind, z.ZodOptional<typeof topicTemplate>>,
 );
 
 export const kafkaOptionsSchema = z.strictObject({

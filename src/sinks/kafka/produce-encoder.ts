@@ -22,7 +22,16 @@ import type { EncoderLike, ProduceArgs, ProduceEncoderDeps, ProduceRequestFactor
 import { PARTITION_OVERHEAD, planBatch, writeRecords, type BatchPlan } from './record-batch.js';
 import { asEncoder } from './wire.js';
 
-export type { EncoderLike, MessageInput, PartitionData, ProduceArgs, ProduceEncoderDeps, ProduceRequest, ProduceRequestFactory, TopicData } from './produce-types.js';
+export type {
+  EncoderLike,
+  MessageInput,
+  PartitionData,
+  ProduceArgs,
+  ProduceEncoderDeps,
+  ProduceRequest,
+  ProduceRequestFactory,
+  TopicData,
+} from './produce-types.js';
 
 const NO_COMPRESSION = 0;
 const COMPRESSION_CODEC_MASK = 0x07;

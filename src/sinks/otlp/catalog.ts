@@ -24,8 +24,13 @@ export interface Point {
   readonly attributes: Attributes;
 }
 
-const spec = (name: string, unit: string, kind: MetricKind, valueType: 'int' | 'double', description: string): MetricSpec =>
-  ({ name, unit, kind, valueType, description });
+const spec = (name: string, unit: string, kind: MetricKind, valueType: 'int' | 'double', description: string): MetricSpec => ({
+  name,
+  unit,
+  kind,
+  valueType,
+  description,
+});
 
 export const STATS_METRICS = {
   cpuUtilization: spec('container.cpu.utilization', '1', 'gauge', 'double', 'Percent of CPU used by the container.'),
@@ -34,12 +39,24 @@ export const STATS_METRICS = {
   cpuUser: spec('container.cpu.usage.usermode', 'ns', 'counter', 'int', 'Time spent by tasks of the cgroup in user mode.'),
   cpuLogical: spec('container.cpu.logical.count', '{cpus}', 'gauge', 'int', 'Number of cores available to the container.'),
   throttlePeriods: spec('container.cpu.throttling_data.periods', '{periods}', 'counter', 'int', 'Number of periods with throttling active.'),
-  throttledPeriods: spec('container.cpu.throttling_data.throttled_periods', '{periods}', 'counter', 'int', 'Number of periods when the container hits its throttling limit.'),
+  throttledPeriods: spec(
+    'container.cpu.throttling_data.throttled_periods',
+    '{periods}',
+    'counter',
+    'int',
+    'Number of periods when the container hits its throttling limit.',
+  ),
   throttledTime: spec('container.cpu.throttling_data.throttled_time', 'ns', 'counter', 'int', 'Aggregate time the container was throttled.'),
   memUsage: spec('container.memory.usage.total', 'By', 'updown', 'int', 'Memory usage of the container. This excludes the cache.'),
   memLimit: spec('container.memory.usage.limit', 'By', 'updown', 'int', 'Memory limit of the container.'),
   memPercent: spec('container.memory.percent', '1', 'gauge', 'double', 'Percentage of memory used.'),
-  memTotalInactiveFile: spec('container.memory.total_inactive_file', 'By', 'updown', 'int', 'Cache memory that has been identified as inactive by the kernel. Includes descendant cgroups (cgroup v1).'),
+  memTotalInactiveFile: spec(
+    'container.memory.total_inactive_file',
+    'By',
+    'updown',
+    'int',
+    'Cache memory that has been identified as inactive by the kernel. Includes descendant cgroups (cgroup v1).',
+  ),
   memInactiveFile: spec('container.memory.inactive_file', 'By', 'updown', 'int', 'Cache memory that has been identified as inactive by the kernel.'),
   rxBytes: spec('container.network.io.usage.rx_bytes', 'By', 'counter', 'int', 'Bytes received by the container.'),
   txBytes: spec('container.network.io.usage.tx_bytes', 'By', 'counter', 'int', 'Bytes sent.'),
@@ -49,7 +66,13 @@ export const STATS_METRICS = {
   txPackets: spec('container.network.io.usage.tx_packets', '{packets}', 'counter', 'int', 'Packets sent.'),
   rxErrors: spec('container.network.io.usage.rx_errors', '{errors}', 'counter', 'int', 'Received errors.'),
   txErrors: spec('container.network.io.usage.tx_errors', '{errors}', 'counter', 'int', 'Sent errors.'),
-  blockIo: spec('container.blockio.io_service_bytes_recursive', 'By', 'counter', 'int', 'Number of bytes transferred to/from the disk by the group and descendant groups.'),
+  blockIo: spec(
+    'container.blockio.io_service_bytes_recursive',
+    'By',
+    'counter',
+    'int',
+    'Number of bytes transferred to/from the disk by the group and descendant groups.',
+  ),
   pidsCount: spec('container.pids.count', '{pids}', 'updown', 'int', "Number of pids in the container's cgroup."),
   pidsLimit: spec('container.pids.limit', '{pids}', 'updown', 'int', "Maximum number of pids in the container's cgroup."),
 } as const;
@@ -160,7 +183,8 @@ export function containerStatePoints(r: ContainerStateRecord): Point[] {
   const points: Point[] = [{ spec: m.restarts, value: r.restart_count, attributes: NO_ATTRIBUTES }];
   for (const state of CONTAINER_STATES) points.push({ spec: m.status, value: r.state === state ? 1 : 0, attributes: { status: state } });
   const started = r.started_at === null ? Number.NaN : Date.parse(r.started_at);
-  if (r.state === 'running' && Number.isFinite(started)) points.push({ spec: m.uptime, value: Math.max(0, (Date.parse(r.time) - started) / 1000), attributes: NO_ATTRIBUTES });
+  if (r.state === 'running' && Number.isFinite(started))
+    points.push({ spec: m.uptime, value: Math.max(0, (Date.parse(r.time) - started) / 1000), attributes: NO_ATTRIBUTES });
   if (r.health !== null) {
     for (const status of HEALTH_STATES) points.push({ spec: m.health, value: r.health.status === status ? 1 : 0, attributes: { status } });
     points.push({ spec: m.failingStreak, value: r.health.failing_streak, attributes: NO_ATTRIBUTES });

@@ -75,7 +75,9 @@ export function reportExporterInternals(sink: string, states: SignalInternals, l
   const published = entries.filter(([, state]) => state === 'published').map(([signal]) => signal);
   log.info(
     { sink, [SINGLE_ATTEMPT_TRANSPORT]: Object.fromEntries(entries.map(([signal, state]) => [signal, state ?? 'not needed (grpc)'])) },
-    replaced.length > 0 ? `otlp exporter internals: replaced ${SINGLE_ATTEMPT_TRANSPORT} for ${replaced.join(', ')}` : 'otlp exporter internals: published exporters',
+    replaced.length > 0
+      ? `otlp exporter internals: replaced ${SINGLE_ATTEMPT_TRANSPORT} for ${replaced.join(', ')}`
+      : 'otlp exporter internals: published exporters',
   );
   if (published.length > 0) log.warn({ sink, signals: published }, 'otlp exporter internals changed: cannot disable its internal retries');
 }

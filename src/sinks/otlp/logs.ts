@@ -137,12 +137,7 @@ function describe(r: LogRecordSource): Mapped {
 }
 
 /** One ReadableLogRecord per record, as the OTLP log exporters take them. */
-export function toLogRecord(
-  record: LogRecordSource,
-  resources: ResourceCatalog,
-  scope: InstrumentationScope,
-  observed: HrTime,
-): ReadableLogRecord {
+export function toLogRecord(record: LogRecordSource, resources: ResourceCatalog, scope: InstrumentationScope, observed: HrTime): ReadableLogRecord {
   const m = describe(record);
   return {
     hrTime: m.time,

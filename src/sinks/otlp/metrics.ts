@@ -6,13 +6,7 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type DataPoint,
-  type MetricData,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type DataPoint, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { assertNever, type ContainerStateRecord, type DiskUsageRecord, type StatsRecord } from '../../records.js';
 import { containerStatePoints, diskPoints, statsPoints, type MetricSpec, type Point } from './catalog.js';
 import type { ResourceCatalog } from './resource.js';
@@ -56,7 +50,8 @@ export class SeriesStarts {
 
   startOf(record: MetricRecordSource, time: HrTime): HrTime {
     // Container states count restarts from their own start: a stats series' CPU reset must not reset them.
-    const key = record.kind === 'stats' ? `c:${record.container.id}` : record.kind === 'container_state' ? `s:${record.container.id}` : `d:${record.host.daemon_id}`;
+    const key =
+      record.kind === 'stats' ? `c:${record.container.id}` : record.kind === 'container_state' ? `s:${record.container.id}` : `d:${record.host.daemon_id}`;
     const cpuTotal = record.kind === 'stats' ? record.cpu.total_ns : 0;
     const nowMs = this.now();
     this.sweep(nowMs);

@@ -18,14 +18,41 @@
 import type { MetricKind, MetricSpec } from '../otlp/catalog.js';
 
 const UNIT_WORDS: Readonly<Record<string, string>> = {
-  d: 'days', h: 'hours', min: 'minutes', s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds',
-  By: 'bytes', KiBy: 'kibibytes', MiBy: 'mebibytes', GiBy: 'gibibytes', TiBy: 'tibibytes',
-  KBy: 'kilobytes', MBy: 'megabytes', GBy: 'gigabytes', TBy: 'terabytes',
-  m: 'meters', V: 'volts', A: 'amperes', J: 'joules', W: 'watts', g: 'grams', Cel: 'celsius', Hz: 'hertz', '%': 'percent',
+  d: 'days',
+  h: 'hours',
+  min: 'minutes',
+  s: 'seconds',
+  ms: 'milliseconds',
+  us: 'microseconds',
+  ns: 'nanoseconds',
+  By: 'bytes',
+  KiBy: 'kibibytes',
+  MiBy: 'mebibytes',
+  GiBy: 'gibibytes',
+  TiBy: 'tibibytes',
+  KBy: 'kilobytes',
+  MBy: 'megabytes',
+  GBy: 'gigabytes',
+  TBy: 'terabytes',
+  m: 'meters',
+  V: 'volts',
+  A: 'amperes',
+  J: 'joules',
+  W: 'watts',
+  g: 'grams',
+  Cel: 'celsius',
+  Hz: 'hertz',
+  '%': 'percent',
 };
 
 const PER_UNIT_WORDS: Readonly<Record<string, string>> = {
-  s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', mo: 'month', y: 'year',
+  s: 'second',
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year',
 };
 
 function tokens(text: string): string[] {
@@ -35,8 +62,7 @@ function tokens(text: string): string[] {
 /** The unit's words: `By` → [bytes], `By/s` → [bytes, per, second], `{packets}` → []. */
 function unitTokens(unit: string): string[] {
   const [main = '', per = ''] = unit.split('/', 2).map((u) => u.trim());
-  const words = (u: string, map: Readonly<Record<string, string>>): string[] =>
-    u === '' || u === '1' || /^\{.*\}$/.test(u) ? [] : tokens(map[u] ?? u);
+  const words = (u: string, map: Readonly<Record<string, string>>): string[] => (u === '' || u === '1' || /^\{.*\}$/.test(u) ? [] : tokens(map[u] ?? u));
   const perWords = words(per, PER_UNIT_WORDS);
   return [...words(main, UNIT_WORDS), ...(perWords.length > 0 ? ['per', ...perWords] : [])];
 }

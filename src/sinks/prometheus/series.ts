@@ -66,7 +66,10 @@ function familyOf(spec: MetricSpec): Family {
 
 /** Every family the sinks can produce, in catalog order. */
 export const FAMILIES: ReadonlyMap<string, Family> = new Map(
-  [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ...Object.values(CONTAINER_METRICS), ALERT_METRIC, EVENTS_METRIC].map((s) => [s.name, familyOf(s)]),
+  [...Object.values(STATS_METRICS), ...Object.values(DISK_METRICS), ...Object.values(CONTAINER_METRICS), ALERT_METRIC, EVENTS_METRIC].map((s) => [
+    s.name,
+    familyOf(s),
+  ]),
 );
 
 /** Resource attributes that become labels (the rest: job/instance or target info territory). */
@@ -86,7 +89,10 @@ export class SeriesMapper {
   private readonly promoted: readonly string[];
   private readonly staticLabels: Readonly<Record<string, string>>;
 
-  constructor(options: { container_labels?: readonly string[] | Readonly<Record<string, string>> | undefined; labels?: Readonly<Record<string, string>> | undefined }) {
+  constructor(options: {
+    container_labels?: readonly string[] | Readonly<Record<string, string>> | undefined;
+    labels?: Readonly<Record<string, string>> | undefined;
+  }) {
     const containerLabels = labelAttributes(options.container_labels);
     this.settings = { serviceVersion: VERSION, containerLabels, extra: {} };
     this.promoted = [...PROMOTED, ...Object.values(containerLabels)];

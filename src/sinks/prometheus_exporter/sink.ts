@@ -104,7 +104,8 @@ export class PrometheusExporterSink implements Sink {
       }
     }
     for (const [kind, n] of dropped) this.metrics.countDropped(componentName('sink', this.name), kind, 'max_series', n);
-    if (dropped.size > 0) this.log.debug({ sink: this.name, max_series: this.options.max_series }, 'prometheus_exporter series bound reached; new series dropped');
+    if (dropped.size > 0)
+      this.log.debug({ sink: this.name, max_series: this.options.max_series }, 'prometheus_exporter series bound reached; new series dropped');
     this.store.expire(now);
   }
 

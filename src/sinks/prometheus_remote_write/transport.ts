@@ -55,7 +55,11 @@ export function postWrite(
         });
         res.on('end', () => {
           const retryAfter: string | string[] | undefined = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, retryAfter: typeof retryAfter === 'object' ? retryAfter[0] : retryAfter, body: text.slice(0, MAX_BODY).trim() });
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: typeof retryAfter === 'object' ? retryAfter[0] : retryAfter,
+            body: text.slice(0, MAX_BODY).trim(),
+          });
         });
         res.on('error', reject);
       },

@@ -5,12 +5,7 @@ import { stdoutSinkOptions, type StdoutSinkOptions } from './options.js';
 import { StdoutSink } from './sink.js';
 
 /** Internal constructor: tests pass their own stream; config always gets process.stdout. */
-export function createStdoutSink(
-  name: string,
-  opts: StdoutSinkOptions,
-  ctx: SinkContext,
-  stream: Writable = process.stdout,
-): StdoutSink {
+export function createStdoutSink(name: string, opts: StdoutSinkOptions, ctx: SinkContext, stream: Writable = process.stdout): StdoutSink {
   return new StdoutSink(name, { pretty: opts.pretty }, stream, ctx.log);
 }
 

@@ -96,10 +96,7 @@ export class StdoutSink implements Sink {
 
   private permanentError(cause: Error): SinkError {
     const code = (cause as NodeJS.ErrnoException).code;
-    const message =
-      code === 'EPIPE'
-        ? 'stdout was closed by its reader (EPIPE); records for this sink are no longer delivered'
-        : 'stdout write failed';
+    const message = code === 'EPIPE' ? 'stdout was closed by its reader (EPIPE); records for this sink are no longer delivered' : 'stdout write failed';
     return new SinkError(message, { retryable: false, cause, details: { sink: this.name, code } });
   }
 }

@@ -49,15 +49,20 @@ export class DockerContainersSource implements Source {
     }
     const unsubscribe = ctx.onEvent((event) => this.onEvent(ctx, event));
     try {
-      await everyInterval(this.options.resync, ctx.signal, async () => {
-        try {
-          await this.sync(ctx);
-        } catch (err) {
-          if (isAbortError(err) || ctx.signal.aborted) return;
-          ctx.metrics.pollErrors.inc({ source: this.name, code: errorCode(err) });
-          ctx.log.warn({ source: this.name, err }, 'cannot list containers; trying again at the next resync');
-        }
-      }, () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }));
+      await everyInterval(
+        this.options.resync,
+        ctx.signal,
+        async () => {
+          try {
+            await this.sync(ctx);
+          } catch (err) {
+            if (isAbortError(err) || ctx.signal.aborted) return;
+            ctx.metrics.pollErrors.inc({ source: this.name, code: errorCode(err) });
+            ctx.log.warn({ source: this.name, err }, 'cannot list containers; trying again at the next resync');
+          }
+        },
+        () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }),
+      );
     } finally {
       unsubscribe();
     }

@@ -65,7 +65,8 @@ export class ContainerTracker {
     const ended = RUN_ENDED.has(status.state);
     const runKills = (events: number, flag: boolean): number => Math.max(events, flag ? 1 : 0);
     const toNewRun = newRun && status.oom_killed && ended ? Math.min(pending, 1) : 0;
-    const pastKills = before === undefined ? 0 : newRun ? before.pastKills + runKills(before.runEvents + pending - toNewRun, before.runOomKilled) : before.pastKills;
+    const pastKills =
+      before === undefined ? 0 : newRun ? before.pastKills + runKills(before.runEvents + pending - toNewRun, before.runOomKilled) : before.pastKills;
     const runEvents = before === undefined ? 0 : newRun ? toNewRun : before.runEvents + pending;
     const runOomKilled = (status.oom_killed && ended) || (before !== undefined && !newRun && before.runOomKilled);
     const oomKills = pastKills + runKills(runEvents, runOomKilled);
@@ -75,7 +76,8 @@ export class ContainerTracker {
       return null;
     }
     const labels = raw.Config?.Labels ?? {};
-    const picked = this.labelKeys.length === 0 ? undefined : Object.fromEntries(this.labelKeys.flatMap((k) => (labels[k] === undefined ? [] : [[k, labels[k]]])));
+    const picked =
+      this.labelKeys.length === 0 ? undefined : Object.fromEntries(this.labelKeys.flatMap((k) => (labels[k] === undefined ? [] : [[k, labels[k]]])));
     const ref = containerRef(id, raw.Name ?? '', raw.Config?.Image ?? '', labels, picked);
     const record: ContainerStateRecord = {
       kind: 'container_state',

@@ -16,7 +16,11 @@ export class AlertStateFile {
   private saved = '';
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(stateDir: string, source: string, private readonly log: Logger) {
+  constructor(
+    stateDir: string,
+    source: string,
+    private readonly log: Logger,
+  ) {
     this.path = join(stateDir, 'alerts', `${source}.json`);
   }
 

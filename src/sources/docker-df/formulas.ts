@@ -25,7 +25,12 @@ export function reclaimablePercent(reclaimable: number, size: number): number {
 
 function entry(total: number, active: number, size: number, reclaimable: number): DiskUsageEntry {
   // Integers each, but sums of absurd ones (1e308 twice) overflow to Infinity.
-  for (const [field, v] of [['total', total], ['active', active], ['size_bytes', size], ['reclaimable_bytes', reclaimable]] as const) {
+  for (const [field, v] of [
+    ['total', total],
+    ['active', active],
+    ['size_bytes', size],
+    ['reclaimable_bytes', reclaimable],
+  ] as const) {
     if (!Number.isFinite(v)) throw new DsError('DOCKER_MALFORMED', 'system df numbers overflow', { details: { field } });
   }
   return { total, active, size_bytes: size, reclaimable_bytes: reclaimable, reclaimable_percent: reclaimablePercent(reclaimable, size) };

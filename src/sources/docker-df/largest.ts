@@ -49,17 +49,11 @@ export function buildCacheDetail(record: RawBuildCache): DiskObjectDetail {
 
 /** Largest first; ties by id so the output is stable from poll to poll. */
 export function topBySize(details: readonly DiskObjectDetail[], n: number): DiskObjectDetail[] {
-  return [...details]
-    .sort((a, b) => b.size_bytes - a.size_bytes || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, n);
+  return [...details].sort((a, b) => b.size_bytes - a.size_bytes || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, n);
 }
 
 /** Items come from the API >= 1.52 summaries (with `verbose=1`) or the legacy arrays. */
-export function largestObjects(
-  raw: RawDiskUsage,
-  objects: readonly DiskObjectType[],
-  n: number,
-): Partial<Record<DiskObjectType, readonly DiskObjectDetail[]>> {
+export function largestObjects(raw: RawDiskUsage, objects: readonly DiskObjectType[], n: number): Partial<Record<DiskObjectType, readonly DiskObjectDetail[]>> {
   const out: Partial<Record<DiskObjectType, readonly DiskObjectDetail[]>> = {};
   for (const type of objects) {
     switch (type) {

@@ -39,7 +39,10 @@ export const dockerDfOptions = z
     /** Per-poll deadline; a late poll is a counted failure. */
     timeout: duration().default(120_000),
     /** Object types to report; on API >= 1.42 only these are computed (`type=`). */
-    objects: z.array(z.enum(DISK_OBJECT_TYPES)).min(1).default([...DISK_OBJECT_TYPES]),
+    objects: z
+      .array(z.enum(DISK_OBJECT_TYPES))
+      .min(1)
+      .default([...DISK_OBJECT_TYPES]),
     /** Add the largest `top` objects per type to each record. */
     verbose: z.boolean().default(false),
     top: z.number().int().positive().default(10),
@@ -56,7 +59,11 @@ export const dockerDfOptions = z
       const name = ruleName(rule);
       const first = seen.get(name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name "${name}" (also rules[${first}]); give the rules distinct names` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'name'],
+          message: `duplicate rule name "${name}" (also rules[${first}]); give the rules distinct names`,
+        });
       } else seen.set(name, i);
     });
   });

@@ -104,7 +104,12 @@ export class EventsCursor {
     this.saving = this.saving.then(async () => {
       if (!this.dirty || !this.state) return;
       this.dirty = false;
-      const body: CursorState = { time_nano: this.state.timeText, keys: [...this.state.keys], daemon_id: this.state.daemonId, saved_at: new Date().toISOString() };
+      const body: CursorState = {
+        time_nano: this.state.timeText,
+        keys: [...this.state.keys],
+        daemon_id: this.state.daemonId,
+        saved_at: new Date().toISOString(),
+      };
       try {
         await writeFileAtomic(this.path, JSON.stringify(body) + '\n');
       } catch (err) {

@@ -46,9 +46,13 @@ export function eventFiltersParam(filters: EventFilters | undefined, engine: Eng
   if (engine === 'podman') {
     const refused = entries.map(([k]) => k).filter((k) => PODMAN_UNSUPPORTED_FILTER_KEYS.includes(k));
     if (refused.length > 0) {
-      throw new DsError('CONFIG_INVALID', `Podman cannot filter events by ${refused.join(', ')}: remove ${refused.length > 1 ? 'these keys' : 'this key'} from sources.${source}.filters`, {
-        details: { source, keys: refused, engine, paths: refused.map((k) => `sources.${source}.filters.${k}`) },
-      });
+      throw new DsError(
+        'CONFIG_INVALID',
+        `Podman cannot filter events by ${refused.join(', ')}: remove ${refused.length > 1 ? 'these keys' : 'this key'} from sources.${source}.filters`,
+        {
+          details: { source, keys: refused, engine, paths: refused.map((k) => `sources.${source}.filters.${k}`) },
+        },
+      );
     }
   }
   const translate = (key: string, value: string): string => (engine === 'podman' && key === 'event' ? (PODMAN_FILTER_EVENT_NAMES[value] ?? value) : value);

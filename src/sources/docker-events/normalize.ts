@@ -168,7 +168,8 @@ export function normalizeEvent(raw: RawEvent, timeNano: string, host: HostInfo, 
   }
 
   // Container events carry the container's labels among their attributes: Compose / Swarm identity comes from them.
-  const container: ContainerRef | undefined = type === 'container' ? containerRef(id, attributes['name'] ?? '', attributes['image'] ?? '', attributes) : undefined;
+  const container: ContainerRef | undefined =
+    type === 'container' ? containerRef(id, attributes['name'] ?? '', attributes['image'] ?? '', attributes) : undefined;
   const reclaimed = action === 'prune' ? reclaimedBytes(attributes) : undefined;
 
   return {

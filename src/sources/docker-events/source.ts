@@ -228,10 +228,15 @@ export class DockerEventsSource implements Source {
     if (this.connectedAtNano === null || this.boundary.timeNano === null) this.connectedAtNano = since;
 
     if (gap) {
-      ctx.emit(gapRecord({ host, from: gap.from, to: nanosToRfc3339(nowNano), reason: gap.reason, component: componentName('source', this.name), detail: gap.detail }));
+      ctx.emit(
+        gapRecord({ host, from: gap.from, to: nanosToRfc3339(nowNano), reason: gap.reason, component: componentName('source', this.name), detail: gap.detail }),
+      );
     }
     if (!podman) ctx.emit(inventory);
-    ctx.log.info({ source: this.name, host: docker.connection.display, apiVersion: docker.apiVersion, engine: host.engine, reconnect: connects > 0 }, 'docker events stream open');
+    ctx.log.info(
+      { source: this.name, host: docker.connection.display, apiVersion: docker.apiVersion, engine: host.engine, reconnect: connects > 0 },
+      'docker events stream open',
+    );
     return { lines, keep: eventActionFilter(this.options.filters, docker.engine) };
   }
 

@@ -9,7 +9,10 @@ const selectorSchema = z.strictObject({
   /** Globs on the image the container was created from; `nginx*` also matches `docker.io/library/nginx:1`. */
   images: patterns.optional(),
   /** `key` (label present) or `key=value` (label equals value). */
-  labels: z.array(z.string().regex(/^[^=]+(=.*)?$/, 'expected "key" or "key=value"')).min(1).optional(),
+  labels: z
+    .array(z.string().regex(/^[^=]+(=.*)?$/, 'expected "key" or "key=value"'))
+    .min(1)
+    .optional(),
 });
 
 export const dockerStatsOptions = z.strictObject({

@@ -90,7 +90,16 @@ const CPU: Shape = {
   online_cpus: 'number',
   throttling_data: { periods: 'number', throttled_periods: 'number', throttled_time: 'number' },
 };
-const NETWORK: Shape = { rx_bytes: 'number', rx_packets: 'number', rx_errors: 'number', rx_dropped: 'number', tx_bytes: 'number', tx_packets: 'number', tx_errors: 'number', tx_dropped: 'number' };
+const NETWORK: Shape = {
+  rx_bytes: 'number',
+  rx_packets: 'number',
+  rx_errors: 'number',
+  rx_dropped: 'number',
+  tx_bytes: 'number',
+  tx_packets: 'number',
+  tx_errors: 'number',
+  tx_dropped: 'number',
+};
 
 /** Every field normalize.ts reads, with its type (src/docker/shape.ts); `precpu_stats`, `name`, `id` are not read. */
 const STATS = {

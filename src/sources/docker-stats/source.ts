@@ -171,7 +171,13 @@ export class DockerStatsSource implements Source {
     const id = event.actor.id;
     ctx.docker
       .getJson<ListedContainer[]>('/containers/json', { query: { filters: runningFilter(id) }, signal })
-      .then((listed) => this.set.finishLookup(id, token, listed.find((c) => c.Id === id)))
+      .then((listed) =>
+        this.set.finishLookup(
+          id,
+          token,
+          listed.find((c) => c.Id === id),
+        ),
+      )
       .catch((err: unknown) => {
         this.set.finishLookup(id, token, undefined);
         if (signal.aborted || isAbortError(err)) return;

@@ -49,7 +49,12 @@ sinkContract('file', {
     return {
       sink: fileSink(join(sub, 'records.ndjson')),
       received: async () =>
-        existsSync(sub) ? readAll(sub, 'records.ndjson').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown) : [],
+        existsSync(sub)
+          ? readAll(sub, 'records.ndjson')
+              .split('\n')
+              .filter((l) => l.length > 0)
+              .map((l) => JSON.parse(l) as unknown)
+          : [],
     };
   },
   batch: (): DsRecord[] => [eventRecord(), statsRecord(), diskUsageRecord(), gapRecord(), alertRecord(), inventoryRecord()],

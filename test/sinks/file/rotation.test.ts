@@ -135,12 +135,7 @@ describe('file sink rotation by age', () => {
     await sink.send(events(0, 4), new AbortController().signal);
     await sink.close();
     const logs = join(dir, 'logs');
-    expect(filesInOrder(logs, BASE)).toEqual([
-      `${BASE}.20240501T120000.000Z`,
-      `${BASE}.20240501T120000.001Z`,
-      `${BASE}.20240501T120000.002Z`,
-      BASE,
-    ]);
+    expect(filesInOrder(logs, BASE)).toEqual([`${BASE}.20240501T120000.000Z`, `${BASE}.20240501T120000.001Z`, `${BASE}.20240501T120000.002Z`, BASE]);
     expect(seqsOf(readAll(logs, BASE))).toEqual([0, 1, 2, 3]);
   });
 });

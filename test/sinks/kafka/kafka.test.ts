@@ -101,8 +101,7 @@ describe('kafka sink on a 3-broker mock cluster', () => {
       value: r,
     }));
     const strip = ({ topic, key, headers, timestamp, value }: Consumed) => ({ topic, key, headers, timestamp, value });
-    const order = (a: { value: unknown }, b: { value: unknown }) =>
-      JSON.stringify(a.value) < JSON.stringify(b.value) ? -1 : 1;
+    const order = (a: { value: unknown }, b: { value: unknown }) => (JSON.stringify(a.value) < JSON.stringify(b.value) ? -1 : 1);
     expect(got.map(strip).sort(order)).toEqual(expected.sort(order));
   });
 
@@ -123,9 +122,7 @@ describe('kafka sink on a 3-broker mock cluster', () => {
       expect(mine).toHaveLength(60);
       expect(new Set(mine.map((m) => m.partition)).size).toBe(1);
       partitionsUsed.add(mine[0]!.partition);
-      expect(mine.map((m) => seqOf(m.value as EventRecord))).toEqual(
-        records.filter((r) => r.container?.id === c.id).map(seqOf),
-      );
+      expect(mine.map((m) => seqOf(m.value as EventRecord))).toEqual(records.filter((r) => r.container?.id === c.id).map(seqOf));
     }
     // Ten keys over three partitions: the keys really were spread.
     expect(partitionsUsed.size).toBeGreaterThan(1);

@@ -1,11 +1,5 @@
 import { Writable } from 'node:stream';
-import {
-  KafkaJSConnectionError,
-  KafkaJSNonRetriableError,
-  KafkaJSNumberOfRetriesExceeded,
-  KafkaJSProtocolError,
-  logLevel,
-} from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { kafkaLogCreator, saslConfig } from '../../../src/sinks/kafka/client.js';
@@ -95,7 +89,13 @@ describe('kafka mapping', () => {
     expect(messageTimestamp(r)).toBe('1714557600123');
     expect(messageTimestamp({ ...r, time: 'garbage' }, () => 42)).toBe('42');
     // Other RFC 3339 shapes agree with Date.parse (the fast path only takes ...SS.fffZ).
-    const times = ['2024-05-01T10:00:01.999999999Z', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.5Z', '2024-05-01T12:00:00.250+02:00', '2024-05-01T10:00:00.123456789Z'];
+    const times = [
+      '2024-05-01T10:00:01.999999999Z',
+      '2024-05-01T10:00:00Z',
+      '2024-05-01T10:00:00.5Z',
+      '2024-05-01T12:00:00.250+02:00',
+      '2024-05-01T10:00:00.123456789Z',
+    ];
     // Same millisecond twice, then a new second with the same milliseconds, then a new year.
     times.push('2024-05-01T10:00:02.123456789Z', '2024-05-01T10:00:02.123999999Z', '2024-05-01T10:00:03.123000000Z', '2025-01-01T00:00:00.000000001Z');
     for (const time of times) {
@@ -125,9 +125,7 @@ describe('kafka mapping', () => {
     const m = toMessage(diskUsageRecord(1), topicResolver(defaults));
     const exact = m.bytes + RECORD_BATCH_OVERHEAD;
     expect(oversizeReason(m, exact)).toBeNull();
-    expect(oversizeReason(m, exact - 1)).toBe(
-      `message too large: ${exact} bytes exceed max_message_bytes ${exact - 1} (topic dockstream.disk_usage)`,
-    );
+    expect(oversizeReason(m, exact - 1)).toBe(`message too large: ${exact} bytes exceed max_message_bytes ${exact - 1} (topic dockstream.disk_usage)`);
   });
 
   it('splits a batch into requests under the limit, keeping order per topic', () => {

@@ -146,7 +146,10 @@ describe('kafka sink during broker outages', () => {
     const sink = makeSink('split.{kind}', mock.brokers, more);
     const batch = events(5000, 24);
     const options = kafkaOptionsSchema.parse({ brokers: mock.brokers, topic: 'split.{kind}', ...more });
-    const planned = planRequests(batch.map((r) => toMessage(r, topicResolver(options))), options.max_message_bytes);
+    const planned = planRequests(
+      batch.map((r) => toMessage(r, topicResolver(options))),
+      options.max_message_bytes,
+    );
     expect(planned.length).toBeGreaterThanOrEqual(4);
     const sizes = planned.map((req) => req.reduce((n, t) => n + t.messages.length, 0));
     const acked = (sizes[0] as number) + (sizes[1] as number);

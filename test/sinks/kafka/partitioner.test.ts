@@ -34,9 +34,7 @@ describe('memoized default partitioner', () => {
   it('leaves explicit partitions and unkeyed messages to the default', () => {
     const memo = memoizedPartitioner(Partitioners.DefaultPartitioner)();
     expect(memo({ topic: 't', partitionMetadata: metadata(6), message: { key: 'k', value: 'v', partition: 4 } })).toBe(4);
-    const unkeyed = new Set(
-      Array.from({ length: 12 }, () => memo({ topic: 't', partitionMetadata: metadata(6), message: { value: 'v' } })),
-    );
+    const unkeyed = new Set(Array.from({ length: 12 }, () => memo({ topic: 't', partitionMetadata: metadata(6), message: { value: 'v' } })));
     expect(unkeyed.size).toBe(6);
   });
 });

@@ -77,7 +77,9 @@ describe('kafka produce request encoder', () => {
     await same(request(many)); // offset deltas past 63 and 8191, timestamps out of order
     for (const size of [0, 1, 63, 64, 127, 128, 499, 500, 511, 512, 1_000, 8_192, 70_000]) {
       await same(request([{ key: 'x'.repeat(size % 300), value: 'y'.repeat(size), headers: { kind: 'event' }, timestamp: String(T0) }]));
-      await same(request([{ key: Buffer.alloc(size % 97, 1), value: Buffer.alloc(size, 2), headers: { h: Buffer.alloc(size % 130, 3) }, timestamp: String(T0) }]));
+      await same(
+        request([{ key: Buffer.alloc(size % 97, 1), value: Buffer.alloc(size, 2), headers: { h: Buffer.alloc(size % 130, 3) }, timestamp: String(T0) }]),
+      );
     }
     await same(request([{ key: null, value: null, timestamp: String(T0) }]));
     await same(request([{ key: 'ключ', value: '値 ☃ 𝄞', headers: { 'en-tête': 'valeur é', schema: '1', host: 'h' }, timestamp: String(T0) }]));
@@ -86,7 +88,12 @@ describe('kafka produce request encoder', () => {
 
   it('matches KafkaJS without timestamps, with a transactional id, a producer id and a first sequence', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(T0);
-    await same(request([{ key: 'a', value: 'no timestamp' }, { value: 'only a value', timestamp: String(T0 - 5) }]));
+    await same(
+      request([
+        { key: 'a', value: 'no timestamp' },
+        { value: 'only a value', timestamp: String(T0 - 5) },
+      ]),
+    );
     await same(request([{ key: 'a', value: 'none at all' }]));
     await same({
       acks: -1,
@@ -114,7 +121,10 @@ describe('kafka produce request encoder', () => {
     const spied = createProduceRequest({ ...deps, crc32c });
     const offPath: MessageInput[][] = [
       [{ key: 'k', value: 'v', headers: { multi: ['a', 'b'] }, timestamp: String(T0) }],
-      [{ key: 'k', value: 'v', timestamp: String(T0) }, { key: 'k', value: 'v', timestamp: String(T0 + 2 ** 60) }],
+      [
+        { key: 'k', value: 'v', timestamp: String(T0) },
+        { key: 'k', value: 'v', timestamp: String(T0 + 2 ** 60) },
+      ],
     ];
     for (const messages of offPath) {
       expect(await hex(spied(request(messages)))).toBe(await hex(kafkajs(request(messages))));

@@ -41,7 +41,10 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json', 'grpc'])('otlp sink a
     const options = otlpOptions.parse({ protocol, endpoint, bearer_token: 't', basic_auth: { username: 'u', password: 'p' } });
     const sink = createOtlpSink('otlp-auth', options, ctx);
     try {
-      const err = await sink.start(AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
+      const err = await sink.start(AbortSignal.timeout(5000)).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(describeError(err)).toBe('otlp: cannot create exporters: otlp: basic_auth and bearer_token are exclusive');
       expect(isPermanentError(err)).toBe(true);
     } finally {

@@ -9,7 +9,19 @@ import { otlpSinkPlugin } from '../../../src/sinks/otlp/plugin.js';
 import { flattenLogs, flattenMetrics } from '../../harness/otlp-decoded.js';
 import { OtlpReceiver } from '../../harness/otlp-receiver.js';
 import { freePort } from '../../harness/prometheus.js';
-import { alertRecord, containerEvent, DB, diskUsageRecord, eventRecord, gapRecord, inventoryRecord, nanosAfter, sinkContext, statsRecord, WEB } from '../../harness/records.js';
+import {
+  alertRecord,
+  containerEvent,
+  DB,
+  diskUsageRecord,
+  eventRecord,
+  gapRecord,
+  inventoryRecord,
+  nanosAfter,
+  sinkContext,
+  statsRecord,
+  WEB,
+} from '../../harness/records.js';
 import { startSilentPeer } from '../../harness/silent-peer.js';
 import { sinkContract } from '../contract.js';
 

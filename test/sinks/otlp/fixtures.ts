@@ -11,10 +11,33 @@ export function events(): EventRecord[] {
     eventRecord({ type: 'container', action: 'start', time_nano: ns(1), actor: web, container: WEB }),
     eventRecord({ type: 'container', action: 'exec_start', action_detail: 'sh -c echo hi', time_nano: ns(999_999_999), actor: web, container: WEB }),
     eventRecord({ type: 'container', action: 'health_status', action_detail: 'unhealthy', time_nano: ns(1_000_000_000), actor: web, container: WEB }),
-    eventRecord({ type: 'container', action: 'kill', time_nano: ns(2_000_000_123), actor: { id: WEB.id, attributes: { ...web.attributes, signal: '15' } }, container: WEB }),
-    eventRecord({ type: 'container', action: 'die', time_nano: ns(2_000_000_124), actor: { id: WEB.id, attributes: { ...web.attributes, exitCode: '137' } }, container: WEB }),
+    eventRecord({
+      type: 'container',
+      action: 'kill',
+      time_nano: ns(2_000_000_123),
+      actor: { id: WEB.id, attributes: { ...web.attributes, signal: '15' } },
+      container: WEB,
+    }),
+    eventRecord({
+      type: 'container',
+      action: 'die',
+      time_nano: ns(2_000_000_124),
+      actor: { id: WEB.id, attributes: { ...web.attributes, exitCode: '137' } },
+      container: WEB,
+    }),
     eventRecord({ type: 'container', action: 'destroy', time_nano: ns(3_000_000_000), actor: web, container: WEB }),
-    eventRecord({ type: 'image', action: 'prune', time_nano: ns(4_000_000_001), actor: { id: '', attributes: { reclaimed: '1048576' } }, reclaimed_bytes: 1048576 }),
-    eventRecord({ type: 'volume', action: 'mount', time_nano: ns(4_000_000_002), actor: { id: 'pgdata', attributes: { container: DB.id, destination: '/var/lib/pg', driver: 'local' } } }),
+    eventRecord({
+      type: 'image',
+      action: 'prune',
+      time_nano: ns(4_000_000_001),
+      actor: { id: '', attributes: { reclaimed: '1048576' } },
+      reclaimed_bytes: 1048576,
+    }),
+    eventRecord({
+      type: 'volume',
+      action: 'mount',
+      time_nano: ns(4_000_000_002),
+      actor: { id: 'pgdata', attributes: { container: DB.id, destination: '/var/lib/pg', driver: 'local' } },
+    }),
   ];
 }

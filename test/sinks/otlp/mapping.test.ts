@@ -80,11 +80,25 @@ describe('series start times', () => {
     const starts = new SeriesStarts();
     const t = (s: number) => `2026-11-23T09:06:${String(s).padStart(2, '0')}.000000001Z`;
     const ns = (s: number) => `${1795424760 + s}000000001`; // 09:06:00Z is 1795424760 s
-    let rm = toResourceMetrics([statsRecord({ container: WEB, time: t(10), cpuTotal: 500 }), statsRecord({ container: DB, time: t(11) }), statsRecord({ container: WEB, time: t(12), cpuTotal: 900 })], resources, scope, starts);
+    let rm = toResourceMetrics(
+      [
+        statsRecord({ container: WEB, time: t(10), cpuTotal: 500 }),
+        statsRecord({ container: DB, time: t(11) }),
+        statsRecord({ container: WEB, time: t(12), cpuTotal: 900 }),
+      ],
+      resources,
+      scope,
+      starts,
+    );
     expect(cpuStart(rm, WEB.id)).toEqual([ns(10), ns(10)]);
     expect(cpuStart(rm, DB.id)).toEqual([ns(11)]);
     // Restarted container: fresh cgroup counters, fresh start.
-    rm = toResourceMetrics([statsRecord({ container: WEB, time: t(20), cpuTotal: 100 }), statsRecord({ container: WEB, time: t(21), cpuTotal: 200 })], resources, scope, starts);
+    rm = toResourceMetrics(
+      [statsRecord({ container: WEB, time: t(20), cpuTotal: 100 }), statsRecord({ container: WEB, time: t(21), cpuTotal: 200 })],
+      resources,
+      scope,
+      starts,
+    );
     expect(cpuStart(rm, WEB.id)).toEqual([ns(20), ns(20)]);
     starts.forgetContainer(DB.id);
     rm = toResourceMetrics([statsRecord({ container: DB, time: t(30) })], resources, scope, starts);

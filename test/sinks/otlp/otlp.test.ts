@@ -176,7 +176,11 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
     ];
     await sink.send(batch, abort.signal);
     // One metric export per resource: web, db, the host's disk usage.
-    expect(receiver.requests.map((r) => [r.signal, r.accepted])).toEqual([['metrics', true], ['metrics', true], ['metrics', true]]);
+    expect(receiver.requests.map((r) => [r.signal, r.accepted])).toEqual([
+      ['metrics', true],
+      ['metrics', true],
+      ['metrics', true],
+    ]);
     const points = receiver.points();
     const find = (name: string, containerId: string | undefined, attrs: Record<string, unknown> = {}): ReceivedPoint[] =>
       points.filter((p) => p.name === name && p.resource['container.id'] === containerId && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v));
@@ -281,7 +285,10 @@ describe.each(PROTOCOLS)('otlp sink over %s (compression %s)', (protocol, compre
     expect(receiver.requests).toHaveLength(1);
     await sink.send(events().slice(0, 1), abort.signal);
     // Nothing re-sent the rejected batch in between.
-    expect(receiver.requests.map((r) => [r.signal, r.accepted])).toEqual([['metrics', false], ['logs', true]]);
+    expect(receiver.requests.map((r) => [r.signal, r.accepted])).toEqual([
+      ['metrics', false],
+      ['logs', true],
+    ]);
   });
 
   test('check() sends an empty export; an unreachable endpoint is a retryable error', async () => {

@@ -56,7 +56,9 @@ sinks:${sinks}
       const churn = startChurn(dockerCli(host), 'p503-', { maxSteps: 20 });
       const last = await churn.done;
       expect(last).toBe('p503-19');
-      const want = Array.from({ length: 20 }, (_, i) => [`p503-${i}:create`, `p503-${i}:destroy`]).flat().sort();
+      const want = Array.from({ length: 20 }, (_, i) => [`p503-${i}:create`, `p503-${i}:destroy`])
+        .flat()
+        .sort();
       for (const p of PROTOCOLS) {
         const r = receivers.get(p) as OtlpReceiver;
         await waitFor(() => volumeEvents(r, 'p503-').length >= want.length, 30_000, `${p} delivered`);

@@ -50,7 +50,9 @@ describe.each(['http/protobuf', 'grpc'] as OtlpProtocol[])('%s over TLS', (proto
   });
 
   test('an unknown CA is refused (retryable: fix the trust and the queue drains); verify: false accepts', async () => {
-    const err = await sink(undefined).send(events().slice(0, 1), signal).catch((e: unknown) => e);
+    const err = await sink(undefined)
+      .send(events().slice(0, 1), signal)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SinkError);
     expect((err as SinkError).retryable).toBe(true);
     expect(receiver.requests).toHaveLength(0);
@@ -72,7 +74,9 @@ describe.each(['http/protobuf', 'grpc'] as OtlpProtocol[])('%s over TLS', (proto
   });
 
   test('an unreadable CA file is a permanent configuration error', async () => {
-    const err = await sink({ ca: join(dir, 'missing.pem') }).start(signal).catch((e: unknown) => e);
+    const err = await sink({ ca: join(dir, 'missing.pem') })
+      .start(signal)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SinkError);
     expect((err as SinkError).retryable).toBe(false);
   });

@@ -14,7 +14,13 @@ const exporter = (listen: string) =>
 /** What a scrape shows; a sink that serves nothing (not started, closed) shows its store's size instead. */
 async function scraped(sink: PrometheusExporterSink): Promise<unknown[]> {
   const port = sink.address?.port;
-  const text = port === undefined ? null : await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => null);
+  const text =
+    port === undefined
+      ? null
+      : await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (r) => r.text(),
+          () => null,
+        );
   if (text === null) return sink.seriesCount === 0 ? [] : [`${sink.seriesCount} series stored, none served`];
   return contractSeries([...parsePrometheusText(text).values()].flatMap((f) => f.samples));
 }

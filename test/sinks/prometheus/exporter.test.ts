@@ -26,9 +26,21 @@ async function exporter(options: Record<string, unknown> = {}): Promise<{ sink: 
 }
 
 const state = (container: ContainerRef, restarts: number, health: 'healthy' | 'unhealthy', over: Partial<ContainerStateRecord> = {}): ContainerStateRecord => ({
-  kind: 'container_state', schema: 1, time: T, host: HOST, container: { ...container, image_id: 'sha256:00' }, state: 'running',
-  health: { status: health, failing_streak: health === 'healthy' ? 0 : 3 }, restart_count: restarts, oom_killed: false, exit_code: null,
-  started_at: '2026-11-23T09:00:00Z', finished_at: null, changes: ['first_seen'], oom_kills: 0, ...over,
+  kind: 'container_state',
+  schema: 1,
+  time: T,
+  host: HOST,
+  container: { ...container, image_id: 'sha256:00' },
+  state: 'running',
+  health: { status: health, failing_streak: health === 'healthy' ? 0 : 3 },
+  restart_count: restarts,
+  oom_killed: false,
+  exit_code: null,
+  started_at: '2026-11-23T09:00:00Z',
+  finished_at: null,
+  changes: ['first_seen'],
+  oom_kills: 0,
+  ...over,
 });
 
 afterEach(async () => {
@@ -39,8 +51,20 @@ afterEach(async () => {
 describe('prometheus_exporter', () => {
   it('serves the latest stats, disk usage, alert and event series in the text format', async () => {
     const { sink: s, url } = await exporter();
-    await s.send([statsRecord({ container: WEB, time: T, cpuTotal: 1000 }), statsRecord({ container: WEB, time: T, cpuTotal: 2000 }), statsRecord({ container: DB, time: T }), diskUsageRecord({ time: T }), alertRecord({ time: T })], signal);
-    await s.send([eventRecord({ type: 'container', action: 'start', time_nano: '1795432795302202876', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
+    await s.send(
+      [
+        statsRecord({ container: WEB, time: T, cpuTotal: 1000 }),
+        statsRecord({ container: WEB, time: T, cpuTotal: 2000 }),
+        statsRecord({ container: DB, time: T }),
+        diskUsageRecord({ time: T }),
+        alertRecord({ time: T }),
+      ],
+      signal,
+    );
+    await s.send(
+      [eventRecord({ type: 'container', action: 'start', time_nano: '1795432795302202876', actor: { id: DB.id, attributes: {} }, container: DB })],
+      signal,
+    );
     const res = await fetch(url);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const f = parsePrometheusText(await res.text());
@@ -81,7 +105,10 @@ describe('prometheus_exporter', () => {
     // One event series appeared; every WEB series left.
     expect(s.seriesCount).toBe(before / 2 + 1);
     // Other container events leave the series alone.
-    await s.send([eventRecord({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })], signal);
+    await s.send(
+      [eventRecord({ type: 'container', action: 'exec_start', time_nano: '1795432795302202877', actor: { id: DB.id, attributes: {} }, container: DB })],
+      signal,
+    );
     expect(await (await fetch(url)).text()).toContain(`container_pids_count{host_name="build-07",dockstream_daemon_name="local",container_id="${DB.id}"`);
   });
 
@@ -100,7 +127,8 @@ describe('prometheus_exporter', () => {
 
   it('a stopped container keeps its container_state series (status exited) after its die event; destroy ends them', async () => {
     const { sink: s, url } = await exporter();
-    const die = (action: string) => eventRecord({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB });
+    const die = (action: string) =>
+      eventRecord({ type: 'container', action, time_nano: '1795432795302202876', actor: { id: WEB.id, attributes: {} }, container: WEB });
     // The record saying exited can pass before the die event: nothing comes after it to put the series back.
     await s.send([statsRecord({ container: WEB, time: T }), state(WEB, 2, 'healthy', { state: 'exited', exit_code: 1 }), die('die')], signal);
     let f = parsePrometheusText(await (await fetch(url)).text());

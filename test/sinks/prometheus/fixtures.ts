@@ -13,10 +13,7 @@ const DEPLOY = join(import.meta.dirname, '../../../deploy');
  */
 export function testRules(): string {
   const shipped = readFileSync(join(DEPLOY, 'prometheus/dockstream.rules.yml'), 'utf8');
-  const lowered = shipped.replace(
-    /(record: dockstream:threshold:reclaimable_bytes\n\s+expr: )vector\(\d+\)/,
-    '$1vector(1048576)',
-  );
+  const lowered = shipped.replace(/(record: dockstream:threshold:reclaimable_bytes\n\s+expr: )vector\(\d+\)/, '$1vector(1048576)');
   if (lowered === shipped) throw new Error('threshold record not found in the shipped rules');
   return lowered.replace(/^(\s+)for: \d+[smh]$/gm, '$1for: 1s');
 }

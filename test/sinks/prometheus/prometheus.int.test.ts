@@ -85,8 +85,7 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
     await d?.stop();
   });
 
-  const alerts = async (name: string): Promise<Alert[]> =>
-    (await prom.api<{ alerts: Alert[] }>('alerts')).alerts.filter((a) => a.labels.alertname === name);
+  const alerts = async (name: string): Promise<Alert[]> => (await prom.api<{ alerts: Alert[] }>('alerts')).alerts.filter((a) => a.labels.alertname === name);
   const value = async (expr: string): Promise<number | undefined> => {
     const r = await prom.query(expr);
     return r.length === 1 ? Number(r[0]?.value[1]) : undefined;
@@ -95,10 +94,14 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
   it('an unused volume over the threshold fires the reclaimable alert on both paths; prune resolves it', async () => {
     await d.dockerOk(['volume', 'create', 'big']);
     await d.dockerOk(['run', '--rm', '--network', 'none', '-v', 'big:/data', BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/f', 'bs=1048576', 'count=4']);
-    const firing = await waitFor(async () => {
-      const a = (await alerts('DockerDiskReclaimableHigh')).filter((x) => x.state === 'firing' && x.labels.docker_disk_object_type === 'volumes');
-      return a.length === 2 ? a : null;
-    }, 60_000, 'DockerDiskReclaimableHigh firing for volumes from the scrape and from remote write');
+    const firing = await waitFor(
+      async () => {
+        const a = (await alerts('DockerDiskReclaimableHigh')).filter((x) => x.state === 'firing' && x.labels.docker_disk_object_type === 'volumes');
+        return a.length === 2 ? a : null;
+      },
+      60_000,
+      'DockerDiskReclaimableHigh firing for volumes from the scrape and from remote write',
+    );
     expect(firing.map((a) => a.labels.job ?? a.labels.path).sort()).toEqual(['exporter', 'remote_write']);
     // Both scrape targets are up: the exporter sink and the agent's own /metrics.
     expect(await value('up{job="exporter"}')).toBe(1);
@@ -111,19 +114,35 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
     expect(pushed).toBe(scraped);
     // The agent's own rule is a series too, and DockstreamDiskRuleFiring routes it.
     expect(await value('dockstream_alert_firing{rule="volumes-big",job="exporter"}')).toBe(1);
-    await waitFor(async () => (await alerts('DockstreamDiskRuleFiring')).some((a) => a.state === 'firing' && a.labels.rule === 'volumes-big'), 30_000, 'DockstreamDiskRuleFiring');
+    await waitFor(
+      async () => (await alerts('DockstreamDiskRuleFiring')).some((a) => a.state === 'firing' && a.labels.rule === 'volumes-big'),
+      30_000,
+      'DockstreamDiskRuleFiring',
+    );
 
     await d.dockerOk(['volume', 'prune', '-f']);
     expect(await d.dockerOk(['volume', 'ls', '-q'])).toBe('');
-    await waitFor(async () => (await alerts('DockerDiskReclaimableHigh')).every((a) => a.labels.docker_disk_object_type !== 'volumes'), 60_000, 'the volumes alert to resolve');
-    await waitFor(async () => (await value('dockstream_alert_firing{rule="volumes-big",path="remote_write"}')) === 0, 30_000, 'the agent rule resolved (0) via remote write');
+    await waitFor(
+      async () => (await alerts('DockerDiskReclaimableHigh')).every((a) => a.labels.docker_disk_object_type !== 'volumes'),
+      60_000,
+      'the volumes alert to resolve',
+    );
+    await waitFor(
+      async () => (await value('dockstream_alert_firing{rule="volumes-big",path="remote_write"}')) === 0,
+      30_000,
+      'the agent rule resolved (0) via remote write',
+    );
     expect(await value('docker_disk_reclaimable_bytes{docker_disk_object_type="volumes",job="exporter"}')).toBe(0);
   });
 
   it('every query of the shipped dashboard returns data', async () => {
     const id = await d.runContainer(['--label', 'suite=prom', BUSYBOX_IMAGE, 'sleep', '1000']);
     // Series with the container's labels arrive by both paths.
-    await waitFor(async () => (await prom.query(`container_memory_usage_total_bytes{container_id="${id}",container_label_suite="prom"}`)).length === 2, 30_000, 'container series from both paths');
+    await waitFor(
+      async () => (await prom.query(`container_memory_usage_total_bytes{container_id="${id}",container_label_suite="prom"}`)).length === 2,
+      30_000,
+      'container series from both paths',
+    );
     // Prometheus 2.42 scrapes OpenMetrics (counters as <name>_total): same names as remote write.
     const cpu = await prom.query(`container_cpu_usage_nanoseconds_total{container_id="${id}"}`);
     expect(cpu.map((x) => x.metric.job ?? x.metric.path).sort()).toEqual(['exporter', 'remote_write']);
@@ -182,10 +201,14 @@ describe('Prometheus sinks, rules and dashboard on a real Prometheus', () => {
 
   it('a container removed mid-run leaves no series behind in the exporter', async () => {
     const id = await d.runContainer(['--label', 'suite=prom', BUSYBOX_IMAGE, 'sleep', '1000']);
-    const lines = await waitFor(async () => {
-      const l = await exporterLines(exporterUrl, id);
-      return l.some((x) => x.startsWith('container_pids_count{')) ? l : null;
-    }, 30_000, 'the container in the exporter');
+    const lines = await waitFor(
+      async () => {
+        const l = await exporterLines(exporterUrl, id);
+        return l.some((x) => x.startsWith('container_pids_count{')) ? l : null;
+      },
+      30_000,
+      'the container in the exporter',
+    );
     expect(lines.length).toBeGreaterThanOrEqual(10);
     expect(lines.every((l) => l.includes(`container_label_suite="prom"`))).toBe(true);
     await d.dockerOk(['rm', '-f', id]);

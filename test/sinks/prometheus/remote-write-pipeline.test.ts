@@ -181,10 +181,16 @@ describe('prometheus_remote_write through the pipeline', () => {
       expect(await counter(a, 'dockstream_sink_retries_total', { sink: 'rw' })).toBe(0);
       expect(await counter(a, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'false' })).toBe(1);
       expect(await counter(a, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'true' })).toBe(0);
-      const dead = readFileSync(join(a.dir, 'state', 'dead-letter', 'rw.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {
-        dead_letter: { sink: string; reason: string };
-        record: { kind: string; action: string; actor: { id: string } };
-      });
+      const dead = readFileSync(join(a.dir, 'state', 'dead-letter', 'rw.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              dead_letter: { sink: string; reason: string };
+              record: { kind: string; action: string; actor: { id: string } };
+            },
+        );
       expect(dead.map((d) => [d.dead_letter.sink, d.dead_letter.reason, d.record.kind, d.record.action, d.record.actor.id])).toEqual([
         ['rw', 'prometheus_remote_write: HTTP 400', 'event', 'create', 'rw400-a'],
       ]);

@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 const send = (tls: Record<string, unknown> | undefined, time: string) => {
-  const opts = remoteWriteSinkPlugin.options.parse({ endpoint: `${prom.url}/api/v1/write`, labels: { case: String(tls?.verify ?? (tls ? 'ca' : 'none')) }, ...(tls ? { tls } : {}) });
+  const opts = remoteWriteSinkPlugin.options.parse({
+    endpoint: `${prom.url}/api/v1/write`,
+    labels: { case: String(tls?.verify ?? (tls ? 'ca' : 'none')) },
+    ...(tls ? { tls } : {}),
+  });
   const sink = remoteWriteSinkPlugin.create('rw', opts, sinkContext(memoryLogger().log));
   return sink.send([diskUsageRecord({ time: time })], AbortSignal.timeout(10_000));
 };
@@ -35,15 +39,25 @@ describe('prometheus_remote_write over TLS', () => {
     const t = new Date(Date.now() - 5000).toISOString();
     expect(prom.url.startsWith('https://127.0.0.1:')).toBe(true);
     await send({ ca: join(dir, 'cert.pem') }, t);
-    const err = await send(undefined, t).then(() => null, (e: unknown) => e);
+    const err = await send(undefined, t).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SinkError);
     expect((err as SinkError).retryable).toBe(true);
     expect(String((err as SinkError).details.err)).toMatch(/self[- ]signed certificate/);
     await send({ verify: false }, t);
-    const stored = await waitFor(async () => {
-      const r = await prom.query('docker_disk_reclaimable_bytes{docker_disk_object_type="volumes"}');
-      return r.length === 2 ? r : null;
-    }, 15_000, 'both accepted writes');
-    expect(stored.map((x) => [x.metric.case, x.value[1]]).sort()).toEqual([['ca', '2147483648'], ['false', '2147483648']]);
+    const stored = await waitFor(
+      async () => {
+        const r = await prom.query('docker_disk_reclaimable_bytes{docker_disk_object_type="volumes"}');
+        return r.length === 2 ? r : null;
+      },
+      15_000,
+      'both accepted writes',
+    );
+    expect(stored.map((x) => [x.metric.case, x.value[1]]).sort()).toEqual([
+      ['ca', '2147483648'],
+      ['false', '2147483648'],
+    ]);
   });
 });

@@ -42,7 +42,10 @@ function sink(path: string, extra: Record<string, unknown> = {}): Sink {
 async function failure(path: string): Promise<SinkError> {
   const s = sink(path);
   await s.start(AbortSignal.timeout(5000));
-  const err = await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
+  const err = await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000)).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SinkError);
   return err as SinkError;
 }
@@ -82,8 +85,15 @@ describe('prometheus_remote_write', () => {
   });
 
   it('no answer is retryable', async () => {
-    const s = remoteWriteSinkPlugin.create('rw', remoteWriteSinkPlugin.options.parse({ endpoint: 'http://127.0.0.1:1/api/v1/write' }), sinkContext(memoryLogger().log));
-    const err = await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000)).then(() => null, (e: unknown) => e);
+    const s = remoteWriteSinkPlugin.create(
+      'rw',
+      remoteWriteSinkPlugin.options.parse({ endpoint: 'http://127.0.0.1:1/api/v1/write' }),
+      sinkContext(memoryLogger().log),
+    );
+    const err = await s.send([diskUsageRecord({ time: T })], AbortSignal.timeout(5000)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SinkError);
     expect((err as SinkError).retryable).toBe(true);
   });
@@ -109,14 +119,25 @@ describe('prometheus_remote_write', () => {
 
   it('time series: labels sorted with __name__, samples oldest first, one per millisecond (the last, highest total)', () => {
     const mapper = new SeriesMapper({});
-    const ev = (ms: number) => mapper.samples({ ...eventRecord({ type: 'container', action: 'exec_start', time_nano: String(ms * 1e6), actor: { id: 'c', attributes: {} } }), time: new Date(ms).toISOString() });
+    const ev = (ms: number) =>
+      mapper.samples({
+        ...eventRecord({ type: 'container', action: 'exec_start', time_nano: String(ms * 1e6), actor: { id: 'c', attributes: {} } }),
+        time: new Date(ms).toISOString(),
+      });
     const { samples } = new DeltaTotals().totals([...ev(1000), ...ev(1000), ...ev(2000)]);
     const [ts] = toTimeSeries(samples);
     expect(ts?.labels.map((l) => l.name)).toEqual(['__name__', 'action', 'dockstream_daemon_name', 'host_name', 'type']);
-    expect(ts?.samples).toEqual([{ value: 2, timestamp: 1000 }, { value: 3, timestamp: 2000 }]);
+    expect(ts?.samples).toEqual([
+      { value: 2, timestamp: 1000 },
+      { value: 3, timestamp: 2000 },
+    ]);
     // Gauges arriving out of order are sorted.
-    const disk = (ms: number, v: number) => mapper.samples({ ...diskUsageRecord({ time: new Date(ms).toISOString() }), total: diskUsageRecord({ time: T }).total }).map((x) => ({ ...x, value: v }));
+    const disk = (ms: number, v: number) =>
+      mapper.samples({ ...diskUsageRecord({ time: new Date(ms).toISOString() }), total: diskUsageRecord({ time: T }).total }).map((x) => ({ ...x, value: v }));
     const [first] = toTimeSeries([...disk(3000, 30), ...disk(1000, 10)]);
-    expect(first?.samples).toEqual([{ value: 10, timestamp: 1000 }, { value: 30, timestamp: 3000 }]);
+    expect(first?.samples).toEqual([
+      { value: 10, timestamp: 1000 },
+      { value: 30, timestamp: 3000 },
+    ]);
   });
 });

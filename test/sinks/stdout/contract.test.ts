@@ -9,7 +9,12 @@ function captured() {
   const stream = new PassThrough();
   const chunks: Buffer[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c));
-  const lines = () => Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown);
+  const lines = () =>
+    Buffer.concat(chunks)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as unknown);
   return { stream, lines };
 }
 

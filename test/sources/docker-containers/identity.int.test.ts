@@ -10,7 +10,16 @@ import { sleep } from '../../harness/proc.js';
 import { agentConfig, eventsOf, inventories, startEngine, statesOf, statsOf, type LiveEngine } from './live.js';
 
 const ENGINES: readonly EngineName[] = [...DOCKER_ENGINES, ...PODMAN_ENGINES];
-const COMPOSE_LABELS = ['--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=web', '--label', 'com.docker.compose.container-number=2', '--label', 'com.docker.compose.oneoff=False'];
+const COMPOSE_LABELS = [
+  '--label',
+  'com.docker.compose.project=shop',
+  '--label',
+  'com.docker.compose.service=web',
+  '--label',
+  'com.docker.compose.container-number=2',
+  '--label',
+  'com.docker.compose.oneoff=False',
+];
 const SHOP_WEB = { project: 'shop', service: 'web', number: 2 };
 
 describe.each(ENGINES)('Compose identity and removal in the records of a real engine (%s)', (engine) => {
@@ -37,7 +46,16 @@ describe.each(ENGINES)('Compose identity and removal in the records of a real en
     // Podman names the image it imported `localhost/…`, in its list, inspect and events alike.
     const image = e.podman ? `localhost/${BUSYBOX_IMAGE}` : BUSYBOX_IMAGE;
     const entry = inventories(agent.records())[0]?.containers.find((c) => c.id === id) as InventoryContainer;
-    expect(entry).toMatchObject({ name: 'shop-web-2', image, state: 'running', compose: SHOP_WEB, restart_count: 0, oom_killed: false, exit_code: null, finished_at: null });
+    expect(entry).toMatchObject({
+      name: 'shop-web-2',
+      image,
+      state: 'running',
+      compose: SHOP_WEB,
+      restart_count: 0,
+      oom_killed: false,
+      exit_code: null,
+      finished_at: null,
+    });
     expect(entry.swarm).toBeUndefined();
     expect(entry.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
     // A health check that has not failed: starting until its first run (Podman: none runs here), then healthy.

@@ -101,10 +101,8 @@ ${extraSinks}`;
 
 export const statesOf = (rs: readonly DsRecord[], id: string): ContainerStateRecord[] =>
   rs.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id);
-export const eventsOf = (rs: readonly DsRecord[], id: string): EventRecord[] =>
-  rs.filter((r): r is EventRecord => r.kind === 'event' && r.actor.id === id);
-export const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] =>
-  rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+export const eventsOf = (rs: readonly DsRecord[], id: string): EventRecord[] => rs.filter((r): r is EventRecord => r.kind === 'event' && r.actor.id === id);
+export const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] => rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
 export const inventories = (rs: readonly DsRecord[]): InventoryRecord[] => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
 
 /** The values in order, each run of equal neighbours once: [0, 0, 1, 1, 2] → [0, 1, 2]. */

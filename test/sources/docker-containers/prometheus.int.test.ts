@@ -44,21 +44,53 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
 
   it('serves container_restarts_total, the health state set and the Compose labels of these containers', async () => {
     const agent = a as RunningAgent;
-    const web = await e.run(['--name', 'shop-web-2', '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=web',
-      '--label', 'com.docker.compose.container-number=2', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '2', BUSYBOX_IMAGE, 'sleep', '3600']);
+    const web = await e.run([
+      '--name',
+      'shop-web-2',
+      '--label',
+      'com.docker.compose.project=shop',
+      '--label',
+      'com.docker.compose.service=web',
+      '--label',
+      'com.docker.compose.container-number=2',
+      '--health-cmd',
+      'false',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '2',
+      BUSYBOX_IMAGE,
+      'sleep',
+      '3600',
+    ]);
     const crashing = await e.run(['--name', 'cs-crashloop', '--restart', 'on-failure:3', BUSYBOX_IMAGE, 'sh', '-c', 'exit 1']);
     await waitFor(() => statesOf(agent.records(), web).some((r) => r.health?.status === 'unhealthy'), 60_000, 'an unhealthy record');
-    await waitFor(() => statesOf(agent.records(), crashing).at(-1)?.state === 'exited' && statesOf(agent.records(), crashing).at(-1)?.restart_count === 3, 60_000, 'restarts exhausted');
+    await waitFor(
+      () => statesOf(agent.records(), crashing).at(-1)?.state === 'exited' && statesOf(agent.records(), crashing).at(-1)?.restart_count === 3,
+      60_000,
+      'restarts exhausted',
+    );
 
-    const webLabels = { container_id: web, container_name: 'shop-web-2', docker_compose_project: 'shop', docker_compose_service: 'web', dockstream_daemon_name: 'local' };
+    const webLabels = {
+      container_id: web,
+      container_name: 'shop-web-2',
+      docker_compose_project: 'shop',
+      docker_compose_service: 'web',
+      dockstream_daemon_name: 'local',
+    };
     const crashLabels = { container_id: crashing, container_name: 'cs-crashloop' };
     // The records are in the file sink; the exporter takes the same batches on its own runner.
-    const f = await waitFor(async () => {
-      const families = await scrape();
-      const done = sampleValue(families, 'container_health_status', { ...webLabels, status: 'unhealthy' }) === 1
-        && sampleValue(families, 'container_restarts_total', crashLabels) === 3;
-      return done ? families : null;
-    }, 30_000, 'the series of both containers');
+    const f = await waitFor(
+      async () => {
+        const families = await scrape();
+        const done =
+          sampleValue(families, 'container_health_status', { ...webLabels, status: 'unhealthy' }) === 1 &&
+          sampleValue(families, 'container_restarts_total', crashLabels) === 3;
+        return done ? families : null;
+      },
+      30_000,
+      'the series of both containers',
+    );
 
     expect(f.get('container_restarts_total')?.type).toBe('counter');
     expect(sampleValue(f, 'container_restarts_total', webLabels)).toBe(0);
@@ -77,7 +109,11 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
     await waitFor(async () => sampleValue(await scrape(), 'container_pids_count', webLabels) !== undefined, 30_000, 'stats series of shop-web-2');
     // Removed: every series of the container goes.
     await e.remove(web);
-    await waitFor(async () => [...(await scrape()).values()].every((fam) => fam.samples.every((x) => x.labels['container_id'] !== web)), 30_000, 'shop-web-2 series gone');
+    await waitFor(
+      async () => [...(await scrape()).values()].every((fam) => fam.samples.every((x) => x.labels['container_id'] !== web)),
+      30_000,
+      'shop-web-2 series gone',
+    );
     await e.remove(crashing);
   });
 
@@ -87,12 +123,20 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
     // At once: the inspect after start often finds them exited already, so the record saying so passes before die.
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await e.run(['--name', `cs-exit-${i}`, BUSYBOX_IMAGE, 'sh', '-c', 'exit 3']));
-    await waitFor(() => ids.every((id) => statesOf(agent.records(), id).at(-1)?.state === 'exited' && eventsOf(agent.records(), id).some((r) => r.action === 'die')), 30_000, 'exited records and die events');
+    await waitFor(
+      () => ids.every((id) => statesOf(agent.records(), id).at(-1)?.state === 'exited' && eventsOf(agent.records(), id).some((r) => r.action === 'die')),
+      30_000,
+      'exited records and die events',
+    );
     // The exporter counted every die the file holds: it has seen them all.
-    const f = await waitFor(async () => {
-      const families = await scrape();
-      return sampleValue(families, 'docker_events_total', { type: 'container', action: 'die' }) === dies() ? families : null;
-    }, 30_000, 'the exporter to count every die event');
+    const f = await waitFor(
+      async () => {
+        const families = await scrape();
+        return sampleValue(families, 'docker_events_total', { type: 'container', action: 'die' }) === dies() ? families : null;
+      },
+      30_000,
+      'the exporter to count every die event',
+    );
     for (const id of ids) expect([id, sampleValue(f, 'container_status', { container_id: id, status: 'exited' })]).toEqual([id, 1]);
     for (const id of ids) expect([id, sampleValue(f, 'container_restarts_total', { container_id: id })]).toEqual([id, 0]);
     // Their stats series ended with die (a stopped container has no current CPU or memory).

@@ -30,13 +30,29 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
 
   it('a failing health check goes starting → unhealthy', async () => {
     const agent = a as RunningAgent;
-    const id = await e.run(['--name', 'cs-unhealthy', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '2', BUSYBOX_IMAGE, 'sleep', '3600']);
+    const id = await e.run([
+      '--name',
+      'cs-unhealthy',
+      '--health-cmd',
+      'false',
+      '--health-interval',
+      '1s',
+      '--health-retries',
+      '2',
+      BUSYBOX_IMAGE,
+      'sleep',
+      '3600',
+    ]);
     await waitFor(() => statesOf(agent.records(), id).some((r) => r.health?.status === 'starting'), 30_000, 'a starting record');
     // Docker checks every second by itself; Podman only when asked (no systemd timer here).
-    await waitFor(async () => {
-      await runHealthcheck(e, id);
-      return statesOf(agent.records(), id).some((r) => r.health?.status === 'unhealthy');
-    }, 60_000, 'an unhealthy record');
+    await waitFor(
+      async () => {
+        await runHealthcheck(e, id);
+        return statesOf(agent.records(), id).some((r) => r.health?.status === 'unhealthy');
+      },
+      60_000,
+      'an unhealthy record',
+    );
 
     const records = statesOf(agent.records(), id);
     const statuses = records.map((r) => r.health?.status ?? null).filter((s) => s !== null);

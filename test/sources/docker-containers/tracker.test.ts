@@ -23,7 +23,14 @@ describe.each(ENGINES)('container tracker on %s', (engine) => {
     const t = new ContainerTracker([]);
     const id = inspect(engine, 'starting').Id as string;
     const first = t.observe(inspect(engine, 'starting'), h, T);
-    expect(first).toMatchObject({ kind: 'container_state', changes: ['first_seen'], state: 'running', health: { status: 'starting' }, restart_count: 0, oom_kills: 0 });
+    expect(first).toMatchObject({
+      kind: 'container_state',
+      changes: ['first_seen'],
+      state: 'running',
+      health: { status: 'starting' },
+      restart_count: 0,
+      oom_kills: 0,
+    });
     expect(first?.container.id).toBe(id);
     expect(first?.container.image_id).toMatch(/^(sha256:)?[0-9a-f]{64}$/);
     expect(t.observe(inspect(engine, 'starting'), h, T)).toBeNull();
@@ -76,7 +83,14 @@ describe('OOM kills per run', () => {
   /** The OOM container in run `startedAt`, running or exited, with OOMKilled as given. */
   const at = (startedAt: string, status: 'running' | 'exited' | 'restarting', oomKilled: boolean): RawInspect => ({
     ...body,
-    State: { ...body.State, Status: status, OOMKilled: oomKilled, StartedAt: startedAt, ExitCode: status === 'running' ? 0 : 137, FinishedAt: status === 'running' ? '0001-01-01T00:00:00Z' : '2026-12-07T17:40:28Z' },
+    State: {
+      ...body.State,
+      Status: status,
+      OOMKilled: oomKilled,
+      StartedAt: startedAt,
+      ExitCode: status === 'running' ? 0 : 137,
+      FinishedAt: status === 'running' ? '0001-01-01T00:00:00Z' : '2026-12-07T17:40:28Z',
+    },
   });
   const id = body.Id as string;
 
@@ -88,7 +102,7 @@ describe('OOM kills per run', () => {
     expect(t.observe(at(S1, 'exited', true), h, T)).toMatchObject({ oom_kills: 1, oom_killed: true, changes: ['state', 'oom_killed', 'exit_code'] });
   });
 
-  it('a restarted container keeps its last exit\'s OOMKilled while it runs: not a kill; its next OOM exit is', () => {
+  it("a restarted container keeps its last exit's OOMKilled while it runs: not a kill; its next OOM exit is", () => {
     const t = new ContainerTracker([]);
     t.observe(at(S1, 'running', false), h, T);
     t.oom(id);
@@ -98,7 +112,7 @@ describe('OOM kills per run', () => {
     expect(t.observe(at(S2, 'exited', true), h, T)?.oom_kills).toBe(2);
   });
 
-  it('events pending across a restart: one is the new run\'s when it ended OOM-killed, the rest the old run\'s', () => {
+  it("events pending across a restart: one is the new run's when it ended OOM-killed, the rest the old run's", () => {
     const t = new ContainerTracker([]);
     t.observe(at(S1, 'running', false), h, T);
     t.oom(id);

@@ -147,7 +147,10 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
     expect(record.duration_ms).toBeGreaterThanOrEqual(0);
 
     expect(record.largest?.volumes).toEqual([{ id: 'df-vol', name: 'df-vol', size_bytes: 5 * MiB, reclaimable: true }]);
-    expect(record.largest?.containers?.map((c) => [c.name, c.reclaimable])).toEqual([['df-stopped', true], ['df-running', false]]);
+    expect(record.largest?.containers?.map((c) => [c.name, c.reclaimable])).toEqual([
+      ['df-stopped', true],
+      ['df-running', false],
+    ]);
     expect(record.largest?.images?.find((i) => i.name === UNUSED_IMAGE)).toMatchObject({ size_bytes: unusedSize, reclaimable: true });
     expect(record.largest?.images?.find((i) => i.reclaimable === false)?.size_bytes).toBe(busyboxSize);
   });
@@ -178,16 +181,36 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       await running;
 
       expect(alerts()).toEqual([
-        expect.objectContaining({ kind: 'alert', state: 'firing', rule: 'volumes-reclaimable', object: 'volumes', metric: 'reclaimable_bytes', value: 5 * MiB, threshold: 4 * MiB }),
+        expect.objectContaining({
+          kind: 'alert',
+          state: 'firing',
+          rule: 'volumes-reclaimable',
+          object: 'volumes',
+          metric: 'reclaimable_bytes',
+          value: 5 * MiB,
+          threshold: 4 * MiB,
+        }),
         expect.objectContaining({ kind: 'alert', state: 'resolved', rule: 'volumes-reclaimable', value: 0, threshold: 4 * MiB }),
       ]);
 
       // The daemon's prune event says what the prune freed (the agent's records of it: the last test).
       const events = await d.dockerOk([
-        'events', '--since', String(sinceSec), '--until', String(Math.ceil(Date.now() / 1000)),
-        '--filter', 'type=volume', '--filter', 'event=prune', '--format', '{{json .}}',
+        'events',
+        '--since',
+        String(sinceSec),
+        '--until',
+        String(Math.ceil(Date.now() / 1000)),
+        '--filter',
+        'type=volume',
+        '--filter',
+        'event=prune',
+        '--format',
+        '{{json .}}',
       ]);
-      const prune = events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+      const prune = events
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
       expect(prune.map((e) => e.Actor.Attributes['reclaimed'])).toEqual([String(5 * MiB)]);
     } finally {
       ac.abort();
@@ -276,7 +299,9 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       expect([...(volumes.VolumesDeleted ?? [])].sort()).toEqual(['df-prune-a', 'df-prune-b']);
       expect(volumes.SpaceReclaimed).toBe(volumeBytes);
 
-      const stopped = (await engineJson<Array<{ Id: string; State: string; SizeRw?: number }>>(d.socketPath, 'GET', '/containers/json?all=1&size=1')).filter((c) => c.State === 'exited');
+      const stopped = (await engineJson<Array<{ Id: string; State: string; SizeRw?: number }>>(d.socketPath, 'GET', '/containers/json?all=1&size=1')).filter(
+        (c) => c.State === 'exited',
+      );
       expect(stopped).toHaveLength(2);
       const containers = await engineJson<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>(d.socketPath, 'POST', '/containers/prune');
       expect([...(containers.ContainersDeleted ?? [])].sort()).toEqual(stopped.map((c) => c.Id).sort());
@@ -286,7 +311,11 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       const [unusedId = '', unusedSize = ''] = (await d.dockerOk(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', UNUSED_IMAGE])).split(' ');
       const unusedImage = Number(unusedSize);
       const dangling = encodeURIComponent('{"dangling":["false"]}');
-      const images = await engineJson<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>(d.socketPath, 'POST', `/images/prune?filters=${dangling}`);
+      const images = await engineJson<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>(
+        d.socketPath,
+        'POST',
+        `/images/prune?filters=${dangling}`,
+      );
       // The unused image goes; the one the running containers use stays (Docker may drop one of its extra tags).
       expect((images.ImagesDeleted ?? []).map((i) => i.Untagged)).toContain(UNUSED_IMAGE);
       expect((images.ImagesDeleted ?? []).filter((i) => i.Deleted !== undefined).map((i) => i.Deleted)).toContain(unusedId);

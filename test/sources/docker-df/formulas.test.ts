@@ -65,7 +65,10 @@ describe('recorded answer of podman 4.3 (compat API 1.41) vs what `podman system
 
   it('containers and volumes: the same formulas give Podman’s numbers', () => {
     const s = summarizeDiskUsage(raw, ALL);
-    for (const [type, name] of [['containers', 'Containers'], ['volumes', 'Local Volumes']] as const) {
+    for (const [type, name] of [
+      ['containers', 'Containers'],
+      ['volumes', 'Local Volumes'],
+    ] as const) {
       const r = row(name);
       expect(s.types[type], name).toMatchObject({ total: r?.Total, active: r?.Active, size_bytes: r?.Size, reclaimable_bytes: r?.Reclaimable });
     }
@@ -75,14 +78,26 @@ describe('recorded answer of podman 4.3 (compat API 1.41) vs what `podman system
 
   it('one image in use: 0 reclaimable where the Docker formula gave −Size (docs/podman.md)', () => {
     const only = { ...raw, Images: [{ ...raw.Images?.[0], SharedSize: 0 }] };
-    expect(summarizeDiskUsage(only, ['images']).types.images).toEqual({ total: 1, active: 1, size_bytes: 2008147, reclaimable_bytes: 0, reclaimable_percent: 0 });
+    expect(summarizeDiskUsage(only, ['images']).types.images).toEqual({
+      total: 1,
+      active: 1,
+      size_bytes: 2008147,
+      reclaimable_bytes: 0,
+      reclaimable_percent: 0,
+    });
   });
 
   it('a daemon that reports LayersSize keeps the Docker CLI formula, negative figure included', () => {
     expect(summarizeDiskUsage({ ...raw, LayersSize: 1000 }, ['images']).types.images?.reclaimable_bytes).toBe(1000);
     expect(summarizeDiskUsage(rawFixture('df-negative-and-large.json'), ['images']).types.images?.reclaimable_bytes).toBe(-4000);
     // LayersSize 0 with nothing sized (no images) is simply empty.
-    expect(summarizeDiskUsage({ LayersSize: 0, Images: [] }, ['images']).types.images).toEqual({ total: 0, active: 0, size_bytes: 0, reclaimable_bytes: 0, reclaimable_percent: 0 });
+    expect(summarizeDiskUsage({ LayersSize: 0, Images: [] }, ['images']).types.images).toEqual({
+      total: 0,
+      active: 0,
+      size_bytes: 0,
+      reclaimable_bytes: 0,
+      reclaimable_percent: 0,
+    });
   });
 });
 

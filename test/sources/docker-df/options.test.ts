@@ -53,9 +53,14 @@ describe('docker_df options', () => {
     expect(issues({ objects: ['volumes'], rules: [{ object: 'images', size_bytes: '1GB' }] })).toEqual([
       'rules.0.object: "images" is not among the polled objects (volumes)',
     ]);
-    expect(issues({ rules: [{ object: 'images', size_bytes: '1GB' }, { object: 'images', size_bytes: '2GB' }] })).toEqual([
-      'rules.1.name: duplicate rule name "images_size_bytes" (also rules[0]); give the rules distinct names',
-    ]);
+    expect(
+      issues({
+        rules: [
+          { object: 'images', size_bytes: '1GB' },
+          { object: 'images', size_bytes: '2GB' },
+        ],
+      }),
+    ).toEqual(['rules.1.name: duplicate rule name "images_size_bytes" (also rules[0]); give the rules distinct names']);
   });
 
   it('rejects a zero interval or timeout, empty objects and unknown types', () => {

@@ -93,7 +93,13 @@ describe('docker_df source against a fake daemon', () => {
     expect(await metricValue(metrics, 'dockstream_last_success_timestamp_seconds', { component: 'source:df' })).toBeGreaterThan(0);
     const failures = cap.messages('disk usage poll failed');
     expect(failures.length).toBeGreaterThanOrEqual(2);
-    expect(failures[0]).toMatchObject({ source: 'df', code: 'DOCKER_TIMEOUT', timeoutMs: 150, level: 40, err: { type: 'DsError', code: 'DOCKER_TIMEOUT', message: 'disk usage poll timed out', details: { timeoutMs: 150 } } });
+    expect(failures[0]).toMatchObject({
+      source: 'df',
+      code: 'DOCKER_TIMEOUT',
+      timeoutMs: 150,
+      level: 40,
+      err: { type: 'DsError', code: 'DOCKER_TIMEOUT', message: 'disk usage poll timed out', details: { timeoutMs: 150 } },
+    });
     expect((failures[0]?.['err'] as { stack: string }).stack).toMatch(/^DsError: disk usage poll timed out\n\s+at /);
     const record = records.find((r): r is DiskUsageRecord => r.kind === 'disk_usage');
     expect(record?.types.volumes).toEqual({ total: 1, active: 0, size_bytes: 5242880, reclaimable_bytes: 5242880, reclaimable_percent: 100 });
@@ -198,10 +204,22 @@ describe('docker_df source against a fake daemon', () => {
     expect(paths('1.52', ['containers'], false)).toBe('/system/df?type=container');
 
     const { docker, daemon } = await setup('1.52', (_req, res) =>
-      sendJson(res, { VolumeUsage: { TotalCount: 2, ActiveCount: 1, TotalSize: 300, Reclaimable: 100, Items: [
-        { Name: 'big', UsageData: { Size: 200, RefCount: 1 } },
-        { Name: 'small', UsageData: { Size: 100, RefCount: 0 } },
-      ] } }, '1.52'),
+      sendJson(
+        res,
+        {
+          VolumeUsage: {
+            TotalCount: 2,
+            ActiveCount: 1,
+            TotalSize: 300,
+            Reclaimable: 100,
+            Items: [
+              { Name: 'big', UsageData: { Size: 200, RefCount: 1 } },
+              { Name: 'small', UsageData: { Size: 100, RefCount: 0 } },
+            ],
+          },
+        },
+        '1.52',
+      ),
     );
     const { ctx, records } = collectingContext(docker, await docker.identity(), new AbortController().signal);
     await dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ objects: ['volumes'], verbose: true, top: 1 }), {}).run(ctx);
@@ -221,9 +239,7 @@ describe('docker_df source against a fake daemon', () => {
 
   it('stamps alerts with the record time and host', async () => {
     let size = 10;
-    const { docker } = await setup('1.41', (_req, res) =>
-      sendJson(res, { ...VOLUME_DF, Volumes: [{ Name: 'v', UsageData: { Size: size, RefCount: 0 } }] }),
-    );
+    const { docker } = await setup('1.41', (_req, res) => sendJson(res, { ...VOLUME_DF, Volumes: [{ Name: 'v', UsageData: { Size: size, RefCount: 0 } }] }));
     const ac = new AbortController();
     const { ctx, records } = collectingContext(docker, await docker.identity(), ac.signal);
     const options = dockerDfPlugin.options.parse({ interval: '30ms', rules: [{ name: 'vol', object: 'volumes', size_bytes: 100 }] });

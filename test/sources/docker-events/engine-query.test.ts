@@ -24,11 +24,15 @@ describe('event filters per engine', () => {
   });
 
   it('translates event names to the ones Podman’s filter matches', () => {
-    expect(JSON.parse(eventFiltersParam({ event: ['die', 'destroy', 'delete', 'exec_start', 'exec_die', 'start', 'health_status'] }, 'podman', 'events') ?? '')).toEqual({
+    expect(
+      JSON.parse(eventFiltersParam({ event: ['die', 'destroy', 'delete', 'exec_start', 'exec_die', 'start', 'health_status'] }, 'podman', 'events') ?? ''),
+    ).toEqual({
       event: { died: true, remove: true, exec: true, exec_died: true, start: true, health_status: true },
     });
     // Podman's own names and the keys it serves pass through.
-    expect(JSON.parse(eventFiltersParam({ event: ['died'], type: ['container'], label: ['a=b'], image: ['i'], container: ['c'] }, 'podman', 'events') ?? '')).toEqual({
+    expect(
+      JSON.parse(eventFiltersParam({ event: ['died'], type: ['container'], label: ['a=b'], image: ['i'], container: ['c'] }, 'podman', 'events') ?? ''),
+    ).toEqual({
       event: { died: true },
       type: { container: true },
       label: { 'a=b': true },
@@ -47,9 +51,15 @@ describe('event filters per engine', () => {
     expect(err).toBeInstanceOf(DsError);
     expect((err as DsError).code).toBe('CONFIG_INVALID');
     expect((err as DsError).message).toBe('Podman cannot filter events by network, scope: remove these keys from sources.ev.filters');
-    expect((err as DsError).details).toMatchObject({ keys: ['network', 'scope'], engine: 'podman', paths: ['sources.ev.filters.network', 'sources.ev.filters.scope'] });
+    expect((err as DsError).details).toMatchObject({
+      keys: ['network', 'scope'],
+      engine: 'podman',
+      paths: ['sources.ev.filters.network', 'sources.ev.filters.scope'],
+    });
     for (const key of ['config', 'daemon', 'node', 'plugin', 'secret', 'service', 'volume']) {
-      expect(() => eventFiltersParam({ [key]: ['x'] }, 'podman', 'ev')).toThrow(`Podman cannot filter events by ${key}: remove this key from sources.ev.filters`);
+      expect(() => eventFiltersParam({ [key]: ['x'] }, 'podman', 'ev')).toThrow(
+        `Podman cannot filter events by ${key}: remove this key from sources.ev.filters`,
+      );
     }
   });
 });

@@ -26,7 +26,8 @@ sinks:
 
 const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
 const key = (e: { type: string; action: string; id: string; timeNano: string }) => `${e.timeNano} ${e.type} ${e.action} ${e.id}`;
-const recKey = (e: EventRecord) => key({ type: e.type, action: e.action_detail ? `${e.action}: ${e.action_detail}` : e.action, id: e.actor.id, timeNano: e.time_nano });
+const recKey = (e: EventRecord) =>
+  key({ type: e.type, action: e.action_detail ? `${e.action}: ${e.action_detail}` : e.action, id: e.actor.id, timeNano: e.time_nano });
 
 describe.each(DOCKER_ENGINES)('docker_events source against a real dockerd (%s)', (engine) => {
   let d: PrivateDockerd;
@@ -63,7 +64,16 @@ describe.each(DOCKER_ENGINES)('docker_events source against a real dockerd (%s)'
       });
       expect(got.map(recKey)).toEqual(fromDaemon.map(key));
       const actions = new Set(got.map((e) => `${e.type}:${e.action}`));
-      for (const want of ['container:create', 'container:start', 'container:die', 'container:destroy', 'volume:create', 'volume:destroy', 'image:tag', 'image:untag']) {
+      for (const want of [
+        'container:create',
+        'container:start',
+        'container:die',
+        'container:destroy',
+        'volume:create',
+        'volume:destroy',
+        'image:tag',
+        'image:untag',
+      ]) {
         expect(actions).toContain(want);
       }
       const die = got.find((e) => e.action === 'die');

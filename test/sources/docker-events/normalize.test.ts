@@ -58,18 +58,23 @@ describe('event normalisation', () => {
   });
 
   it('puts prune reclaimed bytes on the record as a number', () => {
-    const line = '{"Type":"container","Action":"prune","Actor":{"ID":"","Attributes":{"reclaimed":"2097152"}},"scope":"local","time":1,"timeNano":1000000000000000001}';
+    const line =
+      '{"Type":"container","Action":"prune","Actor":{"ID":"","Attributes":{"reclaimed":"2097152"}},"scope":"local","time":1,"timeNano":1000000000000000001}';
     const { raw, timeNano } = parseEventLine(line);
     expect(normalizeEvent(raw, timeNano, host).reclaimed_bytes).toBe(2097152);
   });
 
   it("maps Podman's vocabulary to Docker's and says so", () => {
     const podman = hostInfo({ engine: 'podman' });
-    const died = parseEventLine('{"Type":"container","Action":"died","Actor":{"ID":"p1","Attributes":{"name":"a","image":"i"}},"time":1,"timeNano":1000000000000000003}');
+    const died = parseEventLine(
+      '{"Type":"container","Action":"died","Actor":{"ID":"p1","Attributes":{"name":"a","image":"i"}},"time":1,"timeNano":1000000000000000003}',
+    );
     const r = normalizeEvent(died.raw, died.timeNano, podman);
     expect(r.action).toBe('die');
     expect(r.normalized_from).toEqual({ action: 'died' });
-    const health = parseEventLine('{"Type":"container","Action":"health_status","Actor":{"ID":"p1","Attributes":{"health_status":"unhealthy"}},"time":1,"timeNano":1000000000000000004}');
+    const health = parseEventLine(
+      '{"Type":"container","Action":"health_status","Actor":{"ID":"p1","Attributes":{"health_status":"unhealthy"}},"time":1,"timeNano":1000000000000000004}',
+    );
     expect(normalizeEvent(health.raw, health.timeNano, podman).action_detail).toBe('unhealthy');
   });
 

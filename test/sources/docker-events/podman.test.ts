@@ -14,8 +14,7 @@ const HEALTH = line('health_status', '1795425550174725012', ',"HealthStatus":"he
 const EXEC = line('exec', '1795425550464562596');
 const EXEC_DIED = line('exec_died', '1795425550505061026');
 const REMOVE = line('remove', '1795425552038897708');
-const DIE =
-  `{"status":"die","id":"${ID}","from":"localhost/local/busybox:1","Type":"container","Action":"die","Actor":{"ID":"${ID}","Attributes":{"containerExitCode":"137","exitCode":"137","image":"localhost/local/busybox:1","name":"pm1","podId":""}},"scope":"local","time":1795425551,"timeNano":1795425551794004092}`;
+const DIE = `{"status":"die","id":"${ID}","from":"localhost/local/busybox:1","Type":"container","Action":"die","Actor":{"ID":"${ID}","Attributes":{"containerExitCode":"137","exitCode":"137","image":"localhost/local/busybox:1","name":"pm1","podId":""}},"scope":"local","time":1795425551,"timeNano":1795425551794004092}`;
 const VOLUME_REMOVE =
   '{"status":"remove","Type":"volume","Action":"remove","Actor":{"ID":"","Attributes":{"containerExitCode":"0","image":"","name":"v1","podId":""}},"scope":"local","time":1795425552,"timeNano":1795425552228160398}';
 const IMAGE_REMOVE =
@@ -36,7 +35,11 @@ describe('Podman events in Docker vocabulary', () => {
   it('renames exec / exec_died / remove and says so', () => {
     expect(norm(EXEC)).toMatchObject({ action: 'exec_start', action_detail: null, normalized_from: { action: 'exec' } });
     expect(norm(EXEC_DIED)).toMatchObject({ action: 'exec_die', normalized_from: { action: 'exec_died' } });
-    expect(norm(REMOVE)).toMatchObject({ action: 'destroy', normalized_from: { action: 'remove' }, container: { id: ID, name: 'pm1', image: 'localhost/local/busybox:1' } });
+    expect(norm(REMOVE)).toMatchObject({
+      action: 'destroy',
+      normalized_from: { action: 'remove' },
+      container: { id: ID, name: 'pm1', image: 'localhost/local/busybox:1' },
+    });
   });
 
   it("leaves the compat endpoint's own die (already translated from died) alone", () => {

@@ -75,18 +75,22 @@ describe('docker_events reconnects', () => {
 
   it('Podman: a reconnect resumes from its history without a gap, though /info says another ID each time', async () => {
     const base = BigInt(Date.now()) * 1_000_000n;
-    const r = await start((_req, res, connection) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (connection === 0) {
-        res.write(eventLine('c1', 'create', base + 1n));
+    const r = await start(
+      (_req, res, connection) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        if (connection === 0) {
+          res.write(eventLine('c1', 'create', base + 1n));
+          res.write(eventLine('c1', 'start', base + 2n));
+          setTimeout(() => res.socket?.destroy(), 50); // the service is killed
+          return;
+        }
+        // The service's events log replays from `since` (inclusive), then goes on.
         res.write(eventLine('c1', 'start', base + 2n));
-        setTimeout(() => res.socket?.destroy(), 50); // the service is killed
-        return;
-      }
-      // The service's events log replays from `since` (inclusive), then goes on.
-      res.write(eventLine('c1', 'start', base + 2n));
-      res.write(eventLine('c1', 'die', base + 3n));
-    }, 'podman', { reconnect: { initial: '20ms', max: '200ms' } });
+        res.write(eventLine('c1', 'die', base + 3n));
+      },
+      'podman',
+      { reconnect: { initial: '20ms', max: '200ms' } },
+    );
 
     await waitFor(() => events(r.records).length >= 3, 10_000, 'three events');
     expect(events(r.records).map((e) => `${e.actor.id}:${e.action}`)).toEqual(['c1:create', 'c1:start', 'c1:die']);
@@ -98,7 +102,9 @@ describe('docker_events reconnects', () => {
     // No ring check (a bounded `until` query) was asked: Podman has no ring.
     const d = daemon as FakeDaemon;
     expect(d.requestsTo('/events').map((u) => u.searchParams.has('until'))).toEqual([false, false]);
-    expect(d.requestsTo('/events')[1]?.searchParams.get('since')).toBe(`${(base + 2n) / 1_000_000_000n}.${((base + 2n) % 1_000_000_000n).toString().padStart(9, '0')}`);
+    expect(d.requestsTo('/events')[1]?.searchParams.get('since')).toBe(
+      `${(base + 2n) / 1_000_000_000n}.${((base + 2n) % 1_000_000_000n).toString().padStart(9, '0')}`,
+    );
   });
 
   it('Podman: resuming from a persisted cursor written under another /info ID is no gap either', async () => {
@@ -108,7 +114,12 @@ describe('docker_events reconnects', () => {
       res.write(eventLine('c1', 'start', base + 2n));
       res.write(eventLine('c1', 'die', base + 3n));
     };
-    const records = await resume('podman', onEvents, { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'an-old-random-id', saved_at: '' });
+    const records = await resume('podman', onEvents, {
+      time_nano: (base + 2n).toString(),
+      keys: [`${base + 2n}|container|c1|start|`],
+      daemon_id: 'an-old-random-id',
+      saved_at: '',
+    });
     await waitFor(() => events(records).length >= 1, 10_000, 'the new event');
     expect(events(records).map((e) => e.action)).toEqual(['die']);
     expect(gaps(records)).toEqual([]);
@@ -122,21 +133,30 @@ describe('docker_events reconnects', () => {
       if (connection === -1) return void res.end(); // the ring check: our boundary is gone
       res.write(eventLine('c1', 'die', base + 3n));
     };
-    const records = await resume('docker', onEvents, { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: 'ANOTHER:DAEMON', saved_at: '' });
+    const records = await resume('docker', onEvents, {
+      time_nano: (base + 2n).toString(),
+      keys: [`${base + 2n}|container|c1|start|`],
+      daemon_id: 'ANOTHER:DAEMON',
+      saved_at: '',
+    });
     await waitFor(() => events(records).length >= 1, 10_000, 'the new event');
     expect(gaps(records).map((g) => [g.reason, g.component])).toEqual([['daemon_restarted', 'source:events']]);
   });
 
   it('Podman: event filters go out in Podman’s names, and what it matched beyond the ask is dropped', async () => {
     const base = BigInt(Date.now()) * 1_000_000n;
-    const r = await start((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      // What Podman 4.3 answers to event=died,remove: its compat output says die, remove, and delete for images.
-      res.write(eventLine('c1', 'die', base + 1n));
-      res.write(eventLine('c1', 'remove', base + 2n));
-      res.write(imageLine('delete', 'abc123', base + 3n));
-      res.write(volumeLine('remove', 'v1', base + 4n));
-    }, 'podman', { filters: { event: ['die', 'destroy'] } });
+    const r = await start(
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        // What Podman 4.3 answers to event=died,remove: its compat output says die, remove, and delete for images.
+        res.write(eventLine('c1', 'die', base + 1n));
+        res.write(eventLine('c1', 'remove', base + 2n));
+        res.write(imageLine('delete', 'abc123', base + 3n));
+        res.write(volumeLine('remove', 'v1', base + 4n));
+      },
+      'podman',
+      { filters: { event: ['die', 'destroy'] } },
+    );
     await waitFor(() => events(r.records).length >= 3, 10_000, 'three events');
     const d = daemon as FakeDaemon;
     expect(JSON.parse(d.requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({ event: { died: true, remove: true } });
@@ -158,27 +178,40 @@ describe('docker_events reconnects', () => {
   });
 
   it('Docker: the same filter is sent as it is', async () => {
-    const r = await start((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.write(eventLine('c1', 'die', BigInt(Date.now()) * 1_000_000n));
-    }, 'docker', { filters: { type: ['container'], network: ['n1'], event: ['die'] } });
+    const r = await start(
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(eventLine('c1', 'die', BigInt(Date.now()) * 1_000_000n));
+      },
+      'docker',
+      { filters: { type: ['container'], network: ['n1'], event: ['die'] } },
+    );
     await waitFor(() => events(r.records).length >= 1, 10_000, 'one event');
-    expect(JSON.parse((daemon as FakeDaemon).requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({ type: { container: true }, network: { n1: true }, event: { die: true } });
+    expect(JSON.parse((daemon as FakeDaemon).requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({
+      type: { container: true },
+      network: { n1: true },
+      event: { die: true },
+    });
   });
 
   it('`once` on Podman asks stream=false without until, and drops what came after the window', async () => {
-    const r = await start((_req, res, _n, url) => {
-      // The window's end is /info's SystemTime; `since` is 60 s before it, to the nanosecond.
-      const [sec = '0', frac = '0'] = (url.searchParams.get('since') ?? '').split('.');
-      const until = BigInt(sec) * 1_000_000_000n + BigInt(frac.padEnd(9, '0')) + 60_000_000_000n;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.write(volumeLine('create', 'in-1', until - 30_000_000_000n));
-      res.write(volumeLine('create', 'in-2', until)); // both bounds are inclusive
-      res.write(volumeLine('create', 'after-1', until + 1n));
-      res.write(volumeLine('create', 'in-3', until - 1n)); // Podman's order is not time order
-      res.write(volumeLine('create', 'after-2', until + 5_000_000_000n));
-      res.end();
-    }, 'podman', {}, { sinceMs: 60_000 });
+    const r = await start(
+      (_req, res, _n, url) => {
+        // The window's end is /info's SystemTime; `since` is 60 s before it, to the nanosecond.
+        const [sec = '0', frac = '0'] = (url.searchParams.get('since') ?? '').split('.');
+        const until = BigInt(sec) * 1_000_000_000n + BigInt(frac.padEnd(9, '0')) + 60_000_000_000n;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(volumeLine('create', 'in-1', until - 30_000_000_000n));
+        res.write(volumeLine('create', 'in-2', until)); // both bounds are inclusive
+        res.write(volumeLine('create', 'after-1', until + 1n));
+        res.write(volumeLine('create', 'in-3', until - 1n)); // Podman's order is not time order
+        res.write(volumeLine('create', 'after-2', until + 5_000_000_000n));
+        res.end();
+      },
+      'podman',
+      {},
+      { sinceMs: 60_000 },
+    );
     await r.done;
     const q = (daemon as FakeDaemon).requestsTo('/events')[0] as URL;
     expect(q.searchParams.get('stream')).toBe('false');
@@ -190,17 +223,21 @@ describe('docker_events reconnects', () => {
     const initial = 40;
     const max = 320;
     const at: number[] = [];
-    const r = await start((_req, res: ServerResponse, connection) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (connection === -1) {
-        // the ring check after the stream that delivered: the boundary is still held
-        res.end(eventLine('c1', 'start', 1795428000000000001n));
-        return;
-      }
-      at.push(Date.now());
-      // Streams 0-4 end at once (like Podman on a filter it rejects); stream 5 delivers one event.
-      res.end(connection === 5 ? eventLine('c1', 'start', 1795428000000000001n) : undefined);
-    }, 'docker', { reconnect: { initial: `${initial}ms`, max: `${max}ms` } });
+    const r = await start(
+      (_req, res: ServerResponse, connection) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        if (connection === -1) {
+          // the ring check after the stream that delivered: the boundary is still held
+          res.end(eventLine('c1', 'start', 1795428000000000001n));
+          return;
+        }
+        at.push(Date.now());
+        // Streams 0-4 end at once (like Podman on a filter it rejects); stream 5 delivers one event.
+        res.end(connection === 5 ? eventLine('c1', 'start', 1795428000000000001n) : undefined);
+      },
+      'docker',
+      { reconnect: { initial: `${initial}ms`, max: `${max}ms` } },
+    );
     await waitFor(() => liveStreams(daemon as FakeDaemon).length >= 8, 20_000, 'eight streams');
     stop?.abort();
     await r.done;

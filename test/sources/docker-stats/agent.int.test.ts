@@ -30,8 +30,7 @@ sinks:
     batch: { linger: 20ms }
 `;
 
-const stats = (rs: readonly DsRecord[], id: string): StatsRecord[] =>
-  rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+const stats = (rs: readonly DsRecord[], id: string): StatsRecord[] => rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
 
 describe('docker_stats in an agent with docker_events', () => {
   const host = inject('dockerHost');

@@ -82,8 +82,14 @@ describe('cgroup v1 (recorded from dockerd 20.10)', () => {
   it('has zero network and block I/O with --network none and no disk I/O, and no pids limit when unset', () => {
     const r = normalize(load('v1-busy-2.json'), null, ref, host);
     expect(r?.network).toEqual({
-      rx_bytes: 0, rx_packets: 0, rx_errors: 0, rx_dropped: 0,
-      tx_bytes: 0, tx_packets: 0, tx_errors: 0, tx_dropped: 0,
+      rx_bytes: 0,
+      rx_packets: 0,
+      rx_errors: 0,
+      rx_dropped: 0,
+      tx_bytes: 0,
+      tx_packets: 0,
+      tx_errors: 0,
+      tx_dropped: 0,
       interfaces: {},
     });
     expect(r?.block_io).toEqual({ read_bytes: 0, write_bytes: 0 });
@@ -129,11 +135,24 @@ describe('cgroup v2 (hand-written after moby daemon/stats_linux.go statsV2)', ()
   it('sums network counters over interfaces and keeps each interface', () => {
     const net = pair('v2-1.json', 'v2-2.json').network;
     expect(net).toMatchObject({
-      rx_bytes: 1024, rx_packets: 11, rx_errors: 1, rx_dropped: 2,
-      tx_bytes: 2048, tx_packets: 22, tx_errors: 3, tx_dropped: 5,
+      rx_bytes: 1024,
+      rx_packets: 11,
+      rx_errors: 1,
+      rx_dropped: 2,
+      tx_bytes: 2048,
+      tx_packets: 22,
+      tx_errors: 3,
+      tx_dropped: 5,
     });
     expect(net.interfaces['eth1']).toEqual({
-      rx_bytes: 24, rx_packets: 1, rx_errors: 0, rx_dropped: 0, tx_bytes: 48, tx_packets: 2, tx_errors: 0, tx_dropped: 1,
+      rx_bytes: 24,
+      rx_packets: 1,
+      rx_errors: 0,
+      rx_dropped: 0,
+      tx_bytes: 48,
+      tx_packets: 2,
+      tx_errors: 0,
+      tx_dropped: 1,
     });
     expect(Object.keys(net.interfaces).sort()).toEqual(['eth0', 'eth1']);
   });
@@ -165,8 +184,12 @@ describe('Podman 4.3.1 compat API (recorded, cgroup v1)', () => {
   it('reports usage as is (no memory_stats.stats) and the memory limit; Podman 4 omits the pids limit', () => {
     const r = normalize(load('podman-idle-limits.json'), null, ref, host);
     expect(r?.memory).toEqual({
-      usage_bytes: 638976, raw_usage_bytes: 638976, limit_bytes: 67108864,
-      percent: (638976 / 67108864) * 100, cache_bytes: null, cache_source: null,
+      usage_bytes: 638976,
+      raw_usage_bytes: 638976,
+      limit_bytes: 67108864,
+      percent: (638976 / 67108864) * 100,
+      cache_bytes: null,
+      cache_source: null,
     });
     expect(r?.pids).toEqual({ current: 1, limit: null });
     expect(r?.network.interfaces).toHaveProperty('network');
@@ -229,7 +252,15 @@ describe('formula edge cases (as the CLI, except null where it prints 0 for "no 
   it('block I/O: a null list and ops other than read/write count nothing', () => {
     expect(blockIoOf({ blkio_stats: { io_service_bytes_recursive: null } })).toEqual({ read_bytes: 0, write_bytes: 0 });
     expect(
-      blockIoOf({ blkio_stats: { io_service_bytes_recursive: [{ op: 'Async', value: 9 }, { op: '', value: 9 }, { op: 'Discard', value: 9 }] } }),
+      blockIoOf({
+        blkio_stats: {
+          io_service_bytes_recursive: [
+            { op: 'Async', value: 9 },
+            { op: '', value: 9 },
+            { op: 'Discard', value: 9 },
+          ],
+        },
+      }),
     ).toEqual({ read_bytes: 0, write_bytes: 0 });
   });
 

@@ -186,7 +186,11 @@ describe.each(DOCKER_ENGINES)('docker_stats source against a real dockerd (%s)',
   it('skips ticks while sinks are full, and counts them', async () => {
     const s = start(options(), { hasCapacity: () => false });
     try {
-      await waitFor(async () => ((await s.metrics.skippedTicks.get()).values.find((v) => v.labels.reason === 'sinks_full')?.value ?? 0) >= 2, 10_000, 'skipped ticks');
+      await waitFor(
+        async () => ((await s.metrics.skippedTicks.get()).values.find((v) => v.labels.reason === 'sinks_full')?.value ?? 0) >= 2,
+        10_000,
+        'skipped ticks',
+      );
       expect(stats(s.records)).toEqual([]);
     } finally {
       await s.stop();
