@@ -1,7 +1,9 @@
 // One face for every engine of the live matrix, for the docker_containers
 // live tests: a private dockerd or Podman service, its own CLI, and the
 // agent config those tests run (events + containers + stats into a file sink).
+import { afterAll, beforeAll } from 'vitest';
 import type { ContainerStateRecord, DsRecord, EventRecord, InventoryRecord, StatsRecord } from '../../../src/records.js';
+import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { startDockerd } from '../../harness/dockerd.js';
 import type { EngineName, PodmanEngine } from '../../harness/engines.js';
 import { PODMAN_ULIMITS, startPodman } from '../../harness/podman.js';
@@ -98,6 +100,52 @@ sinks:
     path: \${DIR}/out/records.ndjson
     batch: { linger: 20ms }
 ${extraSinks}`;
+
+export interface LiveAgent {
+  /** The engine; only inside tests and later hooks. */
+  readonly engine: LiveEngine;
+  /** The agent, its start inventory written; only inside tests and later hooks. */
+  readonly agent: RunningAgent;
+}
+
+/**
+ * For a describe block: beforeAll starts the engine, runs `before` on it (e.g.
+ * a container that must be in the start inventory), starts the agent on
+ * agentConfig(host, statsLabel, extraSinks) and waits for its first
+ * inventory; afterAll stops the agent, removes its folder and stops the engine.
+ */
+export function useLiveAgent(
+  name: EngineName,
+  label: string,
+  statsLabel: string,
+  opts: { extraSinks?: string; before?: (e: LiveEngine) => Promise<void> } = {},
+): LiveAgent {
+  let e: LiveEngine | undefined;
+  let a: RunningAgent | undefined;
+  beforeAll(async () => {
+    e = await startEngine(name, label);
+    await opts.before?.(e);
+    const agent = (a = startAgent(agentConfig(e.host, statsLabel, opts.extraSinks)));
+    await waitFor(() => inventories(agent.records()).length > 0, 60_000, 'inventory');
+  });
+  afterAll(async () => {
+    await a?.stop();
+    if (a) removeDir(a.dir);
+    await e?.stop();
+  });
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`the ${what} has not started (beforeAll failed?)`);
+    return v;
+  };
+  return {
+    get engine() {
+      return started(e, 'engine');
+    },
+    get agent() {
+      return started(a, 'agent');
+    },
+  };
+}
 
 export const statesOf = (rs: readonly DsRecord[], id: string): ContainerStateRecord[] =>
   rs.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id);
