@@ -102,6 +102,17 @@ sinks:${sinks}
   );
 }
 
+/** The sink `rw` into the receiver's `path`, retrying from 100 ms up to 5 s. */
+function retryingSink(path: string): string {
+  return `
+  rw:
+    type: prometheus_remote_write
+    inputs: [events]
+    endpoint: ${base}${path}
+    retry: { initial: 100ms, max: 5s }
+    batch: { linger: 20ms }`;
+}
+
 async function counter(a: RunningAgent, name: string, labels: Record<string, string>): Promise<number> {
   const metric = a.agent.metrics.registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
@@ -116,13 +127,7 @@ async function streamOpen(a: RunningAgent): Promise<void> {
 describe('prometheus_remote_write through the pipeline', () => {
   it('503, 503, 429 with Retry-After: 2 → the same batch is sent again no sooner than 2 s after each refusal, counted as retries, then delivered', async () => {
     plan.set('/retry', [503, 503, 429]);
-    const a = agent(`
-  rw:
-    type: prometheus_remote_write
-    inputs: [events]
-    endpoint: ${base}/retry
-    retry: { initial: 100ms, max: 5s }
-    batch: { linger: 20ms }`);
+    const a = agent(retryingSink('/retry'));
     const volumes = ['rwra-0', 'rwra-1', 'rwra-2'];
     try {
       await streamOpen(a);
@@ -158,13 +163,7 @@ describe('prometheus_remote_write through the pipeline', () => {
 
   it('a 400 is dead-lettered at once, not retried; the next batch is delivered', async () => {
     plan.set('/bad', [400]);
-    const a = agent(`
-  rw:
-    type: prometheus_remote_write
-    inputs: [events]
-    endpoint: ${base}/bad
-    retry: { initial: 100ms, max: 5s }
-    batch: { linger: 20ms }`);
+    const a = agent(retryingSink('/bad'));
     try {
       await streamOpen(a);
       await cli.dockerOk(['volume', 'create', 'rw400-a']);
