@@ -13,7 +13,7 @@ import { DF_TYPE_PARAM } from '../../src/sources/docker-df/options.js';
 import { diskUsagePath } from '../../src/sources/docker-df/source.js';
 import { DsError } from '../../src/errors.js';
 import type { DiskUsageRecord, DsRecord, EventRecord, GapRecord, InventoryRecord, StatsRecord } from '../../src/records.js';
-import { memoryLogger, removeDir, startAgent, waitFor } from '../harness/agent.js';
+import { memoryLogger, outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { PODMAN_ENGINES } from '../harness/engines.js';
 import { engineApiRange } from '../harness/engine-http.js';
 import { BUSYBOX_IMAGE, PODMAN_ULIMITS, startPodman, type PrivatePodman } from '../harness/podman.js';
@@ -74,11 +74,7 @@ sources:
     reconnect: { initial: 200ms, max: 1s }
     ${filters}
 sinks:
-  out:
-    type: file
-    inputs: [events]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['events'])}
 `;
 
 /** The agent sampling the `suite=pm-cpu` container every second into a file sink. */
@@ -93,11 +89,7 @@ sources:
     interval: 1s
     include: { labels: [suite=pm-cpu] }
 sinks:
-  out:
-    type: file
-    inputs: [stats]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['stats'])}
 `;
 
 /** A row of `podman system df --format '{{json .}}'`, its figures named as in a disk_usage record. */

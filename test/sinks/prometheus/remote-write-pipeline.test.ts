@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { removeDir, startAgent, volumeEventsConfig, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { dockerCli } from '../../harness/dockerd.js';
 
 // prometheus/prompb remote.proto + types.proto, the fields a 1.0 sender sets.
@@ -88,18 +88,7 @@ const at = (path: string): Received[] => received.filter((r) => r.path === path)
 
 /** The agent: volume events only, into the remote-write sinks given as YAML under `sinks:`. */
 function agent(sinks: string, env: NodeJS.ProcessEnv = {}): RunningAgent {
-  return startAgent(
-    `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events:
-    type: docker_events
-    filters: { type: [volume] }
-sinks:${sinks}
-`,
-    env,
-  );
+  return startAgent(volumeEventsConfig(host, sinks), env);
 }
 
 /** The sink `rw` into the receiver's `path`, retrying from 100 ms up to 5 s. */

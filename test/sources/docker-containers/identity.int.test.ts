@@ -7,19 +7,10 @@ import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES, PODMAN_ENGINES, type EngineName } from '../../harness/engines.js';
 import { sleep } from '../../harness/proc.js';
-import { eventsOf, inventories, statesOf, statsOf, useLiveAgent } from './live.js';
+import { eventsOf, inventories, SHOP_WEB_LABELS, statesOf, statsOf, useLiveAgent } from './live.js';
 
 const ENGINES: readonly EngineName[] = [...DOCKER_ENGINES, ...PODMAN_ENGINES];
-const COMPOSE_LABELS = [
-  '--label',
-  'com.docker.compose.project=shop',
-  '--label',
-  'com.docker.compose.service=web',
-  '--label',
-  'com.docker.compose.container-number=2',
-  '--label',
-  'com.docker.compose.oneoff=False',
-];
+const COMPOSE_LABELS = [...SHOP_WEB_LABELS, '--label', 'com.docker.compose.oneoff=False'];
 const SHOP_WEB = { project: 'shop', service: 'web', number: 2 };
 
 describe.each(ENGINES)('Compose identity and removal in the records of a real engine (%s)', (engine) => {

@@ -3,7 +3,7 @@
 // agent config those tests run (events + containers + stats into a file sink).
 import { afterAll, beforeAll } from 'vitest';
 import type { ContainerStateRecord, DsRecord, EventRecord, InventoryRecord, StatsRecord } from '../../../src/records.js';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { outSink, removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { startDockerd } from '../../harness/dockerd.js';
 import type { EngineName, PodmanEngine } from '../../harness/engines.js';
 import { PODMAN_ULIMITS, startPodman } from '../../harness/podman.js';
@@ -70,6 +70,18 @@ export async function runHealthcheck(e: LiveEngine, id: string): Promise<void> {
   if (e.podman) await e.cli(['healthcheck', 'run', id]);
 }
 
+/** `run` flags: hand-set Compose labels of container 2 of service web in project shop. */
+export const SHOP_WEB_LABELS = [
+  '--label',
+  'com.docker.compose.project=shop',
+  '--label',
+  'com.docker.compose.service=web',
+  '--label',
+  'com.docker.compose.container-number=2',
+];
+/** `run` flags: a health check that fails every second, unhealthy after two failures. */
+export const FAILING_HEALTH = ['--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '2'];
+
 /**
  * The agent under test: events (which feed the containers source through
  * ctx.onEvent), containers, and stats of the containers labelled
@@ -94,11 +106,7 @@ sources:
     resync: 10m
     include: { labels: ["${statsLabel}"] }
 sinks:
-  out:
-    type: file
-    inputs: [events, containers, stats]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['events', 'containers', 'stats'])}
 ${extraSinks}`;
 
 export interface LiveAgent {

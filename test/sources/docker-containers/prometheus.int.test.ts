@@ -7,7 +7,7 @@ import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES } from '../../harness/engines.js';
 import { parsePrometheusText, sampleValue, type Family } from '../../telemetry/prom-text.js';
-import { eventsOf, statesOf, useLiveAgent } from './live.js';
+import { eventsOf, FAILING_HEALTH, SHOP_WEB_LABELS, statesOf, useLiveAgent } from './live.js';
 
 const PROM_SINK = `  prom:
     type: prometheus_exporter
@@ -34,25 +34,7 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
 
   it('serves container_restarts_total, the health state set and the Compose labels of these containers', async () => {
     const agent = live.agent;
-    const web = await live.engine.run([
-      '--name',
-      'shop-web-2',
-      '--label',
-      'com.docker.compose.project=shop',
-      '--label',
-      'com.docker.compose.service=web',
-      '--label',
-      'com.docker.compose.container-number=2',
-      '--health-cmd',
-      'false',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '2',
-      BUSYBOX_IMAGE,
-      'sleep',
-      '3600',
-    ]);
+    const web = await live.engine.run(['--name', 'shop-web-2', ...SHOP_WEB_LABELS, ...FAILING_HEALTH, BUSYBOX_IMAGE, 'sleep', '3600']);
     const crashing = await live.engine.run(['--name', 'cs-crashloop', '--restart', 'on-failure:3', BUSYBOX_IMAGE, 'sh', '-c', 'exit 1']);
     await waitFor(() => statesOf(agent.records(), web).some((r) => r.health?.status === 'unhealthy'), 60_000, 'an unhealthy record');
     await waitFor(

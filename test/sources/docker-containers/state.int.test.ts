@@ -7,7 +7,7 @@ import type { ContainerStateRecord } from '../../../src/records.js';
 import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES, PODMAN_ENGINES, type EngineName } from '../../harness/engines.js';
-import { distinctRuns, eventsOf, runHealthcheck, statesOf, useLiveAgent } from './live.js';
+import { distinctRuns, eventsOf, FAILING_HEALTH, runHealthcheck, statesOf, useLiveAgent } from './live.js';
 
 const ENGINES: readonly EngineName[] = [...DOCKER_ENGINES, ...PODMAN_ENGINES];
 
@@ -17,19 +17,7 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
 
   it('a failing health check goes starting → unhealthy', async () => {
     const agent = live.agent;
-    const id = await live.engine.run([
-      '--name',
-      'cs-unhealthy',
-      '--health-cmd',
-      'false',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '2',
-      BUSYBOX_IMAGE,
-      'sleep',
-      '3600',
-    ]);
+    const id = await live.engine.run(['--name', 'cs-unhealthy', ...FAILING_HEALTH, BUSYBOX_IMAGE, 'sleep', '3600']);
     await waitFor(() => statesOf(agent.records(), id).some((r) => r.health?.status === 'starting'), 30_000, 'a starting record');
     // Docker checks every second by itself; Podman only when asked (no systemd timer here).
     await waitFor(
