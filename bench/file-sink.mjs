@@ -4,39 +4,18 @@
 //
 //   node bench/file-sink.mjs [records] [batch]
 //
-// Compiles the sink's modules (tsc, no type check) into bench/.out first.
-import { execFileSync } from 'node:child_process';
+// Compiles the sink's modules (tsc, no type check; bench/lib/compile.mjs) into bench/.out first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileModules } from './lib/compile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', '.out');
-execFileSync(
-  join(root, 'node_modules', '.bin', 'tsc'),
-  [
-    '--outDir',
-    out,
-    '--rootDir',
-    root,
-    '--module',
-    'nodenext',
-    '--moduleResolution',
-    'nodenext',
-    '--target',
-    'es2022',
-    '--skipLibCheck',
-    '--noCheck',
-    '--sourceMap',
-    'false',
-    join(root, 'src/sinks/file/plugin.ts'),
-    join(root, 'src/log.ts'),
-  ],
-  { stdio: 'inherit' },
-);
-const { createFileSink } = await import(join(out, 'src/sinks/file/plugin.js'));
-const { nullLogger } = await import(join(out, 'src/log.js'));
+const load = compileModules(out, ['src/sinks/file/plugin.ts', 'src/log.ts']);
+const { createFileSink } = await load('src/sinks/file/plugin.js');
+const { nullLogger } = await load('src/log.js');
 
 const total = Number(process.argv[2] ?? 100_000);
 const batchSize = Number(process.argv[3] ?? 500);
@@ -87,7 +66,7 @@ for (const { label, opts } of cases) {
   try {
     const sink = createFileSink(
       'bench',
-      { path: join(dir, 'records.ndjson'), max_files: 5, compress: false, fsync_interval: 1000, ...opts },
+      { path: join(dir, 'records.ndjson'), max_files: 5, compress: false, fsync_interval: 1000, mode: 0o640, ...opts },
       { log: nullLogger(), metrics: undefined, host: () => host },
     );
     await sink.start();

@@ -16,7 +16,7 @@
 // many containers (Podman answers at once; dockerd 20.10 from its collector).
 //
 // Compiles the modules it needs (tsc, no type check) into bench/.out/stats first.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -24,44 +24,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuTimes, rssMiB, voluntarySwitches } from './lib/proc.mjs';
+import { compileModules } from './lib/compile.mjs';
 import { writeGeneratedSection } from './lib/sections.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', '.out', 'stats');
-execFileSync(
-  join(root, 'node_modules', '.bin', 'tsc'),
-  [
-    '--outDir',
-    out,
-    '--rootDir',
-    root,
-    '--module',
-    'nodenext',
-    '--moduleResolution',
-    'nodenext',
-    '--target',
-    'es2022',
-    '--skipLibCheck',
-    '--noCheck',
-    '--sourceMap',
-    'false',
-    ...[
-      'src/sources/docker-stats/round.ts',
-      'src/sources/docker-stats/source.ts',
-      'src/sources/docker-stats/container-set.ts',
-      'src/sources/docker-stats/selection.ts',
-      'src/docker/client.ts',
-      'src/docker/host.ts',
-      'src/log.ts',
-      'src/telemetry/metrics.ts',
-      'test/harness/dockerd.ts',
-      'test/harness/reap.ts',
-      'test/harness/podman.ts',
-    ].map((f) => join(root, f)),
-  ],
-  { stdio: 'inherit' },
-);
-const load = (p) => import(join(out, p));
+const load = compileModules(out, [
+  'src/sources/docker-stats/round.ts',
+  'src/sources/docker-stats/source.ts',
+  'src/sources/docker-stats/container-set.ts',
+  'src/sources/docker-stats/selection.ts',
+  'src/docker/client.ts',
+  'src/docker/host.ts',
+  'src/log.ts',
+  'src/telemetry/metrics.ts',
+  'test/harness/dockerd.ts',
+  'test/harness/reap.ts',
+  'test/harness/podman.ts',
+]);
 const { startDockerd, BUSYBOX_IMAGE } = await load('test/harness/dockerd.js');
 const { pidsOf } = await load('test/harness/reap.js');
 const { DockerClient } = await load('src/docker/client.js');

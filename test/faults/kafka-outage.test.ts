@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DsRecord, EventRecord } from '../../src/records.js';
 import { eventKey } from '../../src/sources/docker-events/normalize.js';
-import { readRecords, waitFor } from '../harness/agent.js';
+import { outSink, readRecords, waitFor } from '../harness/agent.js';
 import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { daemonEvents, type DaemonEvent } from '../harness/daemon-events.js';
 import { BUSYBOX_IMAGE, dockerCli } from '../harness/dockerd.js';
@@ -62,12 +62,7 @@ sinks:${kafkaSink(
   `    batch: { max_records: ${BATCH}, linger: 20ms }
     buffer: { type: memory, max_records: 20000, max_size: ${QUEUE_BYTES} }`,
 )}
-  out:
-    type: file
-    inputs: [events]
-    path: \${DIR}/out/records.ndjson
-    fsync: never
-    batch: { linger: 10ms }
+${outSink(['events'], { fsync: 'never', linger: '10ms' })}
 telemetry: { listen: "127.0.0.1:0" }
 `;
 

@@ -2,7 +2,7 @@
 // chunk: both are counted and skipped, and the stream continues.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/records.js';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
+import { outSink, removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
 import { eventLine, eventsRoute, startFakeDaemon, type FakeDaemon } from '../harness/fake-daemon.js';
 
 describe('fault: malformed daemon input', () => {
@@ -47,11 +47,7 @@ sources:
     type: docker_events
     reconnect: { initial: 50ms, max: 200ms }
 sinks:
-  out:
-    type: file
-    inputs: [events]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 10ms }
+${outSink(['events'], { linger: '10ms' })}
 telemetry: { listen: false }
 `);
     const a = agent;

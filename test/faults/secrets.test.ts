@@ -6,7 +6,7 @@
 // whose key is encrypted with the passphrase, each through
 // test/harness/kafka-auth-proxy.ts in front of the librdkafka mock cluster
 // (which speaks neither SASL nor TLS itself), and both deliver.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { dockerCli } from '../harness/dockerd.js';
 import { startKafkaAuthProxy, type KafkaAuthProxy } from '../harness/kafka-auth-proxy.js';
 import { startKafkaMock, type KafkaMock } from '../harness/kafka-mock.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
+import { selfSignedCert } from '../harness/self-signed.js';
 import { consumeUntil, type Consumed } from '../sinks/kafka/consume.js';
 import { volumeEventsToOtlp } from './otlp-config.js';
 
@@ -67,54 +68,13 @@ describe('secrets stay secret', () => {
     kafka = await startKafkaMock({ brokers: 1 });
     dir = mkdtempSync(join(tmpdir(), 'ds-secrets-'));
     // A client certificate whose key is encrypted with the sentinel passphrase.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=agent',
-        '-passout',
-        `pass:${PASSPHRASE}`,
-        '-keyout',
-        join(dir, 'key-enc.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    const client = selfSignedCert(dir, { cn: 'agent', passphrase: PASSPHRASE, keyFile: 'key-enc.pem' });
     // The TLS proxy's own certificate (the sink does not verify it) and key.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'server-key.pem'),
-        '-out',
-        join(dir, 'server-cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    const server = selfSignedCert(dir, { certFile: 'server-cert.pem', keyFile: 'server-key.pem' });
     // SASL PLAIN accepting only user agent with the sentinel password; mutual TLS accepting only a client certificate signed by cert.pem.
     saslProxy = await startKafkaAuthProxy(kafka.brokers, { sasl: { username: 'agent', password: SASL } });
     tlsProxy = await startKafkaAuthProxy(kafka.brokers, {
-      tls: { key: readFileSync(join(dir, 'server-key.pem')), cert: readFileSync(join(dir, 'server-cert.pem')), ca: readFileSync(join(dir, 'cert.pem')) },
+      tls: { key: readFileSync(server.key), cert: readFileSync(server.cert), ca: readFileSync(client.cert) },
     });
   });
   afterAll(async () => {

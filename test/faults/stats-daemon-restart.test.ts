@@ -3,7 +3,7 @@
 // come back on fresh connections by itself, and say so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DsRecord, StatsRecord } from '../../src/records.js';
-import { removeDir, startAgent, waitFor } from '../harness/agent.js';
+import { outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { BUSYBOX_IMAGE, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
 
 const config = (host: string) => `
@@ -19,12 +19,7 @@ sources:
     timeout: 2s
     resync: 10m
 sinks:
-  out:
-    type: file
-    inputs: [stats]
-    path: \${DIR}/out/records.ndjson
-    fsync: never
-    batch: { linger: 20ms }
+${outSink(['stats'], { fsync: 'never' })}
 `;
 
 const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] => rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);

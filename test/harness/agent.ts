@@ -31,6 +31,35 @@ export interface RunningAgent {
 }
 
 /**
+ * The file sink `out` (under `sinks:`) that `records()` reads: `inputs` into
+ * ${DIR}/out/records.ndjson, batches lingering 20 ms unless `linger` says
+ * otherwise, `fsync` only when given (the sink's default otherwise).
+ */
+export function outSink(inputs: readonly string[], opts: { fsync?: 'never' | 'batch' | 'interval'; linger?: string } = {}): string {
+  return [
+    '  out:',
+    '    type: file',
+    `    inputs: [${inputs.join(', ')}]`,
+    '    path: ${DIR}/out/records.ndjson',
+    ...(opts.fsync === undefined ? [] : [`    fsync: ${opts.fsync}`]),
+    `    batch: { linger: ${opts.linger ?? '20ms'} }`,
+  ].join('\n');
+}
+
+/** An agent config: the events source on `host`, volume events only, into `sinks` (YAML under `sinks:`, from a new line). */
+export function volumeEventsConfig(host: string, sinks: string): string {
+  return `
+docker: { host: "${host}" }
+state_dir: \${DIR}/state
+sources:
+  events:
+    type: docker_events
+    filters: { type: [volume] }
+sinks:${sinks}
+`;
+}
+
+/**
  * Runs an agent in-process with a config whose `${DIR}` is a fresh temp dir
  * (state_dir and file sink paths go there). Always `stop()` it in a finally.
  */

@@ -4,19 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../harness/agent.js';
+import { volumeEventsConfig, waitFor } from '../harness/agent.js';
 import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { dockerCli } from '../harness/dockerd.js';
 import { OtlpReceiver } from '../harness/otlp-receiver.js';
 
-const config = (host: string, endpoint: string, extra = '') => `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events:
-    type: docker_events
-    filters: { type: [volume] }
-sinks:
+/** The OTLP sink `otel` into `endpoint`; `extra`: more lines of its options. */
+const otelSink = (endpoint: string, extra: string) => `
   otel:
     type: otlp
     inputs: [events]
@@ -24,9 +18,9 @@ sinks:
     timeout: 2s
     retry: { initial: 100ms, max: 300ms }
     batch: { linger: 10ms }
-${extra}
-telemetry: { listen: false }
-`;
+${extra}`;
+
+const config = (host: string, endpoint: string, extra = '') => `${volumeEventsConfig(host, otelSink(endpoint, extra))}telemetry: { listen: false }\n`;
 
 const volumeIds = (r: OtlpReceiver) =>
   r

@@ -13,7 +13,7 @@ import { DF_TYPE_PARAM } from '../../src/sources/docker-df/options.js';
 import { diskUsagePath } from '../../src/sources/docker-df/source.js';
 import { DsError } from '../../src/errors.js';
 import type { DiskUsageRecord, DsRecord, EventRecord, GapRecord, InventoryRecord, StatsRecord } from '../../src/records.js';
-import { memoryLogger, removeDir, startAgent, waitFor } from '../harness/agent.js';
+import { memoryLogger, outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { PODMAN_ENGINES } from '../harness/engines.js';
 import { engineApiRange } from '../harness/engine-http.js';
 import { BUSYBOX_IMAGE, PODMAN_ULIMITS, startPodman, type PrivatePodman } from '../harness/podman.js';
@@ -74,11 +74,7 @@ sources:
     reconnect: { initial: 200ms, max: 1s }
     ${filters}
 sinks:
-  out:
-    type: file
-    inputs: [events]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['events'])}
 `;
 
 /** The agent sampling the `suite=pm-cpu` container every second into a file sink. */
@@ -93,12 +89,34 @@ sources:
     interval: 1s
     include: { labels: [suite=pm-cpu] }
 sinks:
-  out:
-    type: file
-    inputs: [stats]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['stats'])}
 `;
+
+/** A row of `podman system df --format '{{json .}}'`, its figures named as in a disk_usage record. */
+interface PodmanDfRow {
+  readonly type: string;
+  readonly figures: { total: number; active: number; size_bytes: number | string | undefined; reclaimable_bytes: number | string | undefined };
+}
+
+/** `podman system df`'s rows: Podman 4 prints numbers in Size/Reclaimable; Podman 5 text there and the numbers as RawSize/RawReclaimable. */
+async function podmanSystemDf(pm: PrivatePodman, engine: string): Promise<PodmanDfRow[]> {
+  return (await pm.podmanOk(['system', 'df', '--format', '{{json .}}'])).split('\n').map((l) => {
+    const r = JSON.parse(l) as {
+      Type: string;
+      Total: number;
+      Active: number;
+      Size: number | string;
+      Reclaimable: number | string;
+      RawSize?: number;
+      RawReclaimable?: number;
+    };
+    const v4 = engine === 'podman-4';
+    return {
+      type: r.Type,
+      figures: { total: r.Total, active: r.Active, size_bytes: v4 ? r.Size : r.RawSize, reclaimable_bytes: v4 ? r.Reclaimable : r.RawReclaimable },
+    };
+  });
+}
 
 // Every Podman the run can install runs (podman-4 from the host, podman-5 from the sid rootfs);
 // one that cannot start fails here instead of being skipped.
@@ -335,28 +353,13 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
       // figure. Either way the numbers are `podman system df`'s.
       if (engine === 'podman-4') expect(raw.LayersSize).toBe(0);
       else expect(raw.LayersSize).toBeGreaterThan(0);
-      const cli = (await pm.podmanOk(['system', 'df', '--format', '{{json .}}']))
-        .split('\n')
-        .map(
-          (l) =>
-            JSON.parse(l) as {
-              Type: string;
-              Total: number;
-              Active: number;
-              Size: number | string;
-              Reclaimable: number | string;
-              RawSize?: number;
-              RawReclaimable?: number;
-            },
-        )
-        // Podman 4 prints numbers in Size/Reclaimable; Podman 5 prints text there and the numbers as RawSize/RawReclaimable.
-        .map((r) => (engine === 'podman-4' ? r : { ...r, Size: r.RawSize, Reclaimable: r.RawReclaimable }));
+      const cli = await podmanSystemDf(pm, engine);
       const types = { Images: du.types.images, Containers: du.types.containers, 'Local Volumes': du.types.volumes };
       for (const row of cli) {
-        const ours = types[row.Type as keyof typeof types];
-        expect(ours, row.Type).toMatchObject({ total: row.Total, active: row.Active, size_bytes: row.Size, reclaimable_bytes: row.Reclaimable });
+        const ours = types[row.type as keyof typeof types];
+        expect(ours, row.type).toMatchObject(row.figures);
       }
-      expect(cli.map((r) => r.Type)).toEqual(['Images', 'Containers', 'Local Volumes']);
+      expect(cli.map((r) => r.type)).toEqual(['Images', 'Containers', 'Local Volumes']);
       expect(du.types.images?.reclaimable_bytes).toBeGreaterThanOrEqual(0);
       expect(du.types.images?.size_bytes).toBeGreaterThan(0);
     } finally {
@@ -369,70 +372,15 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     const { max } = await engineApiRange(pm.socketPath);
     await pm.podmanOk(['volume', 'create', 'pm-dft-used']);
     await pm.podmanOk(['volume', 'create', 'pm-dft-idle']);
-    const fill = (volume: string, kb: number) =>
-      pm.podmanOk([
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        ...PODMAN_ULIMITS,
-        '-v',
-        `${volume}:/data`,
-        BUSYBOX_IMAGE,
-        'dd',
-        'if=/dev/zero',
-        'of=/data/f',
-        'bs=1000',
-        `count=${kb}`,
-      ]);
-    await fill('pm-dft-used', 1200);
-    await fill('pm-dft-idle', 2345);
+    // A busybox container writing `kb` thousand zero bytes to `of`.
+    const dd = (args: readonly string[], of: string, kb: number) =>
+      pm.podmanOk(['run', ...args, '--network', 'none', ...PODMAN_ULIMITS, BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', `of=${of}`, 'bs=1000', `count=${kb}`]);
+    await dd(['--rm', '-v', 'pm-dft-used:/data'], '/data/f', 1200);
+    await dd(['--rm', '-v', 'pm-dft-idle:/data'], '/data/f', 2345);
     const running = await pm.runContainer(['--name', 'pm-dft-run', '-v', 'pm-dft-used:/data', BUSYBOX_IMAGE, 'sleep', '1000']);
-    await pm.podmanOk([
-      'run',
-      '--name',
-      'pm-dft-stopped',
-      '--network',
-      'none',
-      ...PODMAN_ULIMITS,
-      BUSYBOX_IMAGE,
-      'dd',
-      'if=/dev/zero',
-      'of=/blob',
-      'bs=1000',
-      'count=321',
-    ]);
+    await dd(['--name', 'pm-dft-stopped'], '/blob', 321);
     try {
-      const cliRows = async () =>
-        new Map(
-          (await pm.podmanOk(['system', 'df', '--format', '{{json .}}']))
-            .split('\n')
-            .map(
-              (l) =>
-                JSON.parse(l) as {
-                  Type: string;
-                  Total: number;
-                  Active: number;
-                  Size: number | string;
-                  Reclaimable: number | string;
-                  RawSize?: number;
-                  RawReclaimable?: number;
-                },
-            )
-            // Podman 4 prints numbers in Size/Reclaimable; Podman 5 text there and the numbers as RawSize/RawReclaimable.
-            .map(
-              (r) =>
-                [
-                  r.Type,
-                  {
-                    total: r.Total,
-                    active: r.Active,
-                    size_bytes: engine === 'podman-4' ? r.Size : r.RawSize,
-                    reclaimable_bytes: engine === 'podman-4' ? r.Reclaimable : r.RawReclaimable,
-                  },
-                ] as const,
-            ),
-        );
+      const cliRows = async () => new Map((await podmanSystemDf(pm, engine)).map((r) => [r.type, r.figures] as const));
       const cliType = { images: 'Images', containers: 'Containers', volumes: 'Local Volumes' } as const;
       for (const objects of [['volumes'], ['images', 'containers'], ['containers', 'volumes']] as const) {
         const out = await once('df', { dfObjects: objects });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentTelemetry } from '../../src/telemetry/agent-telemetry.js';
-import { removeDir, startAgent, waitFor } from '../harness/agent.js';
+import { outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { daemonEvents } from '../harness/daemon-events.js';
 import { startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text.js';
@@ -16,11 +16,7 @@ sources:
     type: docker_events
     reconnect: { initial: 200ms, max: 1s }
 sinks:
-  out:
-    type: file
-    inputs: [events]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['events'])}
 telemetry:
   listen: ${listen}
 `;

@@ -1,7 +1,7 @@
 // Issue 6: through the pipeline, the receiver answering 503 for 10 s loses
 // nothing, for each protocol; a 400 is counted and not retried.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { removeDir, startAgent, waitFor } from '../../harness/agent.js';
+import { removeDir, startAgent, volumeEventsConfig, waitFor } from '../../harness/agent.js';
 import { dockerCli } from '../../harness/dockerd.js';
 import { OtlpReceiver } from '../../harness/otlp-receiver.js';
 import { startChurn } from '../../faults/churn.js';
@@ -36,21 +36,10 @@ describe('OTLP sink through the pipeline', () => {
     retry: { initial: 200ms, max: 1s }
     batch: { linger: 20ms }`;
 
-  /** The agent with volume events only, into `sinks` (YAML under `sinks:`). */
-  const volumeEventsTo = (sinks: string) => `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events:
-    type: docker_events
-    filters: { type: [volume] }
-sinks:${sinks}
-`;
-
   it('loses nothing while the receiver answers 503 for 10 s (http/protobuf, http/json, grpc)', async () => {
     const sinks = PROTOCOLS.map((p, i) => sinkYaml(`otel${i}`, p, receivers.get(p) as OtlpReceiver)).join('\n');
     for (const r of receivers.values()) r.failFor(10_000, { http: 503, grpc: 14 });
-    const a = startAgent(volumeEventsTo(sinks));
+    const a = startAgent(volumeEventsConfig(host, sinks));
     try {
       await waitFor(() => a.logs.some((l) => l.msg === 'docker events stream open'), 20_000, 'stream open');
       const churn = startChurn(dockerCli(host), 'p503-', { maxSteps: 20 });
@@ -77,7 +66,7 @@ sinks:${sinks}
   it('counts a 400 as dead-lettered and does not retry it', async () => {
     const r = receivers.get('http/protobuf') as OtlpReceiver;
     r.reset();
-    const a = startAgent(volumeEventsTo(sinkYaml('otel', 'http/protobuf', r)));
+    const a = startAgent(volumeEventsConfig(host, sinkYaml('otel', 'http/protobuf', r)));
     try {
       await waitFor(() => r.logs().some((l) => l.attributes['event.name'] === 'dockstream.inventory'), 20_000, 'inventory delivered');
       r.failNext(1, 400);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { removeDir, startAgent, volumeEventsConfig, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { dockerCli } from '../../harness/dockerd.js';
 
 // prometheus/prompb remote.proto + types.proto, the fields a 1.0 sender sets.
@@ -88,18 +88,18 @@ const at = (path: string): Received[] => received.filter((r) => r.path === path)
 
 /** The agent: volume events only, into the remote-write sinks given as YAML under `sinks:`. */
 function agent(sinks: string, env: NodeJS.ProcessEnv = {}): RunningAgent {
-  return startAgent(
-    `
-docker: { host: "${host}" }
-state_dir: \${DIR}/state
-sources:
-  events:
-    type: docker_events
-    filters: { type: [volume] }
-sinks:${sinks}
-`,
-    env,
-  );
+  return startAgent(volumeEventsConfig(host, sinks), env);
+}
+
+/** The sink `rw` into the receiver's `path`, retrying from 100 ms up to 5 s. */
+function retryingSink(path: string): string {
+  return `
+  rw:
+    type: prometheus_remote_write
+    inputs: [events]
+    endpoint: ${base}${path}
+    retry: { initial: 100ms, max: 5s }
+    batch: { linger: 20ms }`;
 }
 
 async function counter(a: RunningAgent, name: string, labels: Record<string, string>): Promise<number> {
@@ -116,13 +116,7 @@ async function streamOpen(a: RunningAgent): Promise<void> {
 describe('prometheus_remote_write through the pipeline', () => {
   it('503, 503, 429 with Retry-After: 2 → the same batch is sent again no sooner than 2 s after each refusal, counted as retries, then delivered', async () => {
     plan.set('/retry', [503, 503, 429]);
-    const a = agent(`
-  rw:
-    type: prometheus_remote_write
-    inputs: [events]
-    endpoint: ${base}/retry
-    retry: { initial: 100ms, max: 5s }
-    batch: { linger: 20ms }`);
+    const a = agent(retryingSink('/retry'));
     const volumes = ['rwra-0', 'rwra-1', 'rwra-2'];
     try {
       await streamOpen(a);
@@ -161,13 +155,7 @@ describe('prometheus_remote_write through the pipeline', () => {
 
   it('a 400 is dead-lettered at once, not retried; the next batch is delivered', async () => {
     plan.set('/bad', [400]);
-    const a = agent(`
-  rw:
-    type: prometheus_remote_write
-    inputs: [events]
-    endpoint: ${base}/bad
-    retry: { initial: 100ms, max: 5s }
-    batch: { linger: 20ms }`);
+    const a = agent(retryingSink('/bad'));
     try {
       await streamOpen(a);
       await cli.dockerOk(['volume', 'create', 'rw400-a']);

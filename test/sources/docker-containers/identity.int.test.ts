@@ -1,50 +1,31 @@
 // Compose identity (hand-set com.docker.compose.* labels) on every record kind
 // that names a container, and a removed container's last container_state
 // record, on every engine of the matrix (issue #20).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ContainerStateRecord, InventoryContainer } from '../../../src/records.js';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES, PODMAN_ENGINES, type EngineName } from '../../harness/engines.js';
 import { sleep } from '../../harness/proc.js';
-import { agentConfig, eventsOf, inventories, startEngine, statesOf, statsOf, type LiveEngine } from './live.js';
+import { eventsOf, inventories, SHOP_WEB_LABELS, statesOf, statsOf, useLiveAgent } from './live.js';
 
 const ENGINES: readonly EngineName[] = [...DOCKER_ENGINES, ...PODMAN_ENGINES];
-const COMPOSE_LABELS = [
-  '--label',
-  'com.docker.compose.project=shop',
-  '--label',
-  'com.docker.compose.service=web',
-  '--label',
-  'com.docker.compose.container-number=2',
-  '--label',
-  'com.docker.compose.oneoff=False',
-];
+const COMPOSE_LABELS = [...SHOP_WEB_LABELS, '--label', 'com.docker.compose.oneoff=False'];
 const SHOP_WEB = { project: 'shop', service: 'web', number: 2 };
 
 describe.each(ENGINES)('Compose identity and removal in the records of a real engine (%s)', (engine) => {
-  let e: LiveEngine;
-  let a: RunningAgent | undefined;
   let id = '';
-
-  beforeAll(async () => {
-    e = await startEngine(engine, 'cident');
-    // Before the agent: the container is in its start inventory.
-    id = await e.run(['--name', 'shop-web-2', ...COMPOSE_LABELS, '--health-cmd', 'true', '--health-interval', '1s', BUSYBOX_IMAGE, 'sleep', '3600']);
-    a = startAgent(agentConfig(e.host, 'com.docker.compose.project=shop'));
-    const agent = a;
-    await waitFor(() => inventories(agent.records()).length > 0, 60_000, 'inventory');
-  });
-  afterAll(async () => {
-    await a?.stop();
-    if (a) removeDir(a.dir);
-    await e?.stop();
+  // Before the agent: the container is in its start inventory.
+  const live = useLiveAgent(engine, 'cident', 'com.docker.compose.project=shop', {
+    before: async (e) => {
+      id = await e.run(['--name', 'shop-web-2', ...COMPOSE_LABELS, '--health-cmd', 'true', '--health-interval', '1s', BUSYBOX_IMAGE, 'sleep', '3600']);
+    },
   });
 
   it('the container carries compose { shop, web, 2 } in its inventory entry, container_state, event and stats records', async () => {
-    const agent = a as RunningAgent;
+    const agent = live.agent;
     // Podman names the image it imported `localhost/…`, in its list, inspect and events alike.
-    const image = e.podman ? `localhost/${BUSYBOX_IMAGE}` : BUSYBOX_IMAGE;
+    const image = live.engine.podman ? `localhost/${BUSYBOX_IMAGE}` : BUSYBOX_IMAGE;
     const entry = inventories(agent.records())[0]?.containers.find((c) => c.id === id) as InventoryContainer;
     expect(entry).toMatchObject({
       name: 'shop-web-2',
@@ -72,9 +53,9 @@ describe.each(ENGINES)('Compose identity and removal in the records of a real en
     for (const s of statsOf(agent.records(), id)) expect(s.container).toMatchObject({ name: 'shop-web-2', image, compose: SHOP_WEB });
 
     // Events after the agent started: pause and unpause, each followed by an inspect.
-    await e.cliOk(['pause', id]);
+    await live.engine.cliOk(['pause', id]);
     await waitFor(() => statesOf(agent.records(), id).some((r) => r.state === 'paused'), 30_000, 'a paused record');
-    await e.cliOk(['unpause', id]);
+    await live.engine.cliOk(['unpause', id]);
     await waitFor(() => statesOf(agent.records(), id).at(-1)?.state === 'running', 30_000, 'running again');
     const evs = eventsOf(agent.records(), id);
     expect(evs.map((r) => r.action)).toEqual(expect.arrayContaining(['pause', 'unpause']));
@@ -83,9 +64,9 @@ describe.each(ENGINES)('Compose identity and removal in the records of a real en
   });
 
   it('a removed container gets a last container_state record with state removed', async () => {
-    const agent = a as RunningAgent;
+    const agent = live.agent;
     const before = statesOf(agent.records(), id).at(-1) as ContainerStateRecord;
-    await e.remove(id);
+    await live.engine.remove(id);
     await waitFor(() => eventsOf(agent.records(), id).some((r) => r.action === 'destroy'), 30_000, 'the destroy event');
     await waitFor(() => statesOf(agent.records(), id).at(-1)?.state === 'removed', 30_000, 'a removed record');
     // Inspects asked for by the kill / die events may still be under way: nothing may follow the removal.

@@ -1,7 +1,9 @@
 // One face for every engine of the live matrix, for the docker_containers
 // live tests: a private dockerd or Podman service, its own CLI, and the
 // agent config those tests run (events + containers + stats into a file sink).
+import { afterAll, beforeAll } from 'vitest';
 import type { ContainerStateRecord, DsRecord, EventRecord, InventoryRecord, StatsRecord } from '../../../src/records.js';
+import { outSink, removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { startDockerd } from '../../harness/dockerd.js';
 import type { EngineName, PodmanEngine } from '../../harness/engines.js';
 import { PODMAN_ULIMITS, startPodman } from '../../harness/podman.js';
@@ -68,6 +70,18 @@ export async function runHealthcheck(e: LiveEngine, id: string): Promise<void> {
   if (e.podman) await e.cli(['healthcheck', 'run', id]);
 }
 
+/** `run` flags: hand-set Compose labels of container 2 of service web in project shop. */
+export const SHOP_WEB_LABELS = [
+  '--label',
+  'com.docker.compose.project=shop',
+  '--label',
+  'com.docker.compose.service=web',
+  '--label',
+  'com.docker.compose.container-number=2',
+];
+/** `run` flags: a health check that fails every second, unhealthy after two failures. */
+export const FAILING_HEALTH = ['--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '2'];
+
 /**
  * The agent under test: events (which feed the containers source through
  * ctx.onEvent), containers, and stats of the containers labelled
@@ -92,12 +106,54 @@ sources:
     resync: 10m
     include: { labels: ["${statsLabel}"] }
 sinks:
-  out:
-    type: file
-    inputs: [events, containers, stats]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['events', 'containers', 'stats'])}
 ${extraSinks}`;
+
+export interface LiveAgent {
+  /** The engine; only inside tests and later hooks. */
+  readonly engine: LiveEngine;
+  /** The agent, its start inventory written; only inside tests and later hooks. */
+  readonly agent: RunningAgent;
+}
+
+/**
+ * For a describe block: beforeAll starts the engine, runs `before` on it (e.g.
+ * a container that must be in the start inventory), starts the agent on
+ * agentConfig(host, statsLabel, extraSinks) and waits for its first
+ * inventory; afterAll stops the agent, removes its folder and stops the engine.
+ */
+export function useLiveAgent(
+  name: EngineName,
+  label: string,
+  statsLabel: string,
+  opts: { extraSinks?: string; before?: (e: LiveEngine) => Promise<void> } = {},
+): LiveAgent {
+  let e: LiveEngine | undefined;
+  let a: RunningAgent | undefined;
+  beforeAll(async () => {
+    e = await startEngine(name, label);
+    await opts.before?.(e);
+    const agent = (a = startAgent(agentConfig(e.host, statsLabel, opts.extraSinks)));
+    await waitFor(() => inventories(agent.records()).length > 0, 60_000, 'inventory');
+  });
+  afterAll(async () => {
+    await a?.stop();
+    if (a) removeDir(a.dir);
+    await e?.stop();
+  });
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`the ${what} has not started (beforeAll failed?)`);
+    return v;
+  };
+  return {
+    get engine() {
+      return started(e, 'engine');
+    },
+    get agent() {
+      return started(a, 'agent');
+    },
+  };
+}
 
 export const statesOf = (rs: readonly DsRecord[], id: string): ContainerStateRecord[] =>
   rs.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id);

@@ -2,12 +2,12 @@
 // a real engine (one is enough: the series come from the records the other
 // live tests check on every engine): restarts, health state set and Compose
 // labels, as docs/metrics.md names them (issue #20).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES } from '../../harness/engines.js';
 import { parsePrometheusText, sampleValue, type Family } from '../../telemetry/prom-text.js';
-import { agentConfig, eventsOf, inventories, startEngine, statesOf, type LiveEngine } from './live.js';
+import { eventsOf, FAILING_HEALTH, SHOP_WEB_LABELS, statesOf, useLiveAgent } from './live.js';
 
 const PROM_SINK = `  prom:
     type: prometheus_exporter
@@ -17,23 +17,13 @@ const PROM_SINK = `  prom:
 
 // The newest Docker engine of the run.
 describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheus exporter (%s)', (engine) => {
-  let e: LiveEngine;
-  let a: RunningAgent | undefined;
+  const live = useLiveAgent(engine, 'cprom', 'com.docker.compose.project=shop', { extraSinks: PROM_SINK });
   let url = '';
 
   beforeAll(async () => {
-    e = await startEngine(engine, 'cprom');
-    a = startAgent(agentConfig(e.host, 'com.docker.compose.project=shop', PROM_SINK));
-    const agent = a;
-    await waitFor(() => inventories(agent.records()).length > 0, 60_000, 'inventory');
     // Port 0: the sink logs the address it bound.
-    const listen = await waitFor(() => agent.logs.find((l) => l.msg === 'prometheus_exporter listening')?.['listen'], 10_000, 'the exporter address');
+    const listen = await waitFor(() => live.agent.logs.find((l) => l.msg === 'prometheus_exporter listening')?.['listen'], 10_000, 'the exporter address');
     url = `http://${String(listen)}/metrics`;
-  });
-  afterAll(async () => {
-    await a?.stop();
-    if (a) removeDir(a.dir);
-    await e?.stop();
   });
 
   const scrape = async (): Promise<Map<string, Family>> => {
@@ -43,27 +33,9 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
   };
 
   it('serves container_restarts_total, the health state set and the Compose labels of these containers', async () => {
-    const agent = a as RunningAgent;
-    const web = await e.run([
-      '--name',
-      'shop-web-2',
-      '--label',
-      'com.docker.compose.project=shop',
-      '--label',
-      'com.docker.compose.service=web',
-      '--label',
-      'com.docker.compose.container-number=2',
-      '--health-cmd',
-      'false',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '2',
-      BUSYBOX_IMAGE,
-      'sleep',
-      '3600',
-    ]);
-    const crashing = await e.run(['--name', 'cs-crashloop', '--restart', 'on-failure:3', BUSYBOX_IMAGE, 'sh', '-c', 'exit 1']);
+    const agent = live.agent;
+    const web = await live.engine.run(['--name', 'shop-web-2', ...SHOP_WEB_LABELS, ...FAILING_HEALTH, BUSYBOX_IMAGE, 'sleep', '3600']);
+    const crashing = await live.engine.run(['--name', 'cs-crashloop', '--restart', 'on-failure:3', BUSYBOX_IMAGE, 'sh', '-c', 'exit 1']);
     await waitFor(() => statesOf(agent.records(), web).some((r) => r.health?.status === 'unhealthy'), 60_000, 'an unhealthy record');
     await waitFor(
       () => statesOf(agent.records(), crashing).at(-1)?.state === 'exited' && statesOf(agent.records(), crashing).at(-1)?.restart_count === 3,
@@ -108,21 +80,21 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
     // The Compose container's stats series carry them too.
     await waitFor(async () => sampleValue(await scrape(), 'container_pids_count', webLabels) !== undefined, 30_000, 'stats series of shop-web-2');
     // Removed: every series of the container goes.
-    await e.remove(web);
+    await live.engine.remove(web);
     await waitFor(
       async () => [...(await scrape()).values()].every((fam) => fam.samples.every((x) => x.labels['container_id'] !== web)),
       30_000,
       'shop-web-2 series gone',
     );
-    await e.remove(crashing);
+    await live.engine.remove(crashing);
   });
 
   it('containers that exited on their own keep container_status{status="exited"} 1 after their die events', async () => {
-    const agent = a as RunningAgent;
+    const agent = live.agent;
     const dies = () => agent.records().filter((r) => r.kind === 'event' && r.type === 'container' && r.action === 'die').length;
     // At once: the inspect after start often finds them exited already, so the record saying so passes before die.
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await e.run(['--name', `cs-exit-${i}`, BUSYBOX_IMAGE, 'sh', '-c', 'exit 3']));
+    for (let i = 0; i < 5; i++) ids.push(await live.engine.run(['--name', `cs-exit-${i}`, BUSYBOX_IMAGE, 'sh', '-c', 'exit 3']));
     await waitFor(
       () => ids.every((id) => statesOf(agent.records(), id).at(-1)?.state === 'exited' && eventsOf(agent.records(), id).some((r) => r.action === 'die')),
       30_000,
@@ -141,6 +113,6 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
     for (const id of ids) expect([id, sampleValue(f, 'container_restarts_total', { container_id: id })]).toEqual([id, 0]);
     // Their stats series ended with die (a stopped container has no current CPU or memory).
     for (const id of ids) expect(sampleValue(f, 'container_pids_count', { container_id: id })).toBeUndefined();
-    for (const id of ids) await e.remove(id);
+    for (const id of ids) await live.engine.remove(id);
   });
 });

@@ -2,52 +2,27 @@
 // engine of the matrix: the container_state records a failing health check, an
 // exhausted on-failure restart policy and an OOM kill produce (issue #20).
 // Engine differences: test/fixtures/README.md (container state findings).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ContainerStateRecord } from '../../../src/records.js';
-import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
+import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES, PODMAN_ENGINES, type EngineName } from '../../harness/engines.js';
-import { agentConfig, distinctRuns, eventsOf, inventories, runHealthcheck, startEngine, statesOf, type LiveEngine } from './live.js';
+import { distinctRuns, eventsOf, FAILING_HEALTH, runHealthcheck, statesOf, useLiveAgent } from './live.js';
 
 const ENGINES: readonly EngineName[] = [...DOCKER_ENGINES, ...PODMAN_ENGINES];
 
 describe.each(ENGINES)('container_state records from a real engine (%s)', (engine) => {
-  let e: LiveEngine;
-  let a: RunningAgent | undefined;
-  const last = (id: string): ContainerStateRecord | undefined => statesOf(a?.records() ?? [], id).at(-1);
-
-  beforeAll(async () => {
-    e = await startEngine(engine, 'cstate');
-    a = startAgent(agentConfig(e.host, 'suite=cstate'));
-    const agent = a;
-    await waitFor(() => inventories(agent.records()).length > 0, 60_000, 'inventory');
-  });
-  afterAll(async () => {
-    await a?.stop();
-    if (a) removeDir(a.dir);
-    await e?.stop();
-  });
+  const live = useLiveAgent(engine, 'cstate', 'suite=cstate');
+  const last = (id: string): ContainerStateRecord | undefined => statesOf(live.agent.records(), id).at(-1);
 
   it('a failing health check goes starting → unhealthy', async () => {
-    const agent = a as RunningAgent;
-    const id = await e.run([
-      '--name',
-      'cs-unhealthy',
-      '--health-cmd',
-      'false',
-      '--health-interval',
-      '1s',
-      '--health-retries',
-      '2',
-      BUSYBOX_IMAGE,
-      'sleep',
-      '3600',
-    ]);
+    const agent = live.agent;
+    const id = await live.engine.run(['--name', 'cs-unhealthy', ...FAILING_HEALTH, BUSYBOX_IMAGE, 'sleep', '3600']);
     await waitFor(() => statesOf(agent.records(), id).some((r) => r.health?.status === 'starting'), 30_000, 'a starting record');
     // Docker checks every second by itself; Podman only when asked (no systemd timer here).
     await waitFor(
       async () => {
-        await runHealthcheck(e, id);
+        await runHealthcheck(live.engine, id);
         return statesOf(agent.records(), id).some((r) => r.health?.status === 'unhealthy');
       },
       60_000,
@@ -61,22 +36,22 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
     expect(unhealthy).toMatchObject({ state: 'running', changes: expect.arrayContaining(['health']) });
     expect(unhealthy?.health?.failing_streak).toBeGreaterThanOrEqual(2);
     expect(records[0]?.changes).toEqual(['first_seen']);
-    await e.remove(id);
+    await live.engine.remove(id);
   });
 
   /** An on-failure:3 container running `sh -c script` until its restarts are exhausted: its container_state records. */
   async function restartsExhausted(name: string, script: string): Promise<ContainerStateRecord[]> {
-    const agent = a as RunningAgent;
-    const id = await e.run(['--name', name, '--restart', 'on-failure:3', BUSYBOX_IMAGE, 'sh', '-c', script]);
+    const agent = live.agent;
+    const id = await live.engine.run(['--name', name, '--restart', 'on-failure:3', BUSYBOX_IMAGE, 'sh', '-c', script]);
     // Four runs, four deaths (the first and three restarts), then nothing more.
     await waitFor(() => eventsOf(agent.records(), id).filter((r) => r.action === 'die').length >= 4, 60_000, 'four die events');
     await waitFor(() => last(id)?.state === 'exited' && last(id)?.restart_count === 3, 30_000, 'an exited record with 3 restarts');
-    expect(await e.inspect(id, '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}')).toBe('exited 3 1');
+    expect(await live.engine.inspect(id, '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}')).toBe('exited 3 1');
     expect(last(id)).toMatchObject({ state: 'exited', exit_code: 1, restart_count: 3, oom_killed: false, oom_kills: 0 });
     expect(last(id)?.finished_at).not.toBeNull();
     expect(eventsOf(agent.records(), id).filter((r) => r.action === 'die').length).toBe(4);
     const records = statesOf(agent.records(), id);
-    await e.remove(id);
+    await live.engine.remove(id);
     // Every record that raised the count says so.
     for (const [i, r] of records.entries()) if (i > 0 && r.restart_count > (records[i - 1]?.restart_count ?? 0)) expect(r.changes).toContain('restart_count');
     return records;
@@ -89,7 +64,7 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
 
   it('on-failure:3 of a command exiting 1 at once: counts in order up to 3 (Docker: each one; Podman may deliver two restarts at once)', async () => {
     const counts = distinctRuns((await restartsExhausted('cs-crashloop', 'exit 1')).map((r) => r.restart_count));
-    if (e.podman) {
+    if (live.engine.podman) {
       // Podman's events come in batches (its file logger is polled, ~250 ms) and it restarts
       // every ~200 ms: by the time an inspect runs, the count may have moved by two.
       expect(counts.at(-1)).toBe(3);
@@ -101,10 +76,10 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
   });
 
   it('a container over its memory limit is OOM-killed: 137, and OOMKilled / oom_kills as the engine tells', async () => {
-    const agent = a as RunningAgent;
+    const agent = live.agent;
     // `tail` keeps a line without end in memory: one process, the one killed (as record-engines.ts does).
     // 16 MiB, not its 8: runc's init is charged to the cgroup too and was once refused 8 MiB here (10 MiB in use).
-    const id = await e.run(['--name', 'cs-oom', '--memory', '16m', '--memory-swap', '16m', BUSYBOX_IMAGE, 'tail', '/dev/zero']);
+    const id = await live.engine.run(['--name', 'cs-oom', '--memory', '16m', '--memory-swap', '16m', BUSYBOX_IMAGE, 'tail', '/dev/zero']);
     await waitFor(() => last(id)?.state === 'exited', 60_000, 'an exited record');
     // Docker's oom event comes before die: with die in the file, so is oom.
     await waitFor(() => eventsOf(agent.records(), id).some((r) => r.action === 'die'), 30_000, 'the die event');
@@ -113,11 +88,11 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
     const end = last(id);
     const records = statesOf(agent.records(), id);
     expect(end).toMatchObject({ state: 'exited', exit_code: 137 });
-    expect(await e.inspect(id, '{{.State.ExitCode}}')).toBe('137');
+    expect(await live.engine.inspect(id, '{{.State.ExitCode}}')).toBe('137');
     // The record says what the engine says.
-    const engineOomKilled = (await e.inspect(id, '{{.State.OOMKilled}}')) === 'true';
+    const engineOomKilled = (await live.engine.inspect(id, '{{.State.OOMKilled}}')) === 'true';
     expect(end?.oom_killed).toBe(engineOomKilled);
-    if (e.podman) {
+    if (live.engine.podman) {
       // No oom event from either Podman. Podman 5 sets OOMKilled: one kill, from the flag. Podman 4 never
       // does (conmon 2.1.6 leaves its marker where Podman does not look): nothing tells of the kill but 137.
       expect(evs).not.toContain('oom');
@@ -138,6 +113,6 @@ describe.each(ENGINES)('container_state records from a real engine (%s)', (engin
       expect(counted?.changes.some((c) => c === 'oom_killed' || c === 'first_seen')).toBe(true);
     }
     expect(records.every((r) => r.oom_kills <= 1)).toBe(true);
-    await e.remove(id);
+    await live.engine.remove(id);
   });
 });

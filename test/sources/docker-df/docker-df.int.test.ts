@@ -16,7 +16,7 @@ import { nullLogger } from '../../../src/log.js';
 import type { AlertRecord, DiskUsageRecord, EventRecord, HostInfo } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
-import { removeDir, startAgent } from '../../harness/agent.js';
+import { outSink, removeDir, startAgent } from '../../harness/agent.js';
 import { engineJson } from '../../harness/engine-http.js';
 import { run, sleep } from '../../harness/proc.js';
 import { collectingContext } from '../../harness/source-context.js';
@@ -47,11 +47,7 @@ shutdown_timeout: 5s
 sources:
   events: { type: docker_events }
 sinks:
-  out:
-    type: file
-    inputs: [events]
-    path: \${DIR}/out/records.ndjson
-    batch: { linger: 20ms }
+${outSink(['events'])}
 `;
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {

@@ -58,8 +58,9 @@ describe('docker_events reconnects', () => {
     return { records: c.records, logs: entries, done, ctx };
   }
 
-  /** Runs one events source against a fake daemon whose state dir holds `persisted` as the events cursor; its records. */
-  async function resume(engine: 'docker' | 'podman', onEvents: EventsHandler, persisted: CursorState): Promise<DsRecord[]> {
+  /** Runs one events source against a fake daemon whose state dir holds the cursor `daemonId` wrote just after c1's start at base + 2; its records, once the first new event is in. */
+  async function resume(engine: 'docker' | 'podman', onEvents: EventsHandler, base: bigint, daemonId: string): Promise<DsRecord[]> {
+    const persisted: CursorState = { time_nano: (base + 2n).toString(), keys: [`${base + 2n}|container|c1|start|`], daemon_id: daemonId, saved_at: '' };
     daemon = await startFakeDaemon({ engine, routes: { '/events': eventsRoute(onEvents) } });
     const { log } = memoryLogger('warn');
     docker = new DockerClient(resolveConnection({ host: daemon.host }), { timeoutMs: 5000, log });
@@ -70,6 +71,7 @@ describe('docker_events reconnects', () => {
     mkdirSync(join(stateDir, 'cursor'));
     writeFileSync(join(stateDir, 'cursor', 'events.json'), JSON.stringify(persisted));
     running = new DockerEventsSource('events', dockerEventsOptions.parse({}), undefined).run({ ...c.ctx, log, stateDir }).catch(() => undefined);
+    await waitFor(() => events(c.records).length >= 1, 10_000, 'the new event');
     return c.records;
   }
 
@@ -114,13 +116,7 @@ describe('docker_events reconnects', () => {
       res.write(eventLine('c1', 'start', base + 2n));
       res.write(eventLine('c1', 'die', base + 3n));
     };
-    const records = await resume('podman', onEvents, {
-      time_nano: (base + 2n).toString(),
-      keys: [`${base + 2n}|container|c1|start|`],
-      daemon_id: 'an-old-random-id',
-      saved_at: '',
-    });
-    await waitFor(() => events(records).length >= 1, 10_000, 'the new event');
+    const records = await resume('podman', onEvents, base, 'an-old-random-id');
     expect(events(records).map((e) => e.action)).toEqual(['die']);
     expect(gaps(records)).toEqual([]);
     expect((daemon as FakeDaemon).requestsTo('/events').some((u) => u.searchParams.has('until'))).toBe(false);
@@ -133,13 +129,7 @@ describe('docker_events reconnects', () => {
       if (connection === -1) return void res.end(); // the ring check: our boundary is gone
       res.write(eventLine('c1', 'die', base + 3n));
     };
-    const records = await resume('docker', onEvents, {
-      time_nano: (base + 2n).toString(),
-      keys: [`${base + 2n}|container|c1|start|`],
-      daemon_id: 'ANOTHER:DAEMON',
-      saved_at: '',
-    });
-    await waitFor(() => events(records).length >= 1, 10_000, 'the new event');
+    const records = await resume('docker', onEvents, base, 'ANOTHER:DAEMON');
     expect(gaps(records).map((g) => [g.reason, g.component])).toEqual([['daemon_restarted', 'source:events']]);
   });
 
