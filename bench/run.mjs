@@ -25,6 +25,8 @@ export const BENCHES = [
   { name: 'kafka', issue: 5, cmd: [node, '--import', 'tsx', 'bench/kafka-pipeline.ts', '50000', '5', '--write'] },
   // Node's young-generation size against RSS and CPU: commands in the section, run by hand.
   { name: 'memory-tuning', issue: 9, cmd: null },
+  // Before/after A/B of the issue-19 refactor: commands in the section, run by hand in two checkouts.
+  { name: 'refactor-ab', issue: 19, cmd: null },
   // 10 minutes plus start-up: run it with `npm run bench -- soak`.
   { name: 'soak', issue: 18, cmd: null, manual: [node, '--import', 'tsx', 'bench/soak.ts', '600', '200', '--write'] },
 ];
