@@ -64,6 +64,7 @@ describe('deploy/prometheus rules', () => {
       'dockstream:threshold:reclaimable_percent',
       'dockstream:threshold:reclaimable_percent_min_bytes',
       'dockstream:threshold:growth_bytes_24h',
+      'dockstream:threshold:container_restarts_15m',
     ]);
     for (const t of thresholds) expect(t.expr).toMatch(/^vector\(\d+\)$/);
     for (const t of thresholds)
