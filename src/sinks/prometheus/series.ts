@@ -72,6 +72,11 @@ export const FAMILIES: ReadonlyMap<string, Family> = new Map(
   ]),
 );
 
+/** The Prometheus family names of catalog specs, as FAMILIES holds them (what samples, and so the stores, carry). */
+export function familyNames(specs: readonly MetricSpec[]): ReadonlySet<string> {
+  return new Set(specs.map((s) => (FAMILIES.get(s.name) as Family).name));
+}
+
 /** Resource attributes that become labels (the rest: job/instance or target info territory). */
 const PROMOTED = [
   'host.name',

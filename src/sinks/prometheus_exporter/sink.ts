@@ -7,8 +7,7 @@ import { componentName, type DsRecord } from '../../records.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { formatListen, parseListen, type ListenAddress } from '../../telemetry/listen.js';
 import { STATS_METRICS } from '../otlp/catalog.js';
-import { promMetricName } from '../prometheus/names.js';
-import { SeriesMapper } from '../prometheus/series.js';
+import { familyNames, SeriesMapper } from '../prometheus/series.js';
 import { Exposition } from './exposition.js';
 import type { PrometheusExporterOptions } from './options.js';
 import { SeriesStore } from './store.js';
@@ -21,7 +20,7 @@ import { SeriesStore } from './store.js';
  * before the die event). They end when the container goes (destroy, or a
  * container_state record saying removed).
  */
-const STATS_FAMILIES: ReadonlySet<string> = new Set(Object.values(STATS_METRICS).map((spec) => promMetricName(spec)));
+const STATS_FAMILIES: ReadonlySet<string> = familyNames(Object.values(STATS_METRICS));
 
 /**
  * Serves the latest value of every stats, disk usage and alert series for
