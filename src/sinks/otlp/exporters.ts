@@ -17,7 +17,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { SinkError } from '../../errors.js';
 import { httpAuthHeaders } from '../../options/http-auth.js';
-import { readTlsFiles } from '../../options/tls.js';
+import { readTlsFiles, tlsConnectionOptions } from '../../options/tls.js';
 import { installSingleAttemptTransport, type ExporterInternalsState } from './exporter-internals.js';
 import type { OtlpSinkOptions, SignalTarget } from './options.js';
 
@@ -46,14 +46,19 @@ export function exportOnce<T>(exporter: Exporter<T>, items: T): Promise<void> {
   });
 }
 
-/** The sink's TLS files, read (an unreadable one fails the sink permanently: retrying cannot help). */
-function tlsFiles(opts: OtlpSinkOptions): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
-  if (!opts.tls) return {};
+/** Reads the sink's TLS files (an unreadable one fails the sink permanently: retrying cannot help). */
+function readingTls<T>(read: () => T): T {
   try {
-    return readTlsFiles(opts.tls, 'otlp');
+    return read();
   } catch (cause) {
     throw new SinkError((cause as Error).message, { retryable: false, cause });
   }
+}
+
+/** The sink's TLS files, raw (gRPC: its key may need decrypting here). */
+function tlsFiles(opts: OtlpSinkOptions): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const tls = opts.tls;
+  return tls ? readingTls(() => readTlsFiles(tls, 'otlp')) : {};
 }
 
 /** Configured headers with basic_auth / bearer_token folded in as `Authorization`. */
@@ -66,12 +71,7 @@ function httpConfig(opts: OtlpSinkOptions, url: string | undefined): HttpConfig 
   const tls = opts.tls;
   const agent =
     tls && (tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false)
-      ? {
-          keepAlive: true,
-          ...tlsFiles(opts),
-          passphrase: tls.key_passphrase,
-          rejectUnauthorized: tls.verify !== false,
-        }
+      ? { keepAlive: true, ...readingTls(() => tlsConnectionOptions(tls, 'otlp')) }
       : undefined;
   return {
     url,
