@@ -10,7 +10,8 @@ import type { DsRecord } from '../src/records.js';
 import { toMessage, topicResolver } from '../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../src/sinks/kafka/options.js';
 import { installKafkajsInternals, kafkajsDeps, kafkajsOriginal, PRODUCE_MODULE } from '../src/sinks/kafka/kafkajs-internals.js';
-import { createProduceRequest, type ProduceArgs, type ProduceRequestFactory } from '../src/sinks/kafka/produce-encoder.js';
+import { createProduceRequest } from '../src/sinks/kafka/produce-encoder.js';
+import type { ProduceArgs, ProduceRequestFactory } from '../src/sinks/kafka/produce-types.js';
 
 const GZIP = 1;
 const PARTITIONS = 6;

@@ -15,8 +15,8 @@ import { tlsConnectionOptions } from '../../options/tls.js';
  */
 const KafkaLogLevel = { ERROR: 1 as logLevel.ERROR, WARN: 2 as logLevel.WARN, INFO: 4 as logLevel.INFO } as const;
 
-/** KafkaJS's own retries per call: enough to ride out a leader move, short enough to hand back control. */
-export const KAFKAJS_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } as const;
+/** KafkaJS's own retries per call (its producer and admin take the client's): enough to ride out a leader move, short enough to hand back control. */
+const KAFKAJS_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } as const;
 
 export function tlsConfig(tls: KafkaOptions['tls']): ConnectionOptions | undefined {
   return tlsConnectionOptions(tls, 'kafka');

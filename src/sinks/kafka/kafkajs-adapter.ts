@@ -8,7 +8,7 @@ import type * as KafkaJs from 'kafkajs';
 import { createRequire } from 'node:module';
 import type { Logger } from '../../log.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
-import { KAFKAJS_RETRY, kafkaConfig } from './client.js';
+import { kafkaConfig } from './client.js';
 import { installKafkajsInternals, reportKafkajsInternals } from './kafkajs-internals.js';
 import type { KafkaOptions } from './options.js';
 import { memoizedPartitioner } from './partitioner.js';
@@ -32,7 +32,6 @@ export function createKafkajsClient(options: KafkaOptions, log: Logger, metrics:
         allowAutoTopicCreation: true,
         // Java-compatible murmur2: same key, same partition as other clients.
         createPartitioner: memoizedPartitioner(Partitioners.DefaultPartitioner),
-        retry: KAFKAJS_RETRY,
       });
       return {
         connect: () => producer.connect(),
@@ -42,6 +41,6 @@ export function createKafkajsClient(options: KafkaOptions, log: Logger, metrics:
         disconnect: () => producer.disconnect(),
       };
     },
-    admin: () => kafka.admin({ retry: KAFKAJS_RETRY }),
+    admin: () => kafka.admin(),
   };
 }

@@ -22,17 +22,6 @@ import type { EncoderLike, ProduceArgs, ProduceEncoderDeps, ProduceRequestFactor
 import { PARTITION_OVERHEAD, planBatch, writeRecords, type BatchPlan } from './record-batch.js';
 import { asEncoder } from './wire.js';
 
-export type {
-  EncoderLike,
-  MessageInput,
-  PartitionData,
-  ProduceArgs,
-  ProduceEncoderDeps,
-  ProduceRequest,
-  ProduceRequestFactory,
-  TopicData,
-} from './produce-types.js';
-
 const NO_COMPRESSION = 0;
 const COMPRESSION_CODEC_MASK = 0x07;
 const TRANSACTIONAL_FLAG = 0x10;

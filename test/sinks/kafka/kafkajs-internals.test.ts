@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { FRAMING_MODULE, GROUPING_MODULE, installKafkajsInternals, kafkajsOriginal, PRODUCE_MODULE } from '../../../src/sinks/kafka/kafkajs-internals.js';
 import { groupMessagesPerPartition, type GroupingArgs } from '../../../src/sinks/kafka/partition-grouping.js';
-import type { EncoderLike, ProduceArgs } from '../../../src/sinks/kafka/produce-encoder.js';
+import type { EncoderLike, ProduceArgs } from '../../../src/sinks/kafka/produce-types.js';
 import { createRequestFraming, type FramingArgs } from '../../../src/sinks/kafka/request-framing.js';
 
 // Installed as the sink installs them at start: before anything loads KafkaJS.

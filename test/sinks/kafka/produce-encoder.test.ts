@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toMessage, topicResolver } from '../../../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { kafkajsDeps, kafkajsOriginal, PRODUCE_MODULE } from '../../../src/sinks/kafka/kafkajs-internals.js';
-import { createProduceRequest, type MessageInput, type ProduceArgs, type ProduceRequestFactory } from '../../../src/sinks/kafka/produce-encoder.js';
+import { createProduceRequest } from '../../../src/sinks/kafka/produce-encoder.js';
+import type { MessageInput, ProduceArgs, ProduceRequestFactory } from '../../../src/sinks/kafka/produce-types.js';
 import { containerRef, diskUsageRecord, eventRecord, statsRecord, volumeEvent } from './fixtures.js';
 
 const require = createRequire(import.meta.url);
