@@ -147,7 +147,7 @@ export function statsRecord(over: StatsOverrides = {}): StatsRecord {
 }
 
 /** A `system df` row with the CLI's integer percentage. */
-export function diskEntry(total: number, active: number, size: number, reclaimable: number): DiskUsageEntry {
+function diskEntry(total: number, active: number, size: number, reclaimable: number): DiskUsageEntry {
   return {
     total,
     active,

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
-import { nullLogger } from '../../../src/log.js';
 import type { Sink } from '../../../src/pipeline/types.js';
 import type { DsRecord, EventRecord } from '../../../src/records.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
@@ -13,6 +12,7 @@ import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
 import { kafkajsInternals } from '../../../src/sinks/kafka/kafkajs-internals.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
+import { sinkContext } from '../../harness/records.js';
 import { consumeAll, type Consumed } from './consume.js';
 import { containerRef, diskUsageRecord, eventRecord, HOST, statsRecord, volumeEvent } from './fixtures.js';
 
@@ -22,7 +22,7 @@ const signal = new AbortController().signal;
 
 function makeSink(options: Record<string, unknown>, metrics = new SelfMetrics()): Sink {
   const parsed = kafkaOptionsSchema.parse({ brokers: mock.brokers, ...options });
-  const sink = kafkaSinkPlugin.create('kafka', parsed, { log: nullLogger(), metrics, host: () => HOST });
+  const sink = kafkaSinkPlugin.create('kafka', parsed, sinkContext(undefined, metrics));
   sinks.push(sink);
   return sink;
 }

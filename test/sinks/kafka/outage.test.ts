@@ -7,17 +7,16 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DsError, SinkError } from '../../../src/errors.js';
-import { nullLogger } from '../../../src/log.js';
 import type { Sink } from '../../../src/pipeline/types.js';
 import type { EventRecord } from '../../../src/records.js';
 import { planRequests, toMessage, topicResolver } from '../../../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
-import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
+import { sinkContext } from '../../harness/records.js';
 import { startSilentPeer } from '../../harness/silent-peer.js';
 import { consumeAll } from './consume.js';
-import { containerRef, eventRecord, HOST, volumeEvent } from './fixtures.js';
+import { containerRef, eventRecord, volumeEvent } from './fixtures.js';
 
 let mock: KafkaMock;
 const sinks: Sink[] = [];
@@ -27,7 +26,7 @@ const FAIL_WITHIN_MS = 15_000;
 
 function makeSink(topic: string, brokers: readonly string[] = mock.brokers, more: Record<string, unknown> = {}): Sink {
   const options = kafkaOptionsSchema.parse({ brokers, topic, connect_timeout: '2s', timeout: '5s', ...more });
-  const sink = kafkaSinkPlugin.create('kafka', options, { log: nullLogger(), metrics: new SelfMetrics(), host: () => HOST });
+  const sink = kafkaSinkPlugin.create('kafka', options, sinkContext());
   sinks.push(sink);
   return sink;
 }
