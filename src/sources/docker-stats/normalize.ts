@@ -141,12 +141,12 @@ export function networkOf(raw: RawStats): StatsRecord['network'] {
   return { ...total, interfaces };
 }
 
-function cpuOf(raw: RawStats, prev: CpuSample | null, engine: Engine): CpuStats {
+function cpuOf(raw: RawStats, sample: CpuSample, prev: CpuSample | null): CpuStats {
   const usage = raw.cpu_stats?.cpu_usage ?? {};
   const throttling = raw.cpu_stats?.throttling_data ?? {};
   const online = onlineCpusOf(raw);
   return {
-    percent: cpuPercent(cpuSampleOf(raw, engine), prev, online),
+    percent: cpuPercent(sample, prev, online),
     total_ns: usage.total_usage ?? 0,
     kernel_ns: usage.usage_in_kernelmode ?? 0,
     user_ns: usage.usage_in_usermode ?? 0,
@@ -177,13 +177,14 @@ export function normalize(raw: RawStats, prev: CpuSample | null, container: Cont
   // The body is the daemon's JSON, typed by a cast: a field of another type is DOCKER_MALFORMED, not a TypeError.
   assertStats(raw);
   if (isStoppedSample(raw)) return null;
+  const sample = cpuSampleOf(raw, host.engine);
   const record: StatsRecord = {
     kind: 'stats',
     schema: RECORD_SCHEMA_VERSION,
     time: raw.read as string,
     host,
     container,
-    cpu: cpuOf(raw, prev, host.engine),
+    cpu: cpuOf(raw, sample, prev),
     memory: memoryOf(raw),
     network: networkOf(raw),
     block_io: blockIoOf(raw),
@@ -191,7 +192,7 @@ export function normalize(raw: RawStats, prev: CpuSample | null, container: Cont
   };
   for (const section of ['cpu', 'memory', 'network', 'block_io', 'pids'] as const) assertNumbers(record[section], section);
   // What the round keeps for the next CPU % (Podman's: the clock times the CPUs, which can overflow).
-  assertNumbers(cpuSampleOf(raw, host.engine), 'cpu_sample');
+  assertNumbers(sample, 'cpu_sample');
   return record;
 }
 
