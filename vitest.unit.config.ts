@@ -43,6 +43,7 @@ export const UNIT_TESTS = [
   'test/sinks/prometheus/names.test.ts',
   'test/sinks/prometheus/remote-write.test.ts',
   'test/sources/fuzz-json.test.ts',
+  'test/sources/docker-containers/source.test.ts',
   'test/sources/docker-containers/tracker.test.ts',
   'test/sources/docker-df/alerts.test.ts',
   'test/sources/docker-df/cli-format.test.ts',

@@ -17,7 +17,7 @@ const SWARM_SERVICE = 'com.docker.swarm.service.name';
 const SWARM_TASK = 'com.docker.swarm.task.name';
 const SWARM_NODE = 'com.docker.swarm.node.id';
 
-export interface ContainerIdentity {
+interface ContainerIdentity {
   readonly compose?: ComposeIdentity;
   readonly swarm?: SwarmIdentity;
 }
@@ -43,6 +43,17 @@ export function containerRef(
   labels?: Readonly<Record<string, string>>,
 ): ContainerRef {
   return { id, name: name.startsWith('/') ? name.slice(1) : name, image, ...(labels ? { labels } : {}), ...identityOf(allLabels) };
+}
+
+/** The labels named in `keys` that the container has; undefined when no keys are configured. */
+export function pickLabels(labels: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> | undefined {
+  if (keys.length === 0) return undefined;
+  const picked: Record<string, string> = {};
+  for (const key of keys) {
+    const value = labels[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked;
 }
 
 /** Docker's state words: Podman 5 lists an exited container as `stopped`. */
@@ -106,12 +117,11 @@ export async function inspectContainer(docker: DockerClient, id: string, signal:
   }
 }
 
-/** One entry of `GET /containers/json?all=1`. */
+/** One entry of `GET /containers/json`. */
 export interface ListedContainer {
   readonly Id: string;
   readonly Names?: readonly string[] | null;
   readonly Image?: string;
-  readonly ImageID?: string;
   readonly State?: string;
   readonly Labels?: Readonly<Record<string, string>> | null;
 }
@@ -122,7 +132,7 @@ export function listContainers(docker: DockerClient, signal: AbortSignal): Promi
 }
 
 /** Inspects at a time while taking an inventory: a few, so that a large host is not a burst on the daemon. */
-export const INSPECT_CONCURRENCY = 8;
+const INSPECT_CONCURRENCY = 8;
 
 /**
  * Every container with its identity and status: the list, then each one

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerState, identityOf, statusOf, type RawInspect } from '../../src/docker/containers.js';
+import { dockerState, identityOf, pickLabels, statusOf, type RawInspect } from '../../src/docker/containers.js';
 
 const ENGINES = ['docker-20.10', 'docker-26', 'docker-28', 'podman-4', 'podman-5'] as const;
 const dir = (engine: string) => join('test/fixtures/engines', engine);
@@ -56,5 +56,13 @@ describe.each(ENGINES)('container facts on %s', (engine) => {
     expect(dockerState(list(engine, 'exited').State)).toBe('exited');
     expect(dockerState(list(engine, 'paused').State)).toBe('paused');
     expect(dockerState(list(engine, 'created').State)).toBe('created');
+  });
+});
+
+describe('label keys copied into records', () => {
+  it('picks only the configured label keys, and none when no keys are configured', () => {
+    const labels = { team: 'web', tier: 'front' };
+    expect(pickLabels(labels, ['team', 'missing'])).toEqual({ team: 'web' });
+    expect(pickLabels(labels, [])).toBeUndefined();
   });
 });

@@ -10,7 +10,6 @@ import { ContainerTracker } from './tracker.js';
 
 /** Container events after which a container is inspected again (its state, health or restarts may have moved). */
 const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'kill', 'stop', 'pause', 'unpause', 'oom', 'health_status', 'update', 'rename']);
-const GONE = new Set(['destroy', 'remove']);
 
 /**
  * `container_state` records: every container once when first seen, then on
@@ -27,8 +26,7 @@ export class DockerContainersSource implements Source {
   private readonly options: DockerContainersOptions;
   private readonly once: boolean;
   private readonly tracker: ContainerTracker;
-  /** Waiting for an inspect slot, in order. */
-  private readonly queue: string[] = [];
+  /** Waiting for an inspect slot, in order (a Set keeps insertion order). */
   private readonly queued = new Set<string>();
   /** Being inspected; true when an event came meanwhile (inspect again after). */
   private readonly inspecting = new Map<string, boolean>();
@@ -42,7 +40,8 @@ export class DockerContainersSource implements Source {
   }
 
   async run(ctx: SourceContext): Promise<void> {
-    await ctx.docker.negotiate(ctx.signal);
+    // The agent starts sources once the daemon link negotiated, `once` too: negotiate only when nothing did.
+    if (ctx.docker.apiVersion === null) await ctx.docker.negotiate(ctx.signal);
     if (this.once) {
       await this.sync(ctx);
       return;
@@ -61,7 +60,7 @@ export class DockerContainersSource implements Source {
             ctx.log.warn({ source: this.name, err }, 'cannot list containers; trying again at the next resync');
           }
         },
-        () => ctx.metrics.skippedTicks.inc({ source: this.name, reason: 'busy' }),
+        () => ctx.metrics.countSkippedTick(this.name, 'busy'),
       );
     } finally {
       unsubscribe();
@@ -95,7 +94,8 @@ export class DockerContainersSource implements Source {
   private onEvent(ctx: SourceContext, event: EventRecord): void {
     if (event.type !== 'container') return;
     const id = event.actor.id;
-    if (GONE.has(event.action)) {
+    // Podman's `remove` arrives as `destroy` (normalizeEvent maps it before any listener).
+    if (event.action === 'destroy') {
       this.emitRemoved(ctx, id);
       return;
     }
@@ -111,13 +111,12 @@ export class DockerContainersSource implements Source {
     }
     if (this.queued.has(id)) return;
     this.queued.add(id);
-    this.queue.push(id);
     this.pump(ctx);
   }
 
   private pump(ctx: SourceContext): void {
-    while (this.slots < this.options.concurrency && this.queue.length > 0 && !ctx.signal.aborted) {
-      const id = this.queue.shift() as string;
+    while (this.slots < this.options.concurrency && this.queued.size > 0 && !ctx.signal.aborted) {
+      const id = this.queued.values().next().value as string;
       this.queued.delete(id);
       this.slots++;
       void this.inspectOne(ctx, id).finally(() => {

@@ -3,7 +3,7 @@
  * for the docker_containers source (no daemon calls), fed with inspect
  * results and `oom` events, answering with the records to emit.
  */
-import { containerRef, statusOf, type RawInspect } from '../../docker/containers.js';
+import { containerRef, pickLabels, statusOf, type RawInspect } from '../../docker/containers.js';
 import { RECORD_SCHEMA_VERSION, type ContainerChange, type ContainerStateRecord, type ContainerStatus, type HostInfo } from '../../records.js';
 
 interface Known {
@@ -24,10 +24,6 @@ export class ContainerTracker {
   private readonly known = new Map<string, Known>();
 
   constructor(private readonly labelKeys: readonly string[]) {}
-
-  get size(): number {
-    return this.known.size;
-  }
 
   has(id: string): boolean {
     return this.known.has(id);
@@ -76,9 +72,7 @@ export class ContainerTracker {
       return null;
     }
     const labels = raw.Config?.Labels ?? {};
-    const picked =
-      this.labelKeys.length === 0 ? undefined : Object.fromEntries(this.labelKeys.flatMap((k) => (labels[k] === undefined ? [] : [[k, labels[k]]])));
-    const ref = containerRef(id, raw.Name ?? '', raw.Config?.Image ?? '', labels, picked);
+    const ref = containerRef(id, raw.Name ?? '', raw.Config?.Image ?? '', labels, pickLabels(labels, this.labelKeys));
     const record: ContainerStateRecord = {
       kind: 'container_state',
       schema: RECORD_SCHEMA_VERSION,
@@ -113,7 +107,7 @@ export class ContainerTracker {
 }
 
 /** What differs between two states, in the record's words. */
-export function changesBetween(prev: ContainerStatus, next: ContainerStatus): ContainerChange[] {
+function changesBetween(prev: ContainerStatus, next: ContainerStatus): ContainerChange[] {
   const changes: ContainerChange[] = [];
   if (prev.state !== next.state) changes.push('state');
   if ((prev.health?.status ?? null) !== (next.health?.status ?? null)) changes.push('health');

@@ -3,18 +3,10 @@
  * previous CPU sample. Kept from lifecycle events between periodic full lists.
  * Pure bookkeeping: the source does the daemon calls and feeds results in.
  */
+import type { ListedContainer } from '../../docker/containers.js';
 import type { ContainerRef, EventRecord } from '../../records.js';
 import type { CpuSample } from './raw.js';
 import type { ContainerFacts } from './selection.js';
-
-/** One entry of `GET /containers/json`. */
-export interface ListedContainer {
-  readonly Id: string;
-  readonly Names?: readonly string[] | null;
-  readonly Image?: string;
-  readonly Labels?: Readonly<Record<string, string>> | null;
-  readonly State?: string;
-}
 
 export interface Tracked {
   ref: ContainerRef;

@@ -1,6 +1,7 @@
 /**
- * Which containers the stats source samples, and which of their labels go
- * into records. Pure: decides from a container's name, image and labels.
+ * Which containers the stats source samples. Pure: decides from a
+ * container's name, image and labels (which labels go into records:
+ * `pickLabels` in src/docker/containers.ts).
  */
 import picomatch from 'picomatch';
 
@@ -67,15 +68,4 @@ export function containerSelector(include?: SelectorOptions, exclude?: SelectorO
   const includeTests = kindTests(include);
   const excludeTests = kindTests(exclude);
   return (c) => includeTests.every((t) => t(c)) && !excludeTests.some((t) => t(c));
-}
-
-/** The labels named in `keys` that the container has; undefined when no keys are configured. */
-export function pickLabels(labels: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> | undefined {
-  if (keys.length === 0) return undefined;
-  const picked: Record<string, string> = {};
-  for (const key of keys) {
-    const value = labels[key];
-    if (value !== undefined) picked[key] = value;
-  }
-  return picked;
 }

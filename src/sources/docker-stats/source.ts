@@ -3,14 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerClient } from '../../docker/client.js';
 import { errorCode, isAbortError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { containerRef } from '../../docker/containers.js';
+import { containerRef, pickLabels, type ListedContainer } from '../../docker/containers.js';
 import type { Source, SourceContext } from '../../pipeline/types.js';
 import type { SourceOnceOptions } from '../../plugin.js';
 import { componentName, type ContainerRef, type EventRecord } from '../../records.js';
-import { ContainerSet, type ListedContainer } from './container-set.js';
+import { ContainerSet } from './container-set.js';
 import type { DockerStatsOptions } from './options.js';
 import { statsRound, type RoundResult } from './round.js';
-import { containerSelector, pickLabels, type ContainerFacts } from './selection.js';
+import { containerSelector, type ContainerFacts } from './selection.js';
 import { everyInterval } from '../../util/ticker.js';
 
 /** `once`: the gap between the priming round and the emitted one (the daemon samples once a second). */

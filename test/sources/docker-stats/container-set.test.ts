@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../../src/records.js';
-import { ContainerSet, type ListedContainer } from '../../../src/sources/docker-stats/container-set.js';
+import type { ListedContainer } from '../../../src/docker/containers.js';
+import { ContainerSet } from '../../../src/sources/docker-stats/container-set.js';
 import { containerSelector } from '../../../src/sources/docker-stats/selection.js';
 import { eventRecord } from '../../harness/records.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerSelector, pickLabels } from '../../../src/sources/docker-stats/selection.js';
+import { containerSelector } from '../../../src/sources/docker-stats/selection.js';
 import { dockerStatsOptions } from '../../../src/sources/docker-stats/options.js';
 
 const web = { name: 'web-1', image: 'docker.io/library/nginx:1.27', labels: { team: 'web', tier: 'front' } };
@@ -28,11 +28,6 @@ describe('container selection', () => {
   it('exclude: any matching pattern of any kind excludes, and wins over include', () => {
     const select = containerSelector({ labels: ['team'] }, { names: ['tmp-*'], labels: ['team=data'] });
     expect([web, db, tmp].map(select)).toEqual([true, false, false]);
-  });
-
-  it('picks only the configured label keys, and none when no keys are configured', () => {
-    expect(pickLabels(web.labels, ['team', 'missing'])).toEqual({ team: 'web' });
-    expect(pickLabels(web.labels, [])).toBeUndefined();
   });
 });
 
