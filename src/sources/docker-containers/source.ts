@@ -16,9 +16,11 @@ const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'kill', 'stop', 
  * each change of state, health, restart count, exit code or OOM kills.
  * Events of this daemon (from its events source, when one is configured)
  * mark a container for inspection; a periodic list catches up with what no
- * event said. Inspections run a few at a time (`concurrency`): a burst of
- * events for one container while it waits costs one inspect, and an event
- * during its inspect one more after it, so restarts are not merged away.
+ * event said. Inspections run a few at a time (`concurrency`, the list's and
+ * the events' together): a burst of events for one container while it waits
+ * costs one inspect, and an event during its inspect one more after it, so
+ * restarts are not merged away; the list leaves a container an event already
+ * queued or is inspecting to that inspect.
  */
 export class DockerContainersSource implements Source {
   readonly type = 'docker_containers';
@@ -30,7 +32,10 @@ export class DockerContainersSource implements Source {
   private readonly queued = new Set<string>();
   /** Being inspected; true when an event came meanwhile (inspect again after). */
   private readonly inspecting = new Map<string, boolean>();
+  /** Inspects in flight, the resync's and the queue's together: at most `concurrency`. */
   private slots = 0;
+  /** The resync's inspects waiting for a slot. */
+  private readonly slotWaiters: Array<() => void> = [];
 
   constructor(name: string, options: DockerContainersOptions, once: boolean) {
     this.name = name;
@@ -73,16 +78,25 @@ export class DockerContainersSource implements Source {
     const seen = new Set(list.map((c) => c.Id));
     for (const id of this.tracker.ids()) if (!seen.has(id)) this.emitRemoved(ctx, id);
     // A health check's failing streak grows without an event: containers with one are looked at every resync.
+    // A container an event has queued or under inspection is left to that inspect (it emits any change),
+    // also when the event comes while this one waits for a slot: no second inspect of it at once.
     const due = list.filter((c) => {
+      if (this.eventOwns(c.Id)) return false;
       const known = this.tracker.stateOf(c.Id);
       return known === undefined || known.health !== null || known.state !== dockerState(c.State ?? '');
     });
     const changed = new Set<string>();
     await forEachLimit(due, this.options.concurrency, async (c) => {
-      if (await this.inspectOne(ctx, c.Id)) changed.add(c.Id);
+      await this.acquireSlot();
+      try {
+        if (!this.eventOwns(c.Id) && (await this.inspectOne(ctx, c.Id))) changed.add(c.Id);
+      } finally {
+        this.releaseSlot(ctx);
+      }
     });
     if (this.once) return;
     // Every container's state once per resync, changed or not: uptime stays current, scraped series stay alive.
+    // One left to an event's inspect too, when known: that inspect emits only if something changed.
     const time = nowRfc3339();
     for (const c of list) {
       if (changed.has(c.Id)) continue;
@@ -119,10 +133,31 @@ export class DockerContainersSource implements Source {
       const id = this.queued.values().next().value as string;
       this.queued.delete(id);
       this.slots++;
-      void this.inspectOne(ctx, id).finally(() => {
-        this.slots--;
-        this.pump(ctx);
-      });
+      void this.inspectOne(ctx, id).finally(() => this.releaseSlot(ctx));
+    }
+  }
+
+  /** Queued or being inspected. */
+  private eventOwns(id: string): boolean {
+    return this.inspecting.has(id) || this.queued.has(id);
+  }
+
+  /** A slot for one of the resync's inspects, out of the `concurrency` the queue uses too. */
+  private acquireSlot(): Promise<void> {
+    if (this.slots < this.options.concurrency) {
+      this.slots++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  /** An inspect is over: its slot goes to the queue first (events are news), else to a waiting resync inspect. */
+  private releaseSlot(ctx: SourceContext): void {
+    this.slots--;
+    this.pump(ctx);
+    while (this.slots < this.options.concurrency && this.slotWaiters.length > 0) {
+      this.slots++;
+      (this.slotWaiters.shift() as () => void)();
     }
   }
 

@@ -3,18 +3,70 @@
  * what its resync and its event-driven inspects do to each other, with list and
  * inspect answers held back to order them. (Against real engines: *.int.test.ts here.)
  */
+import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
+import type { RawInspect } from '../../../src/docker/containers.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { nullLogger } from '../../../src/log.js';
+import type { ContainerStateRecord, DsRecord } from '../../../src/records.js';
 import { dockerContainersPlugin } from '../../../src/sources/docker-containers/plugin.js';
+import type { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { sleep } from '../../harness/proc.js';
-import { startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
+import { sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
+import { eventRecord } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+const X = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const Y = 'b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1';
+
+/** A running container without a health check, as inspect answers. */
+function inspectBody(id: string): RawInspect {
+  return {
+    Id: id,
+    Name: `/c-${id.slice(0, 4)}`,
+    Image: 'sha256:' + 'f'.repeat(64),
+    RestartCount: 0,
+    State: { Status: 'running', OOMKilled: false, ExitCode: 0, StartedAt: '2026-12-07T17:00:00.000000000Z', FinishedAt: '0001-01-01T00:00:00Z' },
+    Config: { Image: 'local/busybox:1', Labels: {} },
+  };
+}
+
+/** The same container as the list shows it. */
+const listed = (id: string) => ({ Id: id, Names: [`/c-${id.slice(0, 4)}`], Image: 'local/busybox:1', State: 'running', Labels: {} });
+
+const inspectPath = (id: string) => `/containers/${id}/json`;
+
+/** Answers held until the test sends them, in arrival order, with how many are in flight at most. */
+function holding() {
+  const held: ServerResponse[] = [];
+  const h = {
+    held,
+    active: 0,
+    maxActive: 0,
+    route: ((_req, res) => {
+      held.push(res);
+      h.active++;
+      h.maxActive = Math.max(h.maxActive, h.active);
+      res.on('close', () => h.active--);
+    }) as Route,
+  };
+  return h;
+}
+
+const statesOf = (records: readonly DsRecord[], id: string) =>
+  records.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id).map((r) => r.changes);
+
+async function counted(metrics: SelfMetrics, name: string, labels: Record<string, string>): Promise<number> {
+  const { values } = await (
+    metrics.registry.getSingleMetric(name) as { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string> }> }> }
+  ).get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((a, v) => a + v.value, 0);
+}
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await sleep(10);
   }
@@ -38,14 +90,14 @@ async function setup(routes: Record<string, Route>, negotiate = true): Promise<H
 /** Runs the source (1s resync, as short as it goes) until `stop()`. */
 async function runSource(h: Harness, options: Record<string, unknown> = {}) {
   const ac = new AbortController();
-  const { ctx } = collectingContext(h.docker, await h.docker.identity(), ac.signal);
+  const { ctx, records, metrics, publishEvent } = collectingContext(h.docker, await h.docker.identity(), ac.signal);
   const source = dockerContainersPlugin.create('containers', dockerContainersPlugin.options.parse({ resync: '1s', ...options }));
   const running = source.run(ctx);
   const stop = async (): Promise<void> => {
     ac.abort();
     await running;
   };
-  return { stop };
+  return { records, metrics, publishEvent, stop };
 }
 
 afterEach(async () => {
@@ -69,5 +121,30 @@ describe('docker_containers source against a fake daemon', () => {
     await b.stop();
     expect(fresh.daemon.requestsTo('/_ping')).toHaveLength(1);
     expect(fresh.docker.apiVersion).toBe('1.41');
+  });
+
+  it('leaves a container an event is inspecting to that inspect, and keeps every inspect within `concurrency`', async () => {
+    const list = holding();
+    const inspect = holding();
+    const h = await setup({ '/containers/json': list.route, [inspectPath(X)]: inspect.route, [inspectPath(Y)]: inspect.route });
+    const src = await runSource(h, { concurrency: 1 });
+    await waitFor('the first list', () => list.held.length === 1);
+    src.publishEvent(eventRecord({ action: 'start', actor: { id: X, attributes: {} } }));
+    await waitFor("the event's inspect of X", () => inspect.held.length === 1);
+    // The list shows X (being inspected) and Y (new): Y waits for the one slot; X is not inspected again.
+    sendJson(list.held[0] as ServerResponse, [listed(X), listed(Y)]);
+    // At the next tick the resync still waits (a skipped tick): by then any extra inspect would have been sent.
+    await waitFor('a busy tick', async () => (await counted(src.metrics, 'dockstream_skipped_ticks_total', { source: 'containers', reason: 'busy' })) > 0);
+    expect(h.daemon.requestsTo(inspectPath(X))).toHaveLength(1);
+    expect(h.daemon.requestsTo(inspectPath(Y))).toHaveLength(0);
+    sendJson(inspect.held[0] as ServerResponse, inspectBody(X));
+    await waitFor("the resync's inspect of Y", () => inspect.held.length === 2);
+    sendJson(inspect.held[1] as ServerResponse, inspectBody(Y));
+    // Y changed (first seen) in this resync; X's own inspect said first_seen, and the resync its current state.
+    await waitFor('the end of the resync', () => statesOf(src.records, X).length === 2);
+    await src.stop();
+    expect(inspect.maxActive).toBe(1);
+    expect([h.daemon.requestsTo(inspectPath(X)).length, h.daemon.requestsTo(inspectPath(Y)).length]).toEqual([1, 1]);
+    expect([statesOf(src.records, X), statesOf(src.records, Y)]).toEqual([[['first_seen'], []], [['first_seen']]]);
   });
 });
