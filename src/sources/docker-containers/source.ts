@@ -74,9 +74,12 @@ export class DockerContainersSource implements Source {
 
   /** The full list: new containers and ones whose listed state moved are inspected; missing ones are gone. */
   private async sync(ctx: SourceContext): Promise<void> {
+    // Known before the list was asked for: one an event's inspect adds while the list is in flight
+    // may be missing from it without being gone.
+    const knownBefore = this.tracker.ids();
     const list = await listContainers(ctx.docker, ctx.signal);
     const seen = new Set(list.map((c) => c.Id));
-    for (const id of this.tracker.ids()) if (!seen.has(id)) this.emitRemoved(ctx, id);
+    for (const id of knownBefore) if (!seen.has(id)) this.emitRemoved(ctx, id);
     // A health check's failing streak grows without an event: containers with one are looked at every resync.
     // A container an event has queued or under inspection is left to that inspect (it emits any change),
     // also when the event comes while this one waits for a slot: no second inspect of it at once.

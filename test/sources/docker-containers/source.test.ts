@@ -147,4 +147,23 @@ describe('docker_containers source against a fake daemon', () => {
     expect([h.daemon.requestsTo(inspectPath(X)).length, h.daemon.requestsTo(inspectPath(Y)).length]).toEqual([1, 1]);
     expect([statesOf(src.records, X), statesOf(src.records, Y)]).toEqual([[['first_seen'], []], [['first_seen']]]);
   });
+
+  it('does not take a container an event added while the list was in flight for gone', async () => {
+    const list = holding();
+    const h = await setup({ '/containers/json': list.route, [inspectPath(X)]: (_req, res) => sendJson(res, inspectBody(X)) });
+    const src = await runSource(h);
+    await waitFor('the first list', () => list.held.length === 1);
+    // X starts after the daemon took its list: the event's inspect says first_seen before the list arrives.
+    src.publishEvent(eventRecord({ action: 'start', actor: { id: X, attributes: {} } }));
+    await waitFor('X first seen', () => statesOf(src.records, X).length === 1);
+    sendJson(list.held[0] as ServerResponse, []);
+    await waitFor('the next resync', () => list.held.length === 2);
+    expect(statesOf(src.records, X)).toEqual([['first_seen']]);
+    // That list shows X: still known, so its current state, not a first sight.
+    sendJson(list.held[1] as ServerResponse, [listed(X)]);
+    await waitFor("X's current state", () => statesOf(src.records, X).length === 2);
+    await src.stop();
+    expect(statesOf(src.records, X)).toEqual([['first_seen'], []]);
+    expect(h.daemon.requestsTo(inspectPath(X))).toHaveLength(1);
+  });
 });
