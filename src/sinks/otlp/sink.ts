@@ -7,6 +7,7 @@ import type { Sink } from '../../pipeline/types.js';
 import { assertNever, type DsRecord } from '../../records.js';
 import type { SelfMetrics } from '../../telemetry/metrics.js';
 import { abortable, abortError } from '../../util/abortable.js';
+import { forEachLimit } from '../../util/limit.js';
 import { VERSION } from '../../version.js';
 import { combineSinkErrors, toSinkError } from './errors.js';
 import { reportExporterInternals } from './exporter-internals.js';
@@ -26,14 +27,11 @@ interface Exporters {
 /** Runs `tasks` with at most `limit` in flight; collects failures instead of stopping at the first. */
 async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<unknown[]> {
   const failures: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++] as () => Promise<void>;
-      await task().catch((err: unknown) => failures.push(err));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  await forEachLimit(tasks, limit, (task) =>
+    task().catch((err: unknown) => {
+      failures.push(err);
+    }),
+  );
   return failures;
 }
 
