@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { LOCAL_DAEMON } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
 import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -68,8 +69,7 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
   withProcessMetrics(agent.metrics.registry);
   agent.metrics.observeHealth(() => ({
     sinks: agent.pipeline.runners.map((r) => ({ name: r.name, ok: r.status.ok })),
-    sources: agent.sources.map((s) => s.name),
-    sourceInfo: agent.sources.map((s) => ({ name: s.name, type: s.type, daemon: agent.config.sources[s.name]?.daemon ?? 'local' })),
+    sources: agent.sources.map((s) => ({ name: s.name, type: s.type, daemon: agent.config.sources[s.name]?.daemon ?? LOCAL_DAEMON })),
     failedSources: agent.failedSources,
   }));
   probe.start();

@@ -29,11 +29,10 @@ export type MalformedReason = (typeof MALFORMED_REASONS)[number];
 /** What the health gauges report, read at scrape time (the agent registers it). */
 export interface ComponentHealth {
   readonly sinks: readonly { readonly name: string; readonly ok: boolean }[];
-  /** Configured source names, and those that stopped on an error. */
-  readonly sources: readonly string[];
+  /** The configured sources: each one's name, type and the daemon it reads. */
+  readonly sources: readonly { readonly name: string; readonly type: string; readonly daemon: string }[];
+  /** Sources that stopped on an error, by name. */
   readonly failedSources: ReadonlyMap<string, string>;
-  /** Each source's type and the daemon it reads. */
-  readonly sourceInfo?: readonly { readonly name: string; readonly type: string; readonly daemon: string }[];
 }
 
 export class SelfMetrics {
@@ -219,7 +218,7 @@ export class SelfMetrics {
     h.sinks.map((s) => [s.name, s.ok]),
   );
   readonly sourceUp = this.upGauge('dockstream_source_up', '1 while a source runs, 0 once it stopped on an error (until a reload restarts it)', 'source', (h) =>
-    h.sources.map((name) => [name, !h.failedSources.has(name)]),
+    h.sources.map(({ name }) => [name, !h.failedSources.has(name)]),
   );
   /** Which daemon each source reads: join the per-source series to a daemon (`* on (source) group_left(daemon)`). */
   readonly sourceInfo: Gauge<'source' | 'type' | 'daemon'> = new Gauge({
@@ -230,7 +229,7 @@ export class SelfMetrics {
     collect: () => {
       if (!this.health) return;
       this.sourceInfo.reset();
-      for (const s of this.health().sourceInfo ?? []) this.sourceInfo.set({ source: s.name, type: s.type, daemon: s.daemon }, 1);
+      for (const s of this.health().sources) this.sourceInfo.set({ source: s.name, type: s.type, daemon: s.daemon }, 1);
     },
   });
   readonly lastSuccess = new Gauge({
