@@ -8,9 +8,9 @@ import { effectiveConfigYaml } from './config/effective.js';
 import { ConfigError, formatProblem } from './config/load.js';
 import { configName, describeConfigSource, loadLocatedConfig, loadLocatedConfigInput, locateConfig, type ConfigSource } from './config/locate.js';
 import { LOCAL_DAEMON, type Config } from './config/schema.js';
-import { daemonConfig } from './agent/components.js';
+import { daemonConnection } from './agent/components.js';
 import { daemonsInUse } from './agent/daemons.js';
-import { resolveConnection, type ConnectionSpec } from './docker/host.js';
+import type { ConnectionSpec } from './docker/host.js';
 import { chooseStateDir } from './state-dir.js';
 import { describeError, DsError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -71,9 +71,8 @@ function write(text: string): Promise<void> {
 function daemonAddresses(config: Config, cliHost: string | undefined): Map<string, ConnectionSpec> {
   const out = new Map<string, ConnectionSpec>();
   for (const name of daemonsInUse(config)) {
-    const settings = daemonConfig(config, name);
     try {
-      out.set(name, resolveConnection({ cliHost: name === LOCAL_DAEMON ? cliHost : undefined, host: settings?.host, tls: settings?.tls }));
+      out.set(name, daemonConnection(config, name, cliHost));
     } catch (err) {
       if (err instanceof DsError && err.code === 'DOCKER_BAD_HOST') fail(name === LOCAL_DAEMON ? err.message : `daemons.${name}: ${err.message}`, EXIT.CONFIG);
       throw err;
@@ -131,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
       const log = createLogger(values.debug ? 'debug' : loaded.log_level);
       const addresses = daemonAddresses(loaded, values.host);
       const config: Config = { ...loaded, state_dir: chooseStateDir(loaded.state_dir, process.env, log) };
-      const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS, dockerHost: values.host });
+      const agent = new Agent(config, log, { plugins: BUILTIN_PLUGINS, dockerHost: values.host, connections: addresses });
       const onSignal = (sig: NodeJS.Signals): void => {
         log.info({ signal: sig }, 'signal received');
         void agent.stop();
@@ -170,8 +169,8 @@ async function main(argv: string[]): Promise<number> {
       const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
       process.stdout.write(`ok    config                 ${describeConfigSource(source)}\n`);
-      daemonAddresses(config, values.host);
-      const lines = await runCheck(config, BUILTIN_PLUGINS, log, values.host);
+      const addresses = daemonAddresses(config, values.host);
+      const lines = await runCheck(config, BUILTIN_PLUGINS, log, values.host, { connections: addresses });
       for (const line of lines) process.stdout.write(formatCheckLine(line) + '\n');
       if (lines.some((l) => !l.ok && l.configProblem)) return EXIT.CONFIG;
       return lines.every((l) => l.ok) ? EXIT.OK : EXIT.UNAVAILABLE;
@@ -189,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
     case 'once': {
       const config = load(source);
       const log = createLogger(values.debug ? 'debug' : 'warn');
-      daemonAddresses(config, values.host);
+      const addresses = daemonAddresses(config, values.host);
       if (values.source !== undefined && !ONCE_ALIASES.includes(values.source)) fail(`--source must be one of ${ONCE_ALIASES.join(', ')}`, EXIT.USAGE);
       let sinceMs: number | undefined;
       if (values.since !== undefined) {
@@ -206,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
             ...(values.source ? { source: values.source } : {}),
             ...(sinceMs !== undefined ? { sinceMs } : {}),
             ...(values.host ? { dockerHost: values.host } : {}),
+            connections: addresses,
           },
           write,
         );

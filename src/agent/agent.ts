@@ -1,5 +1,6 @@
 import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
+import type { ConnectionSpec } from '../docker/host.js';
 import { describeError, isAbortError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -19,12 +20,13 @@ export interface AgentOptions {
   readonly plugins: PluginRegistry;
   /** `-H`: overrides the local daemon's address. */
   readonly dockerHost?: string | undefined;
+  /** The addresses of the daemons the config reads, by name, when already resolved (main.ts: for the start log); else resolved here. */
+  readonly connections?: ReadonlyMap<string, ConnectionSpec>;
   readonly metrics?: SelfMetrics;
 }
 
 interface RunningSource {
   readonly source: Source;
-  readonly daemon: string;
   readonly stop: AbortController;
   readonly done: Promise<void>;
 }
@@ -65,7 +67,7 @@ export class Agent implements ReloadTarget {
     this.plugins = options.plugins;
     this.metrics = options.metrics ?? new SelfMetrics();
     this.dockerHostOverride = options.dockerHost;
-    for (const name of daemonsInUse(config)) this.linkDaemon(name);
+    for (const name of daemonsInUse(config)) this.linkDaemon(name, options.connections?.get(name));
     const sinks = Object.entries(config.sinks).map(([name, sc]) => this.createSink(name, sc));
     this.pipeline = new Pipeline(config, sinks, { log, metrics: this.metrics, host: () => this.hostInfo });
     this.initialSources = createSources(config, this.plugins);
@@ -77,11 +79,6 @@ export class Agent implements ReloadTarget {
 
   set config(next: Config) {
     this.currentConfig = next;
-  }
-
-  /** The client of the first daemon in use (the local one unless every source reads another). */
-  get docker(): DockerClient {
-    return this.firstDaemon().client;
   }
 
   /** The identity stamped on what no daemon's source made (sink gap records): the first daemon's. */
@@ -133,11 +130,12 @@ export class Agent implements ReloadTarget {
     return createSink(name, sc, this.plugins, this.log, this.metrics, () => this.hostInfo);
   }
 
-  /** A daemon's link, created (and waited for in the background) on first use. */
-  linkDaemon(name: string): DaemonLink {
+  /** A daemon's link, created (and waited for in the background) on first use; `connection`: its address, when already resolved. */
+  linkDaemon(name: string, connection?: ConnectionSpec): DaemonLink {
     let link = this.daemons.get(name);
     if (!link) {
-      link = new DaemonLink(name, this.config, this.log.child({ component: componentName('docker', name) }), this.sourcesStop.signal, this.dockerHostOverride);
+      const log = this.log.child({ component: componentName('docker', name) });
+      link = new DaemonLink(name, this.config, log, this.sourcesStop.signal, this.dockerHostOverride, connection);
       this.watchFatal(link);
       this.daemons.set(name, link);
     }
@@ -148,7 +146,7 @@ export class Agent implements ReloadTarget {
   relinkDaemon(name: string): DockerClient | null {
     const link = this.daemons.get(name);
     if (!link) return null;
-    const old = link.reconnect(this.config, this.log.child({ component: componentName('docker', name) }), this.sourcesStop.signal, this.dockerHostOverride);
+    const old = link.reconnect(this.config);
     this.watchFatal(link);
     return old;
   }
@@ -213,7 +211,7 @@ export class Agent implements ReloadTarget {
       (host) => (host === null || signal.aborted ? undefined : source.run(this.sourceContext(source, link, signal, handover)).catch(failed)),
       () => undefined, // the daemon cannot be served as configured: watchFatal ends the run
     );
-    this.running.set(source.name, { source, daemon, stop, done });
+    this.running.set(source.name, { source, stop, done });
   }
 
   /** Stops a running source and lets it persist; returns what it hands over to a replacement. */

@@ -1,6 +1,6 @@
 import { LOCAL_DAEMON, type Config, type DaemonConfig, type SinkConfig } from '../config/schema.js';
 import { DockerClient } from '../docker/client.js';
-import { resolveConnection } from '../docker/host.js';
+import { resolveConnection, type ConnectionSpec } from '../docker/host.js';
 import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BatchDefaults, Sink, Source } from '../pipeline/types.js';
@@ -16,11 +16,25 @@ export function daemonConfig(config: Config, name: string): DaemonConfig | undef
   return name === LOCAL_DAEMON ? config.docker : config.daemons[name];
 }
 
-/** The client of daemon `name` (`local`: the `docker:` block, which `-H` overrides). */
-export function createDaemonClient(config: Config, name: string, log: Logger, cliHost?: string): DockerClient {
+function requireDaemonConfig(config: Config, name: string): DaemonConfig {
   const settings = daemonConfig(config, name);
   if (settings === undefined) throw new DsError('CONFIG_INVALID', `unknown daemon ${name}`, { details: { daemon: name } });
-  const connection = resolveConnection({ cliHost: name === LOCAL_DAEMON ? cliHost : undefined, host: settings.host, tls: settings.tls });
+  return settings;
+}
+
+/**
+ * The address of daemon `name`, resolved like the docker CLI does (`local`:
+ * the `docker:` block, which `-H` overrides). Throws DOCKER_BAD_HOST for an
+ * address that cannot be used (ssh://, npipe://, a missing context).
+ */
+export function daemonConnection(config: Config, name: string, cliHost: string | undefined): ConnectionSpec {
+  const settings = requireDaemonConfig(config, name);
+  return resolveConnection({ cliHost: name === LOCAL_DAEMON ? cliHost : undefined, host: settings.host, tls: settings.tls });
+}
+
+/** The client of daemon `name` at `connection` (daemonConnection). */
+export function createDaemonClient(config: Config, name: string, log: Logger, connection: ConnectionSpec): DockerClient {
+  const settings = requireDaemonConfig(config, name);
   return new DockerClient(connection, { timeoutMs: settings.timeout, apiVersion: settings.api_version, log: log.child({ daemon: name }), daemon: name });
 }
 

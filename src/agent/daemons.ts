@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
+import type { ConnectionSpec } from '../docker/host.js';
 import type { Logger } from '../log.js';
 import type { HostInfo } from '../records.js';
-import { createDaemonClient, daemonConfig } from './components.js';
+import { createDaemonClient, daemonConfig, daemonConnection } from './components.js';
 import { waitForDaemon } from './daemon-wait.js';
 
 /** The daemons some source reads, the local one first. */
@@ -30,25 +31,34 @@ export class DaemonLink {
   client: DockerClient;
   host: HostInfo;
   ready: Promise<HostInfo | null>;
+  private readonly log: Logger;
+  /** Aborts when the agent stops its sources. */
+  private readonly signal: AbortSignal;
+  /** `-H`: overrides the local daemon's address. */
+  private readonly cliHost: string | undefined;
 
-  constructor(name: string, config: Config, log: Logger, signal: AbortSignal, cliHost?: string) {
+  /** `connection`: the daemon's address when already resolved (main.ts resolves them for the start log). */
+  constructor(name: string, config: Config, log: Logger, signal: AbortSignal, cliHost: string | undefined, connection?: ConnectionSpec) {
     this.name = name;
-    this.client = createDaemonClient(config, name, log, cliHost);
+    this.log = log;
+    this.signal = signal;
+    this.cliHost = cliHost;
+    this.client = createDaemonClient(config, name, log, connection ?? daemonConnection(config, name, cliHost));
     // Until the daemon answered, records carry the local host name.
     this.host = { name: hostname(), daemon: name, daemon_id: '', engine: 'docker', version: '', api_version: '' };
-    this.ready = this.connect(log, signal);
+    this.ready = this.connect();
   }
 
-  /** Reload: a client for changed settings; the old one is returned for the caller to close. */
-  reconnect(config: Config, log: Logger, signal: AbortSignal, cliHost?: string): DockerClient {
+  /** Reload: a client for the daemon's changed settings in `config`; the old one is returned for the caller to close. */
+  reconnect(config: Config): DockerClient {
     const old = this.client;
-    this.client = createDaemonClient(config, this.name, log, cliHost);
-    this.ready = this.connect(log, signal);
+    this.client = createDaemonClient(config, this.name, this.log, daemonConnection(config, this.name, this.cliHost));
+    this.ready = this.connect();
     return old;
   }
 
-  private async connect(log: Logger, signal: AbortSignal): Promise<HostInfo | null> {
-    const host = await waitForDaemon(this.client, log, signal);
+  private async connect(): Promise<HostInfo | null> {
+    const host = await waitForDaemon(this.client, this.log, this.signal);
     if (host) this.host = host;
     return host;
   }

@@ -1,7 +1,9 @@
-import { createDaemonClient, createSink } from '../agent/components.js';
+import { createDaemonClient, createSink, daemonConnection } from '../agent/components.js';
+import { isConfigProblem } from '../agent/daemon-wait.js';
 import { daemonsInUse } from '../agent/daemons.js';
 import { LOCAL_DAEMON, type Config } from '../config/schema.js';
-import { describeError, DsError } from '../errors.js';
+import type { ConnectionSpec } from '../docker/host.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PluginRegistry } from '../plugin.js';
 import { componentName, type ComponentName, type HostInfo } from '../records.js';
@@ -15,13 +17,26 @@ export interface CheckLine {
   readonly configProblem?: boolean;
 }
 
+export interface CheckOptions {
+  /** Per daemon and sink. */
+  readonly timeoutMs?: number;
+  /** The daemons' addresses by name, when already resolved (main.ts); else resolved here. */
+  readonly connections?: ReadonlyMap<string, ConnectionSpec>;
+}
+
 /** Validate connectivity: the daemon and every sink, one line each. Fails fast (no retry loops). */
-export async function runCheck(config: Config, plugins: PluginRegistry, log: Logger, dockerHost: string | undefined, timeoutMs = 10_000): Promise<CheckLine[]> {
+export async function runCheck(
+  config: Config,
+  plugins: PluginRegistry,
+  log: Logger,
+  dockerHost: string | undefined,
+  { timeoutMs = 10_000, connections }: CheckOptions = {},
+): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
   const hosts = new Map<string, HostInfo>();
   for (const daemon of daemonsInUse(config)) {
     const component = componentName('docker', daemon);
-    const docker = createDaemonClient(config, daemon, log, dockerHost);
+    const docker = createDaemonClient(config, daemon, log, connections?.get(daemon) ?? daemonConnection(config, daemon, dockerHost));
     try {
       const signal = AbortSignal.timeout(timeoutMs);
       await docker.negotiate(signal);
@@ -35,7 +50,7 @@ export async function runCheck(config: Config, plugins: PluginRegistry, log: Log
       });
     } catch (err) {
       // A pinned api_version outside the daemon's range is a configuration problem (exit 78).
-      const configProblem = err instanceof DsError && err.code === 'CONFIG_INVALID';
+      const configProblem = isConfigProblem(err);
       lines.push({
         component,
         ok: false,

@@ -1,12 +1,13 @@
-import { createDaemonClient } from '../agent/components.js';
+import { createDaemonClient, daemonConnection } from '../agent/components.js';
 import { LOCAL_DAEMON, type Config } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
+import type { ConnectionSpec } from '../docker/host.js';
 import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordJson } from '../pipeline/serialize.js';
 import type { SourceContext } from '../pipeline/types.js';
 import type { PluginRegistry } from '../plugin.js';
-import type { DsRecord } from '../records.js';
+import type { DsRecord, HostInfo } from '../records.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
 
 /**
@@ -19,14 +20,21 @@ export async function runOnce(
   config: Config,
   plugins: PluginRegistry,
   log: Logger,
-  opts: { source?: string; sinceMs?: number; dockerHost?: string },
+  opts: {
+    source?: string;
+    sinceMs?: number;
+    dockerHost?: string;
+    /** The daemons' addresses by name, when already resolved (main.ts); else resolved here. */
+    connections?: ReadonlyMap<string, ConnectionSpec>;
+  },
   write: (text: string) => Promise<void>,
 ): Promise<number> {
   const chosen = opts.source === undefined ? undefined : plugins.sourceByAlias(opts.source);
   if (opts.source !== undefined && chosen === undefined)
     throw new DsError('USAGE', `no source type is called ${opts.source}`, { details: { source: opts.source } });
   const types = chosen ? [chosen.type] : [...new Set(Object.values(config.sources).map((s) => s.type))];
-  const clients = new Map<string, DockerClient>();
+  // Each daemon read is negotiated and described once, for every source type that reads it.
+  const daemons = new Map<string, { readonly client: DockerClient; host: HostInfo }>();
   const metrics = new SelfMetrics();
   let count = 0;
   try {
@@ -37,23 +45,20 @@ export async function runOnce(
       const { type: _t, daemon = LOCAL_DAEMON, ...configuredOptions } = configured?.[1] ?? { type };
       const options = configured ? configuredOptions : plugin.options.parse({});
       const name = configured?.[0] ?? type;
-      let docker = clients.get(daemon);
-      if (!docker) {
-        docker = createDaemonClient(config, daemon, log, opts.dockerHost);
-        clients.set(daemon, docker);
-        await docker.negotiate();
-      }
-      let host = (await docker.describe()).host;
+      const d =
+        daemons.get(daemon) ??
+        (await connect(createDaemonClient(config, daemon, log, opts.connections?.get(daemon) ?? daemonConnection(config, daemon, opts.dockerHost))));
+      daemons.set(daemon, d);
       const source = plugin.create(name, options, opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {});
       const pending: DsRecord[] = [];
       const emit = (r: DsRecord): void => {
         pending.push(r);
       };
       const ctx: SourceContext = {
-        docker,
-        host: () => host,
+        docker: d.client,
+        host: () => d.host,
         setHost: (h) => {
-          host = h;
+          d.host = h;
         },
         emit,
         emitFollowed: emit,
@@ -69,7 +74,18 @@ export async function runOnce(
       count += pending.length;
     }
   } finally {
-    await Promise.all([...clients.values()].map((c) => c.close()));
+    await Promise.all([...daemons.values()].map((d) => d.client.close()));
   }
   return count;
+}
+
+/** Negotiates with and describes the daemon behind `client`; closes it when that fails. */
+async function connect(client: DockerClient): Promise<{ readonly client: DockerClient; host: HostInfo }> {
+  try {
+    await client.negotiate();
+    return { client, host: (await client.describe()).host };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
 }
