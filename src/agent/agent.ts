@@ -8,6 +8,7 @@ import type { Source, SourceContext } from '../pipeline/types.js';
 import type { PluginRegistry } from '../plugin.js';
 import { componentName, type HostInfo } from '../records.js';
 import { prepareStateDir } from '../state-dir.js';
+import { abortable } from '../util/abortable.js';
 import { startTelemetry, type AgentTelemetry } from '../telemetry/agent-telemetry.js';
 import { SelfMetrics } from '../telemetry/metrics.js';
 import { createSink, createSources } from './components.js';
@@ -207,9 +208,10 @@ export class Agent implements ReloadTarget {
       this.failedSources.set(source.name, describeError(err));
       this.log.error({ source: source.name, err }, 'source failed');
     };
-    const done = link.ready.then(
+    // Stopped while its daemon has not answered yet (a reload, shutdown): done at once, without waiting for the daemon.
+    const done = abortable(link.ready, signal, 'waiting for the docker daemon').then(
       (host) => (host === null || signal.aborted ? undefined : source.run(this.sourceContext(source, link, signal, handover)).catch(failed)),
-      () => undefined, // the daemon cannot be served as configured: watchFatal ends the run
+      () => undefined, // stopped first, or the daemon cannot be served as configured: watchFatal ends the run
     );
     this.running.set(source.name, { source, stop, done });
   }
