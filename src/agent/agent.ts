@@ -157,7 +157,7 @@ export class Agent implements ReloadTarget {
     const link = this.daemons.get(name);
     if (!link || this.daemons.size === 1) return null; // the last one stays: sink gaps take their host from it
     this.daemons.delete(name);
-    return link.client;
+    return link.unlink();
   }
 
   private firstDaemon(): DaemonLink {

@@ -23,8 +23,9 @@ export function changedDaemons(before: Config, after: Config): string[] {
 /**
  * One daemon the agent reads: its client, its identity once it answered, and
  * `ready`, which settles when it first answered (null: the agent stopped
- * first; rejects on a pinned API version it cannot serve). Each daemon is
- * waited for on its own: one that is down does not hold up the others.
+ * first, or a reload let go of that client; rejects on a pinned API version
+ * it cannot serve). Each daemon is waited for on its own: one that is down
+ * does not hold up the others.
  */
 export class DaemonLink {
   readonly name: string;
@@ -34,6 +35,8 @@ export class DaemonLink {
   private readonly log: Logger;
   /** Aborts when the agent stops its sources. */
   private readonly signal: AbortSignal;
+  /** Aborts the wait for the current client's daemon once that client is let go of (reconnect, unlink). */
+  private waiting = new AbortController();
   /** `-H`: overrides the local daemon's address. */
   private readonly cliHost: string | undefined;
 
@@ -51,15 +54,24 @@ export class DaemonLink {
 
   /** Reload: a client for the daemon's changed settings in `config`; the old one is returned for the caller to close. */
   reconnect(config: Config): DockerClient {
-    const old = this.client;
+    const old = this.unlink();
     this.client = createDaemonClient(config, this.name, this.log, daemonConnection(config, this.name, this.cliHost));
+    this.waiting = new AbortController();
     this.ready = this.connect();
     return old;
   }
 
+  /** Reload: no source reads this daemon any more. Stops waiting for it; its client is returned for the caller to close. */
+  unlink(): DockerClient {
+    this.waiting.abort();
+    return this.client;
+  }
+
+  /** Waits for the current client's daemon until it answers, the agent stops, or that client is let go of (then null). */
   private async connect(): Promise<HostInfo | null> {
-    const host = await waitForDaemon(this.client, this.log, this.signal);
-    if (host) this.host = host;
+    const client = this.client;
+    const host = await waitForDaemon(client, this.log, AbortSignal.any([this.signal, this.waiting.signal]));
+    if (host && client === this.client) this.host = host;
     return host;
   }
 }

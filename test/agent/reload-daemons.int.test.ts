@@ -1,6 +1,7 @@
 // SIGHUP reloads that change the daemons the agent reads while one of them
-// has not answered yet: the reload does not wait for it, and the sources go
-// on with the new settings.
+// has not answered yet: the reload does not wait for it, the sources go on
+// with the new settings, and the old address is let go of (no more attempts
+// to reach it).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,12 @@ telemetry:
   listen: 127.0.0.1:0
 `;
 };
+
+/**
+ * Long enough for a few more attempts of a wait that went on: the reload comes
+ * within a second of the first failed one, and the backoff starts at 0.5–1 s.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 5000));
 
 /** Retry warnings about the daemon at `display` logged after entry `from`. */
 const retriesOf = (logs: readonly LogEntry[], display: string, from = 0) => logs.slice(from).filter((l) => l.msg === RETRYING && l.host === display);
@@ -57,6 +64,8 @@ describe('reloads that change the daemons read', () => {
       await waitFor(() => retriesOf(agent.logs, absent).length > 0, 20_000, 'retries against the absent socket');
       const from = await reload(agent, config(host, {}));
       await waitFor(() => agent.logs.slice(from).some((l) => l.msg === 'docker events stream open'), 20_000, 'events from the new address');
+      await settle();
+      expect(retriesOf(agent.logs, absent, from)).toEqual([]);
     } finally {
       await agent.stop();
       removeDir(agent.dir);
@@ -67,8 +76,10 @@ describe('reloads that change the daemons read', () => {
     const agent = startAgent(config(host, { bHost: absent, bSource: true }));
     try {
       await waitFor(() => retriesOf(agent.logs, absent).length > 0, 20_000, "retries against b's absent socket");
-      await reload(agent, config(host, { bHost: absent }));
+      const from = await reload(agent, config(host, { bHost: absent }));
       expect([...agent.agent.daemons.keys()]).toEqual(['local']);
+      await settle();
+      expect(retriesOf(agent.logs, absent, from)).toEqual([]);
     } finally {
       await agent.stop();
       removeDir(agent.dir);
