@@ -155,7 +155,7 @@ export class Agent implements ReloadTarget {
   /** Reload: a daemon no source reads any more. Returns its client to close. */
   unlinkDaemon(name: string): DockerClient | null {
     const link = this.daemons.get(name);
-    if (!link || this.daemons.size === 1) return null; // the last one stays: sink gaps take their host from it
+    if (!link) return null;
     this.daemons.delete(name);
     return link.unlink();
   }

@@ -47,7 +47,7 @@ export async function applyReload(agent: ReloadTarget, requested: Config): Promi
   );
   for (const name of plan.sources.remove) agent.pipeline.forgetSource(name);
   agent.config = next;
-  const oldClients = [...plan.daemons.changed.map((d) => agent.relinkDaemon(d)), ...plan.daemons.remove.map((d) => agent.unlinkDaemon(d))];
+  const oldClients = plan.daemons.changed.map((d) => agent.relinkDaemon(d));
 
   const deadline = AbortSignal.timeout(next.shutdown_timeout);
   await Promise.all(plan.sinks.remove.map((name) => agent.pipeline.removeSink(name, deadline)));
@@ -67,6 +67,8 @@ export async function applyReload(agent: ReloadTarget, requested: Config): Promi
   for (const source of createSources(next, agent.plugins, undefined, [...plan.sources.add, ...plan.sources.restart])) {
     agent.startSource(source, handovers.get(source.name));
   }
+  // After the new sources linked their daemons: the agent always has one (sink gaps take their host from the first).
+  oldClients.push(...plan.daemons.remove.map((d) => agent.unlinkDaemon(d)));
   await Promise.all(oldClients.flatMap((c) => (c ? [c.close()] : [])));
   agent.log.info({ sinks: plan.sinks, sources: plan.sources, daemons: plan.daemons }, 'configuration reloaded');
 }

@@ -1,7 +1,8 @@
 // SIGHUP reloads that change the daemons the agent reads while one of them
 // has not answered yet: the reload does not wait for it, the sources go on
 // with the new settings, and the old address is let go of (no more attempts
-// to reach it).
+// to reach it). A daemon no source reads any more is let go of even when it
+// was the only one before.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,22 @@ describe('reloads that change the daemons read', () => {
       expect([...agent.agent.daemons.keys()]).toEqual(['local']);
       await settle();
       expect(retriesOf(agent.logs, absent, from)).toEqual([]);
+    } finally {
+      await agent.stop();
+      removeDir(agent.dir);
+    }
+  }, 60_000);
+
+  it('lets go of the local daemon once every source moved to another', async () => {
+    const agent = startAgent(config(host, {}));
+    try {
+      const t = await waitFor(() => agent.agent.telemetry, 20_000, 'telemetry endpoint');
+      await waitFor(() => agent.logs.some((l) => l.msg === 'docker events stream open'), 20_000, 'events from local');
+      const from = await reload(agent, config(host, { bHost: host, localSource: false, bSource: true }));
+      await waitFor(() => agent.logs.slice(from).some((l) => l.msg === 'docker events stream open'), 20_000, 'events from b');
+      expect([...agent.agent.daemons.keys()]).toEqual(['b']);
+      expect([...t.probe.states.keys()]).toEqual(['b']);
+      expect(agent.agent.hostInfo.daemon).toBe('b');
     } finally {
       await agent.stop();
       removeDir(agent.dir);
