@@ -1,17 +1,13 @@
 // Container facts from every engine's recorded inspect and list bodies
 // (test/fixtures/engines/<engine>/inspect-*.json, list-*.json).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerState, identityOf, pickLabels, statusOf, type RawInspect } from '../../src/docker/containers.js';
+import { dockerState, identityOf, pickLabels, statusOf } from '../../src/docker/containers.js';
+import { RECORDED_ENGINES, recordedInspect, recordedJson } from '../fixtures/recorded.js';
 
-const ENGINES = ['docker-20.10', 'docker-26', 'docker-28', 'podman-4', 'podman-5'] as const;
-const dir = (engine: string) => join('test/fixtures/engines', engine);
-const inspect = (engine: string, c: string) => JSON.parse(readFileSync(join(dir(engine), `inspect-${c}.json`), 'utf8')) as RawInspect;
-const list = (engine: string, c: string) =>
-  JSON.parse(readFileSync(join(dir(engine), `list-${c}.json`), 'utf8')) as { State: string; Labels: Record<string, string> };
+const inspect = recordedInspect;
+const list = (engine: string, c: string) => recordedJson<{ State: string; Labels: Record<string, string> }>(engine, `list-${c}.json`);
 
-describe.each(ENGINES)('container facts on %s', (engine) => {
+describe.each(RECORDED_ENGINES)('container facts on %s', (engine) => {
   it('health: starting, healthy, unhealthy with its failing streak; none without a check', () => {
     expect(statusOf(inspect(engine, 'starting')).health).toEqual({ status: 'starting', failing_streak: 0 });
     expect(statusOf(inspect(engine, 'healthy')).health).toEqual({ status: 'healthy', failing_streak: 0 });

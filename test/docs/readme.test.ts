@@ -1,14 +1,14 @@
 // The README and the source READMEs say what the code does: sample events'
 // `time` and `time_nano` agree, every exit code and every common sink option
 // is documented, and the supported-engines table is the recorded engines'.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { MAX_API_VERSION } from '../../src/docker/negotiate.js';
 import { sinkCommon } from '../../src/pipeline/sink-settings.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { nanosToRfc3339 } from '../../src/util/units.js';
+import { RECORDED_ENGINES, recordedJson } from '../fixtures/recorded.js';
 import { READMES } from './readmes.js';
 
 const readmes = READMES;
@@ -85,10 +85,7 @@ interface RecordedEngine {
 }
 
 describe('README supported-engines table', () => {
-  const FIXTURES = 'test/fixtures/engines';
-  const recorded = readdirSync(FIXTURES)
-    .sort()
-    .map((dir) => JSON.parse(readFileSync(join(FIXTURES, dir, 'engine.json'), 'utf8')) as RecordedEngine);
+  const recorded = RECORDED_ENGINES.map((engine) => recordedJson<RecordedEngine>(engine, 'engine.json'));
   const rows = engineTable(readme);
   /** `docker-20.10` → `Docker 20.10`, `podman-5` → `Podman 5`. */
   const label = (engine: string): string => engine.replace(/^(\w)(\w*)-/, (_m, a: string, b: string) => `${a.toUpperCase()}${b} `);

@@ -1,14 +1,12 @@
 // The docker_containers source's bookkeeping over recorded inspect bodies of
 // every engine (test/fixtures/engines/<engine>/inspect-*.json).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RawInspect } from '../../../src/docker/containers.js';
 import { ContainerTracker } from '../../../src/sources/docker-containers/tracker.js';
+import { RECORDED_ENGINES, recordedInspect } from '../../fixtures/recorded.js';
 import { host } from '../../harness/records.js';
 
-const ENGINES = ['docker-20.10', 'docker-26', 'docker-28', 'podman-4', 'podman-5'] as const;
-const inspect = (engine: string, c: string) => JSON.parse(readFileSync(join('test/fixtures/engines', engine, `inspect-${c}.json`), 'utf8')) as RawInspect;
+const inspect = recordedInspect;
 const T = '2026-12-07T17:00:00.000000000Z';
 
 /** The same container (the unhealthy one's id) moved to another recorded state. */
@@ -16,7 +14,7 @@ function as(engine: string, c: string, id: string): RawInspect {
   return { ...inspect(engine, c), Id: id };
 }
 
-describe.each(ENGINES)('container tracker on %s', (engine) => {
+describe.each(RECORDED_ENGINES)('container tracker on %s', (engine) => {
   const h = host({ engine: engine.startsWith('podman') ? 'podman' : 'docker' });
 
   it('a first sight is a record; the same state again is none; a health change is one', () => {
