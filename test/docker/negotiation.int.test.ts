@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION } from '../../src/docker/negotiate.js';
 import type { DsRecord } from '../../src/records.js';
-import { startDockerd } from '../harness/dockerd.js';
-import { DOCKER_ENGINES, PODMAN_ENGINES, type DockerEngine, type EngineName, type PodmanEngine } from '../harness/engines.js';
+import { DOCKER_ENGINES, PODMAN_ENGINES } from '../harness/engines.js';
+import { startEngine, type LiveEngine } from '../harness/live-engine.js';
 import { engineApiRange } from '../harness/engine-http.js';
-import { startPodman } from '../harness/podman.js';
 import { FAKE_NAME, startFakeDaemon } from '../harness/fake-daemon.js';
 import { runCli } from '../harness/cli-run.js';
 
@@ -49,20 +48,8 @@ telemetry: { listen: false }
   return path;
 }
 
-interface Engine {
-  readonly host: string;
-  readonly socketPath: string;
-  stop(): Promise<void>;
-}
-
-async function startEngine(engine: EngineName): Promise<Engine> {
-  if (engine.startsWith('podman')) return startPodman({ engine: engine as PodmanEngine });
-  const d = await startDockerd({ name: `nego-${engine}`, engine: engine as DockerEngine });
-  return d;
-}
-
 describe.each([...DOCKER_ENGINES, ...PODMAN_ENGINES])('API version negotiation against %s', (engine) => {
-  let e: Engine;
+  let e: LiveEngine;
   /** The engine's range, as its `/version` states it. */
   let min = '';
   let max = '';
@@ -70,7 +57,7 @@ describe.each([...DOCKER_ENGINES, ...PODMAN_ENGINES])('API version negotiation a
   let lo = '';
   let hi = '';
   beforeAll(async () => {
-    e = await startEngine(engine);
+    e = await startEngine(engine, 'nego');
     ({ min, max } = await engineApiRange(e.socketPath));
     lo = later(min, MIN_API_VERSION);
     hi = earlier(max, MAX_API_VERSION);

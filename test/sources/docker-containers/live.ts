@@ -1,66 +1,11 @@
-// One face for every engine of the live matrix, for the docker_containers
-// live tests: a private dockerd or Podman service, its own CLI, and the
-// agent config those tests run (events + containers + stats into a file sink).
+// The docker_containers live tests' agent on any engine of the live matrix
+// (harness/live-engine.ts): the config they run (events + containers + stats
+// into a file sink), the flags they use and their record filters.
 import { afterAll, beforeAll } from 'vitest';
 import type { ContainerStateRecord, DsRecord, EventRecord, InventoryRecord, StatsRecord } from '../../../src/records.js';
 import { outSink, removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
-import { startDockerd } from '../../harness/dockerd.js';
-import type { EngineName, PodmanEngine } from '../../harness/engines.js';
-import { PODMAN_ULIMITS, startPodman } from '../../harness/podman.js';
-import type { RunResult } from '../../harness/proc.js';
-
-export interface LiveEngine {
-  readonly name: EngineName;
-  readonly podman: boolean;
-  /** `unix://…`, for the agent's `docker.host`. */
-  readonly host: string;
-  /** The engine's own CLI (`docker` or `podman`); never throws. */
-  cli(args: readonly string[]): Promise<RunResult>;
-  /** Like `cli`, but throws with stderr; stdout without the trailing newline. */
-  cliOk(args: readonly string[]): Promise<string>;
-  /** `run -d --network none` (Podman: with PODMAN_ULIMITS); the container id. */
-  run(args: readonly string[]): Promise<string>;
-  /** `create --network none` (Podman: with PODMAN_ULIMITS); the container id. */
-  create(args: readonly string[]): Promise<string>;
-  /** `rm -f` at once (Podman: `-t 0`; its default waits 10 s for `sleep` as PID 1 to obey SIGTERM). */
-  remove(id: string): Promise<void>;
-  /** One inspect field through the CLI (`--format`). */
-  inspect(id: string, format: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
-const isPodman = (name: EngineName): name is PodmanEngine => name.startsWith('podman-');
-
-export async function startEngine(name: EngineName, label: string): Promise<LiveEngine> {
-  if (isPodman(name)) {
-    const pm = await startPodman({ engine: name });
-    return {
-      name,
-      podman: true,
-      host: pm.host,
-      cli: (args) => pm.podman(args),
-      cliOk: (args) => pm.podmanOk(args),
-      run: (args) => pm.runContainer(args),
-      create: async (args) => (await pm.podmanOk(['create', '--network', 'none', ...PODMAN_ULIMITS, ...args])).trim(),
-      remove: async (id) => void (await pm.podmanOk(['rm', '-f', '-t', '0', id])),
-      inspect: (id, format) => pm.podmanOk(['inspect', '--format', format, id]),
-      stop: () => pm.stop(),
-    };
-  }
-  const d = await startDockerd({ name: `${label}-${name}`, engine: name });
-  return {
-    name,
-    podman: false,
-    host: d.host,
-    cli: (args) => d.docker([...args]),
-    cliOk: (args) => d.dockerOk([...args]),
-    run: (args) => d.runContainer([...args]),
-    create: (args) => d.dockerOk(['create', '--network', 'none', ...args]),
-    remove: async (id) => void (await d.dockerOk(['rm', '-f', id])),
-    inspect: (id, format) => d.dockerOk(['inspect', '--format', format, id]),
-    stop: () => d.stop(),
-  };
-}
+import type { EngineName } from '../../harness/engines.js';
+import { startEngine, type LiveEngine } from '../../harness/live-engine.js';
 
 /**
  * Podman has no health timer here (its timer is a systemd unit): a check runs
