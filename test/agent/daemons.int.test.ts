@@ -3,12 +3,12 @@
 // source keeps its own cursor, /readyz and dockstream_daemon_up follow each
 // daemon, and one daemon going down (then coming back) holds up none of the others.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerStateRecord, DsRecord, EventRecord, GapRecord, InventoryRecord } from '../../src/records.js';
 import { removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { BUSYBOX_IMAGE, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { engineJson } from '../harness/engine-http.js';
 import { startPodman, type PrivatePodman } from '../harness/podman.js';
 import { parsePrometheusText, sampleValue } from '../telemetry/prom-text.js';
 
@@ -42,17 +42,7 @@ const volumeEvent = (rs: readonly DsRecord[], name: string) =>
 const of = <K extends DsRecord['kind']>(rs: readonly DsRecord[], kind: K) => rs.filter((r): r is Extract<DsRecord, { kind: K }> => r.kind === kind);
 
 /** The daemon's /info ID, read here directly. */
-function infoId(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ socketPath, path: '/info' }, (r) => {
-      let body = '';
-      r.on('data', (c: Buffer) => (body += c.toString()));
-      r.on('end', () => resolve((JSON.parse(body) as { ID: string }).ID));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const infoId = async (socketPath: string): Promise<string> => (await engineJson<{ ID: string }>(socketPath, 'GET', '/info')).ID;
 
 describe('one agent, three daemons', () => {
   let a: PrivateDockerd;
