@@ -60,11 +60,26 @@ export interface SinkContractFixture {
   unreachable(): Promise<Sink>;
 }
 
+/** A total order on values by their JSON text, for comparing what a peer holds independently of the order it came in. */
+export const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+
+/**
+ * A `received` for SinkUnderTest: polls `read` every `everyMs` until it holds
+ * at least `atLeast` items or 10 s passed, then waits 200 ms more (for
+ * duplicates to show) and reads once more.
+ */
+export async function receivedAtLeast(read: () => unknown[] | Promise<unknown[]>, atLeast: number, everyMs: number): Promise<unknown[]> {
+  const deadline = Date.now() + 10_000;
+  while ((await read()).length < atLeast && Date.now() < deadline) await sleep(everyMs);
+  await sleep(200);
+  return read();
+}
+
 /** Abort must settle a held send within this (it settles in milliseconds; the margin is for a loaded machine). */
 const PROMPT_MS = 1_000;
 
 /** What `promise` rejects with (it must reject). */
-const failure = (promise: Promise<unknown>): Promise<unknown> =>
+export const failure = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
     () => Promise.reject(new Error('expected a rejection')),
     (err: unknown) => err,

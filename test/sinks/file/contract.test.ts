@@ -1,15 +1,15 @@
 // The sink contract (test/sinks/contract.ts) for file, in a temp dir; a FIFO
 // nobody reads stands in for a disk that stopped answering.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DsRecord } from '../../../src/records.js';
 import { fileSinkPlugin } from '../../../src/sinks/file/plugin.js';
+import { readRecords } from '../../harness/agent.js';
 import { alertRecord, diskUsageRecord, eventRecord, gapRecord, inventoryRecord, sinkContext, statsRecord } from '../../harness/records.js';
 import { sinkContract } from '../contract.js';
-import { readAll } from './read-back.js';
 
 let dir = '';
 let n = 0;
@@ -48,13 +48,7 @@ sinkContract('file', {
     const sub = join(dir, `c${n++}`);
     return {
       sink: fileSink(join(sub, 'records.ndjson')),
-      received: async () =>
-        existsSync(sub)
-          ? readAll(sub, 'records.ndjson')
-              .split('\n')
-              .filter((l) => l.length > 0)
-              .map((l) => JSON.parse(l) as unknown)
-          : [],
+      received: async () => readRecords(sub),
     };
   },
   batch: (): DsRecord[] => [eventRecord(), statsRecord(), diskUsageRecord(), gapRecord(), alertRecord(), inventoryRecord()],

@@ -13,6 +13,7 @@ import { kafkajsInternals } from '../../../src/sinks/kafka/kafkajs-internals.js'
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
 import { sinkContext } from '../../harness/records.js';
+import { failure } from '../contract.js';
 import { consumeAll, type Consumed } from './consume.js';
 import { containerRef, diskUsageRecord, eventRecord, HOST, statsRecord, volumeEvent } from './fixtures.js';
 
@@ -35,15 +36,6 @@ async function createTopics(prefix: string, kinds: readonly string[], partitions
   const topics = kinds.map((k) => `${prefix}.${k}`);
   for (const t of topics) await mock.createTopic(t, partitions, 3);
   return topics;
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {
@@ -139,7 +131,7 @@ describe('kafka sink on a 3-broker mock cluster', () => {
     expect(sink.reject!(eventRecord(2, c))).toBeNull();
 
     // A caller that skipped reject() gets a permanent error and nothing is produced.
-    const err = await caught(sink.send([eventRecord(3, c), big], signal));
+    const err = await failure(sink.send([eventRecord(3, c), big], signal));
     expect(err).toBeInstanceOf(SinkError);
     expect((err as SinkError).retryable).toBe(false);
 

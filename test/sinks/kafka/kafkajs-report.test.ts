@@ -3,22 +3,15 @@
  * replaced (or "published KafkaJS") and the gauge, 1 or 0 per replacement.
  * (Installing itself: kafkajs-internals.test.ts and kafka.test.ts.)
  */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { reportKafkajsInternals } from '../../../src/sinks/kafka/kafkajs-internals.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
+import { memoryLogger } from '../../harness/agent.js';
 
 async function report(internals: Parameters<typeof reportKafkajsInternals>[0]) {
-  const lines: Array<Record<string, unknown>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { log, entries: lines } = memoryLogger('info');
   const metrics = new SelfMetrics();
-  reportKafkajsInternals(internals, pino({ level: 'info' }, out), metrics);
+  reportKafkajsInternals(internals, log, metrics);
   const gauge = Object.fromEntries((await metrics.kafkajsReplacement.get()).values.map(({ labels, value }) => [labels.replacement, value]));
   return { lines, gauge };
 }

@@ -1,11 +1,11 @@
 // The sink contract (test/sinks/contract.ts) for otlp, over HTTP and gRPC, on
 // the OTLP receiver that decodes with the official protobuf schema. Each sink
 // sends a header of its own, by which its requests are told apart.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe } from 'vitest';
 import type { DsRecord } from '../../../src/records.js';
 import { otlpOptions, type OtlpProtocol } from '../../../src/sinks/otlp/options.js';
 import { otlpSinkPlugin } from '../../../src/sinks/otlp/plugin.js';
+import { rfc3339ToNanos } from '../../../src/util/units.js';
 import { flattenLogs, flattenMetrics } from '../../harness/otlp-decoded.js';
 import { OtlpReceiver } from '../../harness/otlp-receiver.js';
 import { freePort } from '../../harness/prometheus.js';
@@ -23,11 +23,7 @@ import {
   WEB,
 } from '../../harness/records.js';
 import { startSilentPeer } from '../../harness/silent-peer.js';
-import { sinkContract } from '../contract.js';
-
-/** Nanoseconds of an RFC 3339 time with nine fraction digits. */
-const nanosOf = (time: string): string => (BigInt(Date.parse(`${time.slice(0, 19)}Z`)) * 1_000_000n + BigInt(time.slice(20, 29))).toString();
-const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+import { byJson, receivedAtLeast, sinkContract } from '../contract.js';
 
 /** The part of the OTLP mapping the contract checks: each log record's name and time, and one metric per record. */
 function expected(batch: readonly DsRecord[]): unknown[] {
@@ -38,7 +34,7 @@ function expected(batch: readonly DsRecord[]): unknown[] {
     else if (r.kind === 'stats') points.push({ metric: 'container.memory.usage.total', container: r.container.id, value: String(r.memory.usage_bytes) });
     else if (r.kind === 'disk_usage') {
       for (const [type, entry] of Object.entries(r.types)) points.push({ metric: 'docker.disk.size', type, value: String(entry.size_bytes) });
-    } else logs.push({ log: `dockstream.${r.kind}`, time: nanosOf(r.time) });
+    } else logs.push({ log: `dockstream.${r.kind}`, time: rfc3339ToNanos(r.time) });
   }
   return [...logs, ...points.sort(byJson)];
 }
@@ -77,12 +73,7 @@ describe.each(['http/protobuf', 'grpc'] as OtlpProtocol[])('over %s', (protocol)
       const tag = `c${n++}`;
       return {
         sink: otlpSink(protocol === 'grpc' ? r.grpcUrl : r.httpUrl, tag),
-        received: async (atLeast) => {
-          const deadline = Date.now() + 10_000;
-          while (received(tag).length < atLeast && Date.now() < deadline) await sleep(50);
-          await sleep(200);
-          return received(tag);
-        },
+        received: (atLeast) => receivedAtLeast(() => received(tag), atLeast, 50),
       };
     },
     batch: (): DsRecord[] => [

@@ -2,22 +2,10 @@
  * The OTLP exporter seam falls back to the published exporter when the
  * private layout differs, and says so: info line, gauge 0, warning.
  */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { installSingleAttemptTransport, reportExporterInternals } from '../../../src/sinks/otlp/exporter-internals.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
-
-function capture(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, out), lines };
-}
+import { memoryLogger } from '../../harness/agent.js';
 
 describe('otlp exporter internals', () => {
   it('leave an exporter of another layout as published', () => {
@@ -29,7 +17,7 @@ describe('otlp exporter internals', () => {
   });
 
   it('report the state: info line, gauge per HTTP exporter, a warning for the published one', async () => {
-    const { log, lines } = capture();
+    const { log, entries: lines } = memoryLogger('info');
     const metrics = new SelfMetrics();
     reportExporterInternals('otel', { logs: 'installed', metrics: 'published' }, log, metrics);
     const values = (await metrics.otlpExporterReplacement.get()).values.map(({ labels, value }) => [labels.signal, value]);
@@ -43,9 +31,9 @@ describe('otlp exporter internals', () => {
     ]);
     expect(lines[0]!['single_attempt_transport']).toEqual({ logs: 'installed', metrics: 'published' });
 
-    const grpc = capture();
+    const grpc = memoryLogger('info');
     reportExporterInternals('otel-grpc', { logs: null, metrics: null }, grpc.log, metrics);
-    expect(grpc.lines.map((l) => [l['level'], l['msg']])).toEqual([[30, 'otlp exporter internals: published exporters']]);
+    expect(grpc.entries.map((l) => [l['level'], l['msg']])).toEqual([[30, 'otlp exporter internals: published exporters']]);
     expect((await metrics.otlpExporterReplacement.get()).values.filter((v) => v.labels.sink === 'otel-grpc')).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DsRecord } from '../../../src/records.js';
 import { alertRecord, containerEvent, DB, diskUsageRecord, gapRecord, inventoryRecord, nanosAfter, rfc3339, statsRecord, WEB } from '../../harness/records.js';
+import { byJson } from '../contract.js';
 
 const DEPLOY = join(import.meta.dirname, '../../../deploy');
 
@@ -69,8 +70,6 @@ export interface SeriesValue {
   readonly key: string | undefined;
   readonly value: number;
 }
-
-const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
 
 /** The `__name__` selector of the series the contract checks (PromQL). */
 export const CONTRACT_NAMES = Object.keys(CONTRACT_SERIES).join('|');

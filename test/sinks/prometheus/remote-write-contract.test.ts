@@ -1,12 +1,11 @@
 // The sink contract (test/sinks/contract.ts) for prometheus_remote_write, on a
 // real Prometheus (test/harness/prometheus.ts): each sink labels its series
 // `contract="<its tag>"`, read back with an instant query.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { remoteWriteSinkPlugin } from '../../../src/sinks/prometheus_remote_write/plugin.js';
 import { freePort, startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 import { sinkContext } from '../../harness/records.js';
 import { startSilentPeer } from '../../harness/silent-peer.js';
-import { sinkContract } from '../contract.js';
+import { receivedAtLeast, sinkContract } from '../contract.js';
 import { CONTRACT_NAMES, contractSeries, expectedSeries, recentBatch } from './fixtures.js';
 
 let prom: PrometheusServer | undefined;
@@ -29,12 +28,7 @@ sinkContract('prometheus_remote_write', {
     const tag = `c${n++}`;
     return {
       sink: remoteWrite(`${(prom as PrometheusServer).url}/api/v1/write`, tag),
-      received: async (atLeast) => {
-        const deadline = Date.now() + 10_000;
-        while ((await queried(tag)).length < atLeast && Date.now() < deadline) await sleep(100);
-        await sleep(200);
-        return queried(tag);
-      },
+      received: (atLeast) => receivedAtLeast(() => queried(tag), atLeast, 100),
     };
   },
   batch: recentBatch,

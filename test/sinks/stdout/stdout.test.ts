@@ -4,33 +4,14 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/errors.js';
 import { createStdoutSink, stdoutSinkPlugin } from '../../../src/sinks/stdout/plugin.js';
 import { events, ndjson, sinkContext } from '../file/fixtures.js';
+import { collect, gatedStream } from './fixtures.js';
 
 const signal = new AbortController().signal;
-
-function collect(stream: PassThrough): () => string {
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return () => Buffer.concat(chunks).toString('utf8');
-}
-
-/** A stream whose writes complete only when the test says so (a stalled reader). */
-function gatedStream() {
-  const pending: Array<() => void> = [];
-  const written: string[] = [];
-  const stream = new Writable({
-    highWaterMark: 16,
-    write(chunk: Buffer, _enc, cb) {
-      written.push(chunk.toString('utf8'));
-      pending.push(() => cb());
-    },
-  });
-  return { stream, written, release: () => pending.splice(0).forEach((cb) => cb()) };
-}
 
 const settle = () => new Promise((r) => setImmediate(r));
 
