@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DsRecord, StatsRecord } from '../../src/records.js';
 import { outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { BUSYBOX_IMAGE, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { ofKind } from '../harness/records.js';
 
 const config = (host: string) => `
 docker:
@@ -22,7 +23,7 @@ sinks:
 ${outSink(['stats'], { fsync: 'never' })}
 `;
 
-const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] => rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] => ofKind(rs, 'stats').filter((r) => r.container.id === id);
 
 describe('fault: dockerd restarts under the stats source', () => {
   let d: PrivateDockerd;

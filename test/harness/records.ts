@@ -12,10 +12,12 @@ import type {
   ContainerRef,
   DiskUsageEntry,
   DiskUsageRecord,
+  DsRecord,
   EventRecord,
   GapRecord,
   HostInfo,
   InventoryRecord,
+  RecordKind,
   StatsRecord,
 } from '../../src/records.js';
 import { SelfMetrics } from '../../src/telemetry/metrics.js';
@@ -225,4 +227,9 @@ export function inventoryRecord(over: Partial<Omit<InventoryRecord, 'kind'>> = {
     ],
     ...over,
   };
+}
+
+/** The records of one kind, typed as records of that kind (`ofKind(rs, 'stats')`: StatsRecord[]). */
+export function ofKind<K extends RecordKind>(records: readonly DsRecord[], kind: K): Extract<DsRecord, { kind: K }>[] {
+  return records.filter((r): r is Extract<DsRecord, { kind: K }> => r.kind === kind);
 }

@@ -1,7 +1,6 @@
 // The agent against `podman system service` (Podman's Docker-compatible API)
 // on a private unix socket. Differences found are in docs/podman.md.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/commands/check.js';
 import { runOnce } from '../../src/commands/once.js';
@@ -12,11 +11,12 @@ import { compareApiVersions } from '../../src/docker/negotiate.js';
 import { DF_TYPE_PARAM } from '../../src/sources/docker-df/options.js';
 import { diskUsagePath } from '../../src/sources/docker-df/source.js';
 import { DsError } from '../../src/errors.js';
-import type { DiskUsageRecord, DsRecord, EventRecord, GapRecord, InventoryRecord, StatsRecord } from '../../src/records.js';
+import type { DiskUsageRecord, DsRecord, EventRecord, StatsRecord } from '../../src/records.js';
 import { memoryLogger, outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { PODMAN_ENGINES } from '../harness/engines.js';
-import { engineApiRange } from '../harness/engine-http.js';
+import { engineApiRange, engineRequest, type EngineAnswer } from '../harness/engine-http.js';
 import { BUSYBOX_IMAGE, PODMAN_ULIMITS, startPodman, type PrivatePodman } from '../harness/podman.js';
+import { ofKind } from '../harness/records.js';
 
 /** An event as Podman wrote it, with the exact timeNano digits. */
 interface RawPodmanEvent {
@@ -27,19 +27,8 @@ interface RawPodmanEvent {
   readonly timeNano: string;
 }
 
-function get(socketPath: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: 30_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** GET on the engine's socket, whatever the status. */
+const get = (socketPath: string, path: string): Promise<EngineAnswer> => engineRequest(socketPath, 'GET', path, 30_000);
 
 /**
  * What Podman holds from `sinceSec` on. `stream=false` and no `until`:
@@ -56,9 +45,6 @@ async function podmanEvents(socketPath: string, sinceSec: number, filters?: stri
     .map((l) => ({ ...(JSON.parse(l) as RawPodmanEvent), timeNano: /"timeNano":(\d+)/.exec(l)?.[1] ?? '' }));
 }
 
-const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
-const gaps = (rs: DsRecord[]) => rs.filter((r): r is GapRecord => r.kind === 'gap');
-const inventories = (rs: DsRecord[]) => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
 const nowNano = () => BigInt(Date.now()) * 1_000_000n;
 const sec = (nano: bigint) => Number(nano / 1_000_000n) / 1000;
 const inWindow = (timeNano: string, from: bigint, to: bigint) => BigInt(timeNano) >= from && BigInt(timeNano) <= to;
@@ -164,9 +150,9 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
       const t1 = BigInt(Date.now()) * 1_000_000n;
 
       const raw = (await podmanEvents(pm.socketPath, Number(t0 / 1_000_000n) / 1000 - 0.001)).filter((e) => inWindow(e.timeNano, t0, t1));
-      await waitFor(() => events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1)).length >= raw.length, 20_000, 'all events in the file');
+      await waitFor(() => ofKind(a.records(), 'event').filter((e) => inWindow(e.time_nano, t0, t1)).length >= raw.length, 20_000, 'all events in the file');
       await a.stop();
-      const got = events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1));
+      const got = ofKind(a.records(), 'event').filter((e) => inWindow(e.time_nano, t0, t1));
 
       // One record per Podman event, same instants digit for digit (Podman's order is not time order).
       expect(got.map((e) => e.time_nano).sort()).toEqual(raw.map((e) => e.timeNano).sort());
@@ -267,7 +253,7 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
       return b.atMs === a.atMs ? a.ns : a.ns + ((b.ns - a.ns) * (ms - a.atMs)) / (b.atMs - a.atMs);
     };
     const a = startAgent(statsConfig(pm.host));
-    const samples = () => a.records().filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+    const samples = () => ofKind(a.records(), 'stats').filter((r) => r.container.id === id);
     const busy = () => samples().filter((r) => r.cpu.percent !== null);
     try {
       // A few seconds of samples first: Podman's --no-stream figure is the average since the container started.
@@ -420,29 +406,29 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
   it('resumes across a restart of the service without a gap: events before, during and after arrive once', async () => {
     const a = startAgent(agentConfig(pm.host));
     try {
-      await waitFor(() => inventories(a.records()).length > 0, 30_000, 'inventory');
+      await waitFor(() => ofKind(a.records(), 'inventory').length > 0, 30_000, 'inventory');
       const t0 = nowNano();
       await pm.podmanOk(['volume', 'create', 'pm-rc-1']);
-      await waitFor(() => events(a.records()).some((e) => e.actor.id === 'pm-rc-1'), 20_000, 'pm-rc-1 streamed');
+      await waitFor(() => ofKind(a.records(), 'event').some((e) => e.actor.id === 'pm-rc-1'), 20_000, 'pm-rc-1 streamed');
       await pm.killService(); // the agent's stream is cut
       await pm.podmanOk(['volume', 'create', 'pm-rc-2']); // the CLI still writes the events log
       await pm.startService();
       await pm.podmanOk(['volume', 'create', 'pm-rc-3']);
       const t1 = nowNano();
-      await waitFor(() => events(a.records()).some((e) => e.actor.id === 'pm-rc-3'), 30_000, 'pm-rc-3 after the reconnect');
+      await waitFor(() => ofKind(a.records(), 'event').some((e) => e.actor.id === 'pm-rc-3'), 30_000, 'pm-rc-3 after the reconnect');
       const raw = (await podmanEvents(pm.socketPath, sec(t0) - 0.001)).filter((e) => inWindow(e.timeNano, t0, t1));
-      await waitFor(() => events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1)).length >= raw.length, 20_000, 'every event of the window');
+      await waitFor(() => ofKind(a.records(), 'event').filter((e) => inWindow(e.time_nano, t0, t1)).length >= raw.length, 20_000, 'every event of the window');
       await a.stop();
 
-      const got = events(a.records()).filter((e) => inWindow(e.time_nano, t0, t1));
+      const got = ofKind(a.records(), 'event').filter((e) => inWindow(e.time_nano, t0, t1));
       expect(got.map((e) => e.time_nano).sort()).toEqual(raw.map((e) => e.timeNano).sort()); // each exactly once
       expect(got.filter((e) => e.type === 'volume').map((e) => `${e.action}:${e.actor.id}`)).toEqual(['create:pm-rc-1', 'create:pm-rc-2', 'create:pm-rc-3']);
       expect(a.logs.some((l) => l.msg === 'docker events stream lost; reconnecting' || l.msg === 'docker events stream ended; reconnecting')).toBe(true);
-      expect(inventories(a.records()).map((i) => i.reason)).toEqual(['start', 'reconnect']);
+      expect(ofKind(a.records(), 'inventory').map((i) => i.reason)).toEqual(['start', 'reconnect']);
       // Podman's /info ID changed (it changes on every call), and that is not a restart to report.
-      const ids = inventories(a.records()).map((i) => i.host.daemon_id);
+      const ids = ofKind(a.records(), 'inventory').map((i) => i.host.daemon_id);
       expect(ids[0]).not.toBe(ids[1]);
-      expect(gaps(a.records())).toEqual([]);
+      expect(ofKind(a.records(), 'gap')).toEqual([]);
     } finally {
       await a.stop();
       removeDir(a.dir);
@@ -460,13 +446,13 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     const raw = (await podmanEvents(pm.socketPath, sec(t0) - 0.001)).filter((e) => inWindow(e.timeNano, t0, t1));
     const before = nowNano();
     const out = await once('events', { sinceMs: 60_000 });
-    const got = events(out).filter((e) => inWindow(e.time_nano, t0, t1));
+    const got = ofKind(out, 'event').filter((e) => inWindow(e.time_nano, t0, t1));
     expect(raw.length).toBeGreaterThanOrEqual(4);
     expect(got.map((e) => e.time_nano).sort()).toEqual(raw.map((e) => e.timeNano).sort());
     expect(got.filter((e) => e.actor.id === id.trim()).map((e) => e.action)).toEqual(['create', 'destroy']);
     expect(got.filter((e) => e.type === 'volume').map((e) => `${e.action}:${e.actor.id}`)).toEqual(['create:pm-once', 'destroy:pm-once']);
     // Nothing from before the minute (the daemon's clock is this machine's).
-    expect(events(out).every((e) => BigInt(e.time_nano) >= before - 61_000_000_000n)).toBe(true);
+    expect(ofKind(out, 'event').every((e) => BigInt(e.time_nano) >= before - 61_000_000_000n)).toBe(true);
   });
 
   it('filters in Docker vocabulary match on Podman, and nothing beyond them comes through', async () => {
@@ -484,7 +470,7 @@ describe.each(PODMAN_ENGINES)('the agent against podman system service (%s)', (e
     expect(rawRemove.map((e) => `${e.Type}:${e.Action}`).sort()).toEqual(['container:remove', 'image:delete', 'volume:remove']);
 
     const out = await once('events', { sinceMs: 60_000, filters: '{ event: [die, destroy] }' });
-    const got = events(out).filter((e) => inWindow(e.time_nano, t0, t1));
+    const got = ofKind(out, 'event').filter((e) => inWindow(e.time_nano, t0, t1));
     expect(got.map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual([`container:die:${id}`, `container:destroy:${id}`, 'volume:destroy:pm-flt-v']);
   });
 

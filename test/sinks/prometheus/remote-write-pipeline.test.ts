@@ -14,6 +14,7 @@ import { uncompress } from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { removeDir, startAgent, volumeEventsConfig, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { dockerCli } from '../../harness/dockerd.js';
+import { metricValue } from '../../harness/metrics.js';
 
 // prometheus/prompb remote.proto + types.proto, the fields a 1.0 sender sets.
 const WriteRequest = protobuf.Root.fromJSON({
@@ -102,13 +103,6 @@ function retryingSink(path: string): string {
     batch: { linger: 20ms }`;
 }
 
-async function counter(a: RunningAgent, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = a.agent.metrics.registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
-}
-
 async function streamOpen(a: RunningAgent): Promise<void> {
   await waitFor(() => a.logs.some((l) => l.msg === 'docker events stream open'), 20_000, 'events stream open');
 }
@@ -124,7 +118,11 @@ describe('prometheus_remote_write through the pipeline', () => {
       // Running totals: the last accepted sample of the create series is 3 once all three are in.
       await waitFor(() => at('/retry').some((r) => r.status === 204 && volumeTotals(r, 'create').includes(3)), 60_000, 'the three creates delivered');
       // The receiver logs a request before it answers: the agent counts it once the answer is in.
-      await waitFor(async () => (await counter(a, 'dockstream_sink_records_total', { sink: 'rw', kind: 'event' })) === 3, 20_000, 'three records counted out');
+      await waitFor(
+        async () => (await metricValue(a.agent.metrics, 'dockstream_sink_records_total', { sink: 'rw', kind: 'event' })) === 3,
+        20_000,
+        'three records counted out',
+      );
 
       const reqs = at('/retry');
       expect(reqs.map((r) => r.status).slice(0, 4)).toEqual([503, 503, 429, 204]);
@@ -142,10 +140,10 @@ describe('prometheus_remote_write through the pipeline', () => {
       expect(accepted).toEqual([...new Set(accepted)].sort());
       expect(Math.max(...accepted)).toBe(3);
 
-      expect(await counter(a, 'dockstream_sink_retries_total', { sink: 'rw' })).toBe(3);
-      expect(await counter(a, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'true' })).toBe(3);
-      expect(await counter(a, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'false' })).toBe(0);
-      expect(await counter(a, 'dockstream_dead_lettered_records_total', { sink: 'rw' })).toBe(0);
+      expect(await metricValue(a.agent.metrics, 'dockstream_sink_retries_total', { sink: 'rw' })).toBe(3);
+      expect(await metricValue(a.agent.metrics, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'true' })).toBe(3);
+      expect(await metricValue(a.agent.metrics, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'false' })).toBe(0);
+      expect(await metricValue(a.agent.metrics, 'dockstream_dead_lettered_records_total', { sink: 'rw' })).toBe(0);
     } finally {
       await a.stop();
       removeDir(a.dir);
@@ -159,7 +157,7 @@ describe('prometheus_remote_write through the pipeline', () => {
     try {
       await streamOpen(a);
       await cli.dockerOk(['volume', 'create', 'rw400-a']);
-      await waitFor(async () => (await counter(a, 'dockstream_dead_lettered_records_total', { sink: 'rw' })) === 1, 20_000, 'dead-lettered');
+      await waitFor(async () => (await metricValue(a.agent.metrics, 'dockstream_dead_lettered_records_total', { sink: 'rw' })) === 1, 20_000, 'dead-lettered');
       await cli.dockerOk(['volume', 'rm', 'rw400-a']);
       await waitFor(() => at('/bad').some((r) => r.status === 204), 20_000, 'the destroy delivered');
 
@@ -169,9 +167,9 @@ describe('prometheus_remote_write through the pipeline', () => {
       // The dead-lettered create never counted: the accepted request holds the destroy alone.
       expect(volumeTotals(reqs[1] as Received, 'create')).toEqual([]);
       expect(volumeTotals(reqs[1] as Received, 'destroy')).toEqual([1]);
-      expect(await counter(a, 'dockstream_sink_retries_total', { sink: 'rw' })).toBe(0);
-      expect(await counter(a, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'false' })).toBe(1);
-      expect(await counter(a, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'true' })).toBe(0);
+      expect(await metricValue(a.agent.metrics, 'dockstream_sink_retries_total', { sink: 'rw' })).toBe(0);
+      expect(await metricValue(a.agent.metrics, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'false' })).toBe(1);
+      expect(await metricValue(a.agent.metrics, 'dockstream_sink_errors_total', { sink: 'rw', retryable: 'true' })).toBe(0);
       const dead = readFileSync(join(a.dir, 'state', 'dead-letter', 'rw.ndjson'), 'utf8')
         .trim()
         .split('\n')

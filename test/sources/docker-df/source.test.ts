@@ -13,6 +13,7 @@ import { nullLogger } from '../../../src/log.js';
 import type { AlertRecord, DiskUsageRecord, DsRecord } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { diskUsagePath } from '../../../src/sources/docker-df/source.js';
+import { metricValue } from '../../harness/metrics.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { sleep } from '../../harness/proc.js';
 import { FAKE_ID, FAKE_NAME, sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
@@ -58,12 +59,6 @@ async function setup(apiVersion: string, onDf: Route): Promise<Harness> {
   open.push(h);
   await docker.negotiate();
   return h;
-}
-
-async function metricValue(metrics: { registry: { getSingleMetric(n: string): unknown } }, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = metrics.registry.getSingleMetric(name) as { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string> }> }> };
-  const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((a, v) => a + v.value, 0);
 }
 
 afterEach(async () => {

@@ -9,18 +9,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { DsError } from '../../../src/errors.js';
-import type { DsRecord, EventRecord, GapRecord, HostInfo, InventoryRecord } from '../../../src/records.js';
+import type { DsRecord, HostInfo } from '../../../src/records.js';
 import type { CursorState } from '../../../src/sources/docker-events/cursor.js';
 import { dockerEventsOptions } from '../../../src/sources/docker-events/options.js';
 import { DockerEventsSource } from '../../../src/sources/docker-events/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
+import { ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { eventLine, eventsRoute, startFakeDaemon, type EventsHandler, type FakeDaemon } from '../../harness/fake-daemon.js';
 
 const HOST: HostInfo = { name: '', daemon: 'local', daemon_id: '', engine: 'docker', version: '', api_version: '' };
-const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
-const gaps = (rs: DsRecord[]) => rs.filter((r): r is GapRecord => r.kind === 'gap');
-const inventories = (rs: DsRecord[]) => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
 const liveStreams = (d: FakeDaemon) => d.requestsTo('/events').filter((u) => !u.searchParams.has('until') && u.searchParams.get('stream') !== 'false');
 
 /** A Podman-style event line (compat `/events` 4.3): `remove` on a volume has an empty actor id. */
@@ -71,7 +69,7 @@ describe('docker_events reconnects', () => {
     mkdirSync(join(stateDir, 'cursor'));
     writeFileSync(join(stateDir, 'cursor', 'events.json'), JSON.stringify(persisted));
     running = new DockerEventsSource('events', dockerEventsOptions.parse({}), undefined).run({ ...c.ctx, log, stateDir }).catch(() => undefined);
-    await waitFor(() => events(c.records).length >= 1, 10_000, 'the new event');
+    await waitFor(() => ofKind(c.records, 'event').length >= 1, 10_000, 'the new event');
     return c.records;
   }
 
@@ -94,13 +92,13 @@ describe('docker_events reconnects', () => {
       { reconnect: { initial: '20ms', max: '200ms' } },
     );
 
-    await waitFor(() => events(r.records).length >= 3, 10_000, 'three events');
-    expect(events(r.records).map((e) => `${e.actor.id}:${e.action}`)).toEqual(['c1:create', 'c1:start', 'c1:die']);
-    expect(events(r.records).every((e) => e.host.engine === 'podman')).toBe(true);
-    const daemonIds = new Set(inventories(r.records).map((i) => i.host.daemon_id));
-    expect(inventories(r.records).map((i) => i.reason)).toEqual(['start', 'reconnect']);
+    await waitFor(() => ofKind(r.records, 'event').length >= 3, 10_000, 'three events');
+    expect(ofKind(r.records, 'event').map((e) => `${e.actor.id}:${e.action}`)).toEqual(['c1:create', 'c1:start', 'c1:die']);
+    expect(ofKind(r.records, 'event').every((e) => e.host.engine === 'podman')).toBe(true);
+    const daemonIds = new Set(ofKind(r.records, 'inventory').map((i) => i.host.daemon_id));
+    expect(ofKind(r.records, 'inventory').map((i) => i.reason)).toEqual(['start', 'reconnect']);
     expect(daemonIds.size).toBe(2); // a new random ID per /info call
-    expect(gaps(r.records)).toEqual([]);
+    expect(ofKind(r.records, 'gap')).toEqual([]);
     // No ring check (a bounded `until` query) was asked: Podman has no ring.
     const d = daemon as FakeDaemon;
     expect(d.requestsTo('/events').map((u) => u.searchParams.has('until'))).toEqual([false, false]);
@@ -117,8 +115,8 @@ describe('docker_events reconnects', () => {
       res.write(eventLine('c1', 'die', base + 3n));
     };
     const records = await resume('podman', onEvents, base, 'an-old-random-id');
-    expect(events(records).map((e) => e.action)).toEqual(['die']);
-    expect(gaps(records)).toEqual([]);
+    expect(ofKind(records, 'event').map((e) => e.action)).toEqual(['die']);
+    expect(ofKind(records, 'gap')).toEqual([]);
     expect((daemon as FakeDaemon).requestsTo('/events').some((u) => u.searchParams.has('until'))).toBe(false);
   });
 
@@ -130,7 +128,7 @@ describe('docker_events reconnects', () => {
       res.write(eventLine('c1', 'die', base + 3n));
     };
     const records = await resume('docker', onEvents, base, 'ANOTHER:DAEMON');
-    expect(gaps(records).map((g) => [g.reason, g.component])).toEqual([['daemon_restarted', 'source:events']]);
+    expect(ofKind(records, 'gap').map((g) => [g.reason, g.component])).toEqual([['daemon_restarted', 'source:events']]);
   });
 
   it('Podman: event filters go out in Podman’s names, and what it matched beyond the ask is dropped', async () => {
@@ -147,10 +145,14 @@ describe('docker_events reconnects', () => {
       'podman',
       { filters: { event: ['die', 'destroy'] } },
     );
-    await waitFor(() => events(r.records).length >= 3, 10_000, 'three events');
+    await waitFor(() => ofKind(r.records, 'event').length >= 3, 10_000, 'three events');
     const d = daemon as FakeDaemon;
     expect(JSON.parse(d.requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({ event: { died: true, remove: true } });
-    expect(events(r.records).map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual(['container:die:c1', 'container:destroy:c1', 'volume:destroy:v1']);
+    expect(ofKind(r.records, 'event').map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual([
+      'container:die:c1',
+      'container:destroy:c1',
+      'volume:destroy:v1',
+    ]);
   });
 
   it('Podman: a filter key it cannot serve stops the source with CONFIG_INVALID before any /events request', async () => {
@@ -176,7 +178,7 @@ describe('docker_events reconnects', () => {
       'docker',
       { filters: { type: ['container'], network: ['n1'], event: ['die'] } },
     );
-    await waitFor(() => events(r.records).length >= 1, 10_000, 'one event');
+    await waitFor(() => ofKind(r.records, 'event').length >= 1, 10_000, 'one event');
     expect(JSON.parse((daemon as FakeDaemon).requestsTo('/events')[0]?.searchParams.get('filters') ?? '')).toEqual({
       type: { container: true },
       network: { n1: true },
@@ -206,7 +208,7 @@ describe('docker_events reconnects', () => {
     const q = (daemon as FakeDaemon).requestsTo('/events')[0] as URL;
     expect(q.searchParams.get('stream')).toBe('false');
     expect(q.searchParams.has('until')).toBe(false);
-    expect(events(r.records).map((e) => e.actor.id)).toEqual(['in-1', 'in-2', 'in-3']);
+    expect(ofKind(r.records, 'event').map((e) => e.actor.id)).toEqual(['in-1', 'in-2', 'in-3']);
   });
 
   it('backs off exponentially while streams end at once, and starts over after a stream that delivered', async () => {
@@ -239,8 +241,8 @@ describe('docker_events reconnects', () => {
     const floors = [initial, 2 * initial, 4 * initial, max, max];
     waits.forEach((w, i) => expect(w, `wait ${i + 1}`).toBeGreaterThanOrEqual((floors[i] as number) - 5));
     // Each stream came with its inventory; ending at once is no gap.
-    expect(inventories(r.records).length).toBe(liveStreams(daemon as FakeDaemon).length);
-    expect(gaps(r.records)).toEqual([]);
-    expect(events(r.records).map((e) => e.action)).toEqual(['start']);
+    expect(ofKind(r.records, 'inventory').length).toBe(liveStreams(daemon as FakeDaemon).length);
+    expect(ofKind(r.records, 'gap')).toEqual([]);
+    expect(ofKind(r.records, 'event').map((e) => e.action)).toEqual(['start']);
   });
 });

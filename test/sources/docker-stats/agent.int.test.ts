@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { DsRecord, StatsRecord } from '../../../src/records.js';
 import { removeDir, startAgent, waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE, dockerCli } from '../../harness/dockerd.js';
+import { ofKind } from '../../harness/records.js';
 
 const config = (host: string, tag: string) => `
 docker:
@@ -30,7 +31,7 @@ sinks:
     batch: { linger: 20ms }
 `;
 
-const stats = (rs: readonly DsRecord[], id: string): StatsRecord[] => rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
+const stats = (rs: readonly DsRecord[], id: string): StatsRecord[] => ofKind(rs, 'stats').filter((r) => r.container.id === id);
 
 describe('docker_stats in an agent with docker_events', () => {
   const host = inject('dockerHost');
