@@ -1,10 +1,8 @@
 // Compiles a few of the tree's TypeScript modules (tsc, no type check) into a
 // private folder under bench/.out, for a benchmark that imports them directly.
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { join } from 'node:path';
+import { ROOT } from './consumers.mjs';
 
 /**
  * Compiles `files` (paths from the repository root) and their imports into
