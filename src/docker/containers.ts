@@ -49,10 +49,8 @@ export function containerRef(
 export function pickLabels(labels: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> | undefined {
   if (keys.length === 0) return undefined;
   const picked: Record<string, string> = {};
-  for (const key of keys) {
-    const value = labels[key];
-    if (value !== undefined) picked[key] = value;
-  }
+  // Own keys only: a configured key such as `constructor` must not pick up Object.prototype's.
+  for (const key of keys) if (Object.hasOwn(labels, key)) picked[key] = labels[key] as string;
   return picked;
 }
 

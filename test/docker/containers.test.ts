@@ -61,4 +61,9 @@ describe('label keys copied into records', () => {
     expect(pickLabels(labels, ['team', 'missing'])).toEqual({ team: 'web' });
     expect(pickLabels(labels, [])).toBeUndefined();
   });
+
+  it('reads only labels the container has: a key named like an Object.prototype member is absent', () => {
+    const labels = JSON.parse('{"team":"web"}') as Record<string, string>;
+    expect(pickLabels(labels, ['constructor', 'toString', 'team'])).toEqual({ team: 'web' });
+  });
 });
