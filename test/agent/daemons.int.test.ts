@@ -10,6 +10,7 @@ import { removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { BUSYBOX_IMAGE, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
 import { engineJson } from '../harness/engine-http.js';
 import { startPodman, type PrivatePodman } from '../harness/podman.js';
+import { ofKind } from '../harness/records.js';
 import { parsePrometheusText, sampleValue } from '../telemetry/prom-text.js';
 
 const config = (a: string, b: string, pm: string) => `
@@ -39,7 +40,6 @@ telemetry:
 
 const volumeEvent = (rs: readonly DsRecord[], name: string) =>
   rs.find((r): r is EventRecord => r.kind === 'event' && r.type === 'volume' && r.action === 'create' && r.actor.id === name);
-const of = <K extends DsRecord['kind']>(rs: readonly DsRecord[], kind: K) => rs.filter((r): r is Extract<DsRecord, { kind: K }> => r.kind === kind);
 
 /** The daemon's /info ID, read here directly. */
 const infoId = async (socketPath: string): Promise<string> => (await engineJson<{ ID: string }>(socketPath, 'GET', '/info')).ID;
@@ -65,7 +65,7 @@ describe('one agent, three daemons', () => {
     try {
       const t = await waitFor(() => agent.agent.telemetry, 20_000, 'telemetry endpoint');
       const metrics = async () => parsePrometheusText(await (await fetch(t.server.url('/metrics'))).text());
-      await waitFor(() => of(agent.records(), 'inventory').length >= 3, 30_000, 'an inventory from each daemon');
+      await waitFor(() => ofKind(agent.records(), 'inventory').length >= 3, 30_000, 'an inventory from each daemon');
 
       await a.dockerOk(['volume', 'create', 'md-a1']);
       await b.dockerOk(['volume', 'create', 'md-b1']);
@@ -91,8 +91,12 @@ describe('one agent, three daemons', () => {
       // The containers source of daemon b hears b's container events only.
       const onA = await a.runContainer([BUSYBOX_IMAGE, 'sleep', '600']);
       const onB = await b.runContainer([BUSYBOX_IMAGE, 'sleep', '600']);
-      await waitFor(() => of(agent.records(), 'container_state').some((r) => r.container.id === onB && r.state === 'running'), 30_000, "b's container running");
-      const states: ContainerStateRecord[] = of(agent.records(), 'container_state');
+      await waitFor(
+        () => ofKind(agent.records(), 'container_state').some((r) => r.container.id === onB && r.state === 'running'),
+        30_000,
+        "b's container running",
+      );
+      const states: ContainerStateRecord[] = ofKind(agent.records(), 'container_state');
       expect(states.some((r) => r.container.id === onA)).toBe(false);
       expect(new Set(states.map((r) => r.host.daemon))).toEqual(new Set(['b']));
 
@@ -125,9 +129,9 @@ describe('one agent, three daemons', () => {
       await waitFor(() => volumeEvent(agent.records(), 'md-a2'), 30_000, "a's event after its restart");
       await waitFor(async () => sampleValue(await metrics(), 'dockstream_daemon_up', { daemon: 'local' }) === 1, 20_000, 'daemon_up{local} 1');
       const rs = agent.records();
-      const gaps: GapRecord[] = of(rs, 'gap');
+      const gaps: GapRecord[] = ofKind(rs, 'gap');
       expect(gaps.map((g) => [g.component, g.reason, g.host.daemon])).toEqual([[expect.stringMatching(/events_a$/), 'daemon_restarted', 'local']]);
-      const inventories: InventoryRecord[] = of(rs, 'inventory');
+      const inventories: InventoryRecord[] = ofKind(rs, 'inventory');
       const reconnects = inventories.filter((i) => i.reason === 'reconnect');
       expect(reconnects.map((i) => i.host.daemon)).toEqual(['local']);
       expect(reconnects[0]?.containers.map((c) => c.id)).toContain(onA);

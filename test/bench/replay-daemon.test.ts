@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DsRecord, EventRecord } from '../../src/records.js';
+import type { EventRecord } from '../../src/records.js';
 import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
+import { ofKind } from '../harness/records.js';
 
 const EVENTS = 2000;
 const DAEMON = join(import.meta.dirname, '..', '..', 'bench', 'replay-daemon.mjs');
@@ -71,7 +72,7 @@ describe('bench replay daemon → agent', () => {
       ].join('\n'),
       { SOCK: join(dir, 'r.sock') },
     );
-    const events = (): EventRecord[] => agent!.records().filter((r: DsRecord): r is EventRecord => r.kind === 'event');
+    const events = (): EventRecord[] => ofKind(agent!.records(), 'event');
     await waitFor(() => control.some((c) => c.stream === 'done' && c.events === EVENTS), 30_000, 'replay daemon done');
     await waitFor(() => events().length >= EVENTS, 30_000, `${EVENTS} events in the file`);
 

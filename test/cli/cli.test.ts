@@ -6,6 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DsRecord } from '../../src/records.js';
 import { MAIN, ROOT, runCli, type CliResult } from '../harness/cli-run.js';
 import { dockerCli } from '../harness/dockerd.js';
+import { ofKind } from '../harness/records.js';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
   return runCli(args, { env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env }, timeoutMs });
@@ -110,7 +111,9 @@ sinks:
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as DsRecord);
-    const mine = records.filter((x) => x.kind === 'event' && x.actor.id === 'cli-once').map((x) => (x.kind === 'event' ? x.action : ''));
+    const mine = ofKind(records, 'event')
+      .filter((x) => x.actor.id === 'cli-once')
+      .map((x) => x.action);
     expect(mine).toEqual(['create', 'destroy']);
     const df = await cli(['once', '-c', file, '-H', host, '--source', 'df']);
     expect(df.code).toBe(0);

@@ -12,6 +12,7 @@ import { readRecords, waitFor } from '../harness/agent.js';
 import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { daemonEvents } from '../harness/daemon-events.js';
 import { DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { ofKind } from '../harness/records.js';
 import { startChurn } from './churn.js';
 
 const config = (host: string) => `
@@ -32,7 +33,7 @@ sinks:
 telemetry: { listen: false }
 `;
 
-const eventsIn = (dir: string): EventRecord[] => readRecords(dir).filter((r): r is EventRecord => r.kind === 'event');
+const eventsIn = (dir: string): EventRecord[] => ofKind(readRecords(dir), 'event');
 const daemonKey = (e: { type: string; action: string; id: string; timeNano: string }) => `${e.timeNano}|${e.type}|${e.id}|${e.action}|`;
 
 describe.each(DOCKER_ENGINES)('fault: agent SIGKILL and restart within the ring (%s)', (engine) => {
@@ -87,7 +88,7 @@ describe.each(DOCKER_ENGINES)('fault: agent SIGKILL and restart within the ring 
     const run1Keys = first.map(eventKey);
     expect(new Set(run1Keys).size).toBe(run1Keys.length);
     // the resume saw the daemon still holding the cursor: no gap
-    expect(readRecords(join(dir, 'run2')).filter((r) => r.kind === 'gap')).toEqual([]);
+    expect(ofKind(readRecords(join(dir, 'run2')), 'gap')).toEqual([]);
     expect(run2.logs.some((l) => l.msg === 'resuming from events cursor')).toBe(true);
   });
 });

@@ -10,13 +10,14 @@ import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DsRecord, EventRecord } from '../../src/records.js';
+import type { EventRecord } from '../../src/records.js';
 import { eventKey } from '../../src/sources/docker-events/normalize.js';
 import { outSink, readRecords, waitFor } from '../harness/agent.js';
 import { spawnAgent, type AgentProcess } from '../harness/agent-process.js';
 import { daemonEvents, type DaemonEvent } from '../harness/daemon-events.js';
 import { BUSYBOX_IMAGE, dockerCli } from '../harness/dockerd.js';
 import { startKafkaMock, type KafkaMock } from '../harness/kafka-mock.js';
+import { ofKind } from '../harness/records.js';
 import { consumeUntil, type Consumed } from '../sinks/kafka/consume.js';
 import { startChurn } from './churn.js';
 
@@ -197,7 +198,7 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
     const a = spawnAgent(dir, outageConfig(host, mock.brokers));
     agent = a;
     await waitFor(started(a), 30_000, 'events stream open and kafka sink started');
-    const fileEvents = () => readRecords(join(dir as string, 'out')).filter((r): r is EventRecord => r.kind === 'event');
+    const fileEvents = () => ofKind(readRecords(join(dir as string, 'out')), 'event');
 
     const t0 = Date.now() / 1000;
     const daemon = daemonRecorder(socketPath, t0);
@@ -293,7 +294,7 @@ describe('fault: kafka brokers down, and oversized records (agent process, mock 
       expect([...inFile.values()].every((n) => n === 1)).toBe(true);
       expect(outOfOrder(fileEvents().map(eventKey), fromDaemon)).toEqual([]);
       expect(metric(after, 'dockstream_dropped_records_total')).toBe(0);
-      expect(readRecords(join(dir, 'out')).filter((r: DsRecord) => r.kind === 'gap')).toEqual([]);
+      expect(ofKind(readRecords(join(dir, 'out')), 'gap')).toEqual([]);
 
       const growth = maxRss - baseline;
       console.log(

@@ -1,9 +1,9 @@
 // Fault case 5: a fake daemon sends a malformed line and a truncated
 // chunk: both are counted and skipped, and the stream continues.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventRecord } from '../../src/records.js';
 import { outSink, removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
 import { eventLine, eventsRoute, startFakeDaemon, type FakeDaemon } from '../harness/fake-daemon.js';
+import { ofKind } from '../harness/records.js';
 
 describe('fault: malformed daemon input', () => {
   let daemon: FakeDaemon | undefined;
@@ -51,7 +51,7 @@ ${outSink(['events'], { linger: '10ms' })}
 telemetry: { listen: false }
 `);
     const a = agent;
-    const events = () => a.records().filter((r): r is EventRecord => r.kind === 'event');
+    const events = () => ofKind(a.records(), 'event');
     await waitFor(() => events().length >= 5, 20_000, 'five events');
     await a.stop();
     expect(events().map((e) => `${e.actor.id}:${e.action}`)).toEqual(['c1:start', 'c2:start', 'c3:start', 'c4:die', 'c5:destroy']);
@@ -62,6 +62,6 @@ telemetry: { listen: false }
     // the resume asked for exactly the last event's instant
     const resume = daemon.requestsTo('/events').at(-1);
     expect(resume?.searchParams.get('since')).toBe(`${(base + 3n) / 1_000_000_000n}.${((base + 3n) % 1_000_000_000n).toString().padStart(9, '0')}`);
-    expect(a.records().filter((r) => r.kind === 'gap')).toEqual([]);
+    expect(ofKind(a.records(), 'gap')).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import type { DsRecord, EventRecord, GapRecord } from '../../src/records.js';
 import { nanosToRfc3339 } from '../../src/util/units.js';
 import { removeDir, startAgent, waitFor, type RunningAgent } from '../harness/agent.js';
 import { startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { ofKind } from '../harness/records.js';
 
 const config = (host: string, stateDir: string, startFrom: string) => `
 docker: { host: "${host}" }
@@ -22,7 +23,9 @@ sinks:
 `;
 
 const volumeEvents = (records: DsRecord[]) =>
-  records.filter((r): r is EventRecord => r.kind === 'event' && r.type === 'volume').map((e) => `${e.actor.id}:${e.action}`);
+  ofKind(records, 'event')
+    .filter((e) => e.type === 'volume')
+    .map((e) => `${e.actor.id}:${e.action}`);
 
 describe('events resume modes on a private dockerd', () => {
   let d: PrivateDockerd;
@@ -64,12 +67,7 @@ describe('events resume modes on a private dockerd', () => {
     expect(volumeEvents(b.records())).toEqual(['sf-live:create']);
     await stop(a);
     await stop(b);
-    expect(loadCursor(join(back, 'cursor', 'events.json'))?.time_nano).toBe(
-      a
-        .records()
-        .filter((r): r is EventRecord => r.kind === 'event')
-        .at(-1)?.time_nano,
-    );
+    expect(loadCursor(join(back, 'cursor', 'events.json'))?.time_nano).toBe(ofKind(a.records(), 'event').at(-1)?.time_nano);
 
     await d.dockerOk(['volume', 'create', 'sf-down']); // no agent runs
 
@@ -79,14 +77,14 @@ describe('events resume modes on a private dockerd', () => {
     await d.dockerOk(['volume', 'create', 'sf-after-now']);
     await waitFor(() => volumeEvents(c.records()).includes('sf-after-now:create'), 20_000, 'sf-after-now');
     expect(volumeEvents(c.records())).toEqual(['sf-after-now:create']);
-    expect(c.records().filter((r) => r.kind === 'gap')).toEqual([]);
+    expect(ofKind(c.records(), 'gap')).toEqual([]);
     await stop(c);
 
     // `cursor` (and -10m with a cursor) resumes exactly after what was settled: sf-down once, nothing older again.
     const e = run('-10m', back);
     await waitFor(() => volumeEvents(e.records()).includes('sf-after-now:create'), 20_000, 'resumed');
     expect(volumeEvents(e.records())).toEqual(['sf-down:create', 'sf-after-now:create']);
-    expect(e.records().filter((r) => r.kind === 'gap')).toEqual([]);
+    expect(ofKind(e.records(), 'gap')).toEqual([]);
     await stop(e);
   }, 120_000);
 
@@ -113,7 +111,7 @@ describe('events resume modes on a private dockerd', () => {
     const b = run('cursor', state);
     await waitFor(() => volumeEvents(b.records()).includes('ring-149:destroy'), 30_000, 'replay of what the ring still holds');
     const records = b.records();
-    const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
+    const gaps = ofKind(records, 'gap');
     expect(gaps.map((g) => [g.reason, g.component, g.from])).toEqual([['ring_overflow', 'source:events', nanosToRfc3339(cursor?.time_nano as string)]]);
     expect(Date.parse(gaps[0]?.to as string)).toBeGreaterThanOrEqual(Date.parse(gaps[0]?.from as string));
     // the gap (and an inventory) come before the first replayed event; what the ring still held follows
@@ -141,7 +139,7 @@ describe('events resume modes on a private dockerd', () => {
     await streamOpen(a);
     await d.dockerOk(['volume', 'create', 'late-daemon']);
     await waitFor(() => volumeEvents(a.records()).includes('late-daemon:create'), 20_000, 'event after the late start');
-    expect(a.records().filter((r) => r.kind === 'gap')).toEqual([]);
+    expect(ofKind(a.records(), 'gap')).toEqual([]);
     await stop(a);
   }, 120_000);
 });

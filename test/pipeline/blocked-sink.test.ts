@@ -6,9 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nullLogger } from '../../src/log.js';
 import { EventsCursor } from '../../src/sources/docker-events/cursor.js';
 import type { Sink } from '../../src/pipeline/types.js';
-import type { DsRecord, GapRecord } from '../../src/records.js';
+import type { DsRecord } from '../../src/records.js';
 import { SelfMetrics } from '../../src/telemetry/metrics.js';
 import { memoryLogger } from '../harness/agent.js';
+import { ofKind } from '../harness/records.js';
 import { event, pipelineConfig, startPipeline, testSink } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -52,7 +53,7 @@ describe.each(['drop_newest', 'block', 'drop_oldest'])('a sink that never acknow
     expect(stuck?.depth.records).toBe(100);
     const dropped = (await metrics.dropped.get()).values.find((v) => v.labels.component === 'sink:stuck');
     expect(dropped?.value).toBe(N - 100);
-    expect(delivered.filter((r) => r.kind === 'event')).toHaveLength(N);
+    expect(ofKind(delivered, 'event')).toHaveLength(N);
 
     // The cursor is not pinned by records the stuck sink will never deliver, and holds only what it still has queued.
     expect(settlement.unsettled).toBeLessThanOrEqual(100);
@@ -90,7 +91,7 @@ describe('a sink that is blocked for a while (memory buffer)', () => {
     const dropped = (await metrics.dropped.get()).values.map((v) => v.labels);
     expect(dropped).toEqual([{ component: 'sink:slow', kind: 'event', reason: 'queue_full' }]);
     const counted = (await metrics.dropped.get()).values[0]?.value;
-    const gaps = delivered.filter((r): r is GapRecord => r.kind === 'gap');
+    const gaps = ofKind(delivered, 'gap');
     expect(gaps.map((g) => [g.reason, g.component, g.dropped])).toEqual([['queue_full', 'sink:slow', counted]]);
     expect(counted).toBe(200 - 50);
   });

@@ -4,6 +4,7 @@ import type { AgentTelemetry } from '../../src/telemetry/agent-telemetry.js';
 import { outSink, removeDir, startAgent, waitFor } from '../harness/agent.js';
 import { daemonEvents } from '../harness/daemon-events.js';
 import { startDockerd, type PrivateDockerd } from '../harness/dockerd.js';
+import { ofKind } from '../harness/records.js';
 import { parsePrometheusText, sampleValue, type Family } from './prom-text.js';
 
 const config = (host: string, listen: string) => `
@@ -85,7 +86,7 @@ describe('self-telemetry endpoint of a running agent (private dockerd)', () => {
       expect(sampleValue(after, 'nodejs_version_info', { version: process.version })).toBe(1);
       expect(sampleValue(after, 'dockstream_last_success_timestamp_seconds', { component: 'sink:out' })).toBeGreaterThan(t0 - 1);
       // The file holds the same three events the counters counted.
-      expect(a.records().filter((r) => r.kind === 'event').length).toBe(eventsOut(after));
+      expect(ofKind(a.records(), 'event').length).toBe(eventsOut(after));
     } finally {
       await a.stop();
       removeDir(a.dir);

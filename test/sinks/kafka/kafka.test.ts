@@ -12,7 +12,7 @@ import { kafkaSinkPlugin } from '../../../src/sinks/kafka/plugin.js';
 import { kafkajsInternals } from '../../../src/sinks/kafka/kafkajs-internals.js';
 import { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { startKafkaMock, type KafkaMock } from '../../harness/kafka-mock.js';
-import { sinkContext } from '../../harness/records.js';
+import { ofKind, sinkContext } from '../../harness/records.js';
 import { failure } from '../contract.js';
 import { consumeAll, type Consumed } from './consume.js';
 import { containerRef, diskUsageRecord, eventRecord, HOST, statsRecord, volumeEvent } from './fixtures.js';
@@ -81,7 +81,7 @@ describe('kafka sink on a 3-broker mock cluster', () => {
     const got = await consumeAll(mock.brokers, topics, records.length);
     expect(got).toHaveLength(records.length);
     const byTopic = (t: string) => got.filter((m) => m.topic === t).length;
-    expect(byTopic('deliver.event')).toBe(records.filter((r) => r.kind === 'event').length);
+    expect(byTopic('deliver.event')).toBe(ofKind(records, 'event').length);
     expect(byTopic('deliver.stats')).toBe(40);
     expect(byTopic('deliver.disk_usage')).toBe(4);
 

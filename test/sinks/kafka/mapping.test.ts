@@ -16,6 +16,7 @@ import {
 } from '../../../src/sinks/kafka/mapping.js';
 import { kafkaOptionsSchema } from '../../../src/sinks/kafka/options.js';
 import { recordJson } from '../../../src/pipeline/serialize.js';
+import { ofKind } from '../../harness/records.js';
 import { containerRef, diskUsageRecord, eventRecord, HOST, statsRecord, volumeEvent } from './fixtures.js';
 
 const defaults = kafkaOptionsSchema.parse({ brokers: ['127.0.0.1:9092'] });
@@ -141,8 +142,8 @@ describe('kafka mapping', () => {
     }
     const seqOf = (topic: string) =>
       requests.flatMap((req) => req.filter((t) => t.topic === topic).flatMap((t) => t.messages.map((msg) => JSON.parse(String(msg.value)).time)));
-    expect(seqOf('dockstream.event')).toEqual(records.filter((r) => r.kind === 'event').map((r) => r.time));
-    expect(seqOf('dockstream.stats')).toEqual(records.filter((r) => r.kind === 'stats').map((r) => r.time));
+    expect(seqOf('dockstream.event')).toEqual(ofKind(records, 'event').map((r) => r.time));
+    expect(seqOf('dockstream.stats')).toEqual(ofKind(records, 'stats').map((r) => r.time));
     expect(planRequests(mapped, 10_000_000)).toHaveLength(1);
   });
 });

@@ -7,7 +7,8 @@ import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES, PODMAN_ENGINES, type EngineName } from '../../harness/engines.js';
 import { sleep } from '../../harness/proc.js';
-import { eventsOf, inventories, SHOP_WEB_LABELS, statesOf, statsOf, useLiveAgent } from './live.js';
+import { ofKind } from '../../harness/records.js';
+import { eventsOf, SHOP_WEB_LABELS, statesOf, statsOf, useLiveAgent } from './live.js';
 
 const ENGINES: readonly EngineName[] = [...DOCKER_ENGINES, ...PODMAN_ENGINES];
 const COMPOSE_LABELS = [...SHOP_WEB_LABELS, '--label', 'com.docker.compose.oneoff=False'];
@@ -26,7 +27,7 @@ describe.each(ENGINES)('Compose identity and removal in the records of a real en
     const agent = live.agent;
     // Podman names the image it imported `localhost/…`, in its list, inspect and events alike.
     const image = live.engine.podman ? `localhost/${BUSYBOX_IMAGE}` : BUSYBOX_IMAGE;
-    const entry = inventories(agent.records())[0]?.containers.find((c) => c.id === id) as InventoryContainer;
+    const entry = ofKind(agent.records(), 'inventory')[0]?.containers.find((c) => c.id === id) as InventoryContainer;
     expect(entry).toMatchObject({
       name: 'shop-web-2',
       image,

@@ -2,10 +2,11 @@
 // (harness/live-engine.ts): the config they run (events + containers + stats
 // into a file sink), the flags they use and their record filters.
 import { afterAll, beforeAll } from 'vitest';
-import type { ContainerStateRecord, DsRecord, EventRecord, InventoryRecord, StatsRecord } from '../../../src/records.js';
+import type { ContainerStateRecord, DsRecord, EventRecord, StatsRecord } from '../../../src/records.js';
 import { outSink, removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
 import type { EngineName } from '../../harness/engines.js';
 import { startEngine, type LiveEngine } from '../../harness/live-engine.js';
+import { ofKind } from '../../harness/records.js';
 
 /**
  * Podman has no health timer here (its timer is a systemd unit): a check runs
@@ -79,7 +80,7 @@ export function useLiveAgent(
     e = await startEngine(name, label);
     await opts.before?.(e);
     const agent = (a = startAgent(agentConfig(e.host, statsLabel, opts.extraSinks)));
-    await waitFor(() => inventories(agent.records()).length > 0, 60_000, 'inventory');
+    await waitFor(() => ofKind(agent.records(), 'inventory').length > 0, 60_000, 'inventory');
   });
   afterAll(async () => {
     await a?.stop();
@@ -100,11 +101,9 @@ export function useLiveAgent(
   };
 }
 
-export const statesOf = (rs: readonly DsRecord[], id: string): ContainerStateRecord[] =>
-  rs.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id);
-export const eventsOf = (rs: readonly DsRecord[], id: string): EventRecord[] => rs.filter((r): r is EventRecord => r.kind === 'event' && r.actor.id === id);
-export const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] => rs.filter((r): r is StatsRecord => r.kind === 'stats' && r.container.id === id);
-export const inventories = (rs: readonly DsRecord[]): InventoryRecord[] => rs.filter((r): r is InventoryRecord => r.kind === 'inventory');
+export const statesOf = (rs: readonly DsRecord[], id: string): ContainerStateRecord[] => ofKind(rs, 'container_state').filter((r) => r.container.id === id);
+export const eventsOf = (rs: readonly DsRecord[], id: string): EventRecord[] => ofKind(rs, 'event').filter((r) => r.actor.id === id);
+export const statsOf = (rs: readonly DsRecord[], id: string): StatsRecord[] => ofKind(rs, 'stats').filter((r) => r.container.id === id);
 
 /** The values in order, each run of equal neighbours once: [0, 0, 1, 1, 2] → [0, 1, 2]. */
 export function distinctRuns<T>(values: readonly T[]): T[] {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE } from '../../harness/busybox.js';
 import { DOCKER_ENGINES } from '../../harness/engines.js';
+import { ofKind } from '../../harness/records.js';
 import { parsePrometheusText, sampleValue, type Family } from '../../telemetry/prom-text.js';
 import { eventsOf, FAILING_HEALTH, SHOP_WEB_LABELS, statesOf, useLiveAgent } from './live.js';
 
@@ -91,7 +92,7 @@ describe.each(DOCKER_ENGINES.slice(-1))('container_state series on the Prometheu
 
   it('containers that exited on their own keep container_status{status="exited"} 1 after their die events', async () => {
     const agent = live.agent;
-    const dies = () => agent.records().filter((r) => r.kind === 'event' && r.type === 'container' && r.action === 'die').length;
+    const dies = () => ofKind(agent.records(), 'event').filter((r) => r.type === 'container' && r.action === 'die').length;
     // At once: the inspect after start often finds them exited already, so the record saying so passes before die.
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await live.engine.run(['--name', `cs-exit-${i}`, BUSYBOX_IMAGE, 'sh', '-c', 'exit 3']));

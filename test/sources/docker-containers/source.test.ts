@@ -9,12 +9,12 @@ import { DockerClient } from '../../../src/docker/client.js';
 import type { RawInspect } from '../../../src/docker/containers.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { nullLogger } from '../../../src/log.js';
-import type { ContainerStateRecord, DsRecord } from '../../../src/records.js';
+import type { DsRecord } from '../../../src/records.js';
 import { dockerContainersPlugin } from '../../../src/sources/docker-containers/plugin.js';
 import type { SelfMetrics } from '../../../src/telemetry/metrics.js';
 import { sleep } from '../../harness/proc.js';
 import { sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
-import { eventRecord } from '../../harness/records.js';
+import { eventRecord, ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 
 const X = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -55,7 +55,9 @@ function holding() {
 }
 
 const statesOf = (records: readonly DsRecord[], id: string) =>
-  records.filter((r): r is ContainerStateRecord => r.kind === 'container_state' && r.container.id === id).map((r) => r.changes);
+  ofKind(records, 'container_state')
+    .filter((r) => r.container.id === id)
+    .map((r) => r.changes);
 
 async function counted(metrics: SelfMetrics, name: string, labels: Record<string, string>): Promise<number> {
   const { values } = await (

@@ -13,12 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { nullLogger } from '../../../src/log.js';
-import type { AlertRecord, DiskUsageRecord, EventRecord, HostInfo } from '../../../src/records.js';
+import type { AlertRecord, DiskUsageRecord, HostInfo } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
 import { outSink, removeDir, startAgent } from '../../harness/agent.js';
 import { engineJson } from '../../harness/engine-http.js';
 import { run, sleep } from '../../harness/proc.js';
+import { ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { cliRows, parseCliJsonLines } from './cli-rows.js';
 
@@ -161,8 +162,8 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       rules: [{ name: 'volumes-reclaimable', object: 'volumes', reclaimable_bytes: '4MiB' }],
     });
     const running = dockerDfPlugin.create('df', options).run(ctx);
-    const usage = (): DiskUsageRecord[] => records.filter((r): r is DiskUsageRecord => r.kind === 'disk_usage');
-    const alerts = (): AlertRecord[] => records.filter((r): r is AlertRecord => r.kind === 'alert');
+    const usage = (): DiskUsageRecord[] => ofKind(records, 'disk_usage');
+    const alerts = (): AlertRecord[] => ofKind(records, 'alert');
     try {
       await waitFor('a first poll', () => usage().length >= 1);
       expect(usage()[0]?.types.volumes?.reclaimable_bytes).toBe(0);
@@ -226,9 +227,9 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       const ac = new AbortController();
       const { ctx, records } = collectingContext(docker, host, ac.signal);
       const running = dockerDfPlugin.create('df', options).run({ ...ctx, stateDir: dir });
-      const alerts = () => records.filter((r): r is AlertRecord => r.kind === 'alert');
+      const alerts = () => ofKind(records, 'alert');
       try {
-        await waitFor('polls', () => records.filter((r) => r.kind === 'disk_usage').length >= polls && (!untilAlert || alerts().length > 0));
+        await waitFor('polls', () => ofKind(records, 'disk_usage').length >= polls && (!untilAlert || alerts().length > 0));
       } finally {
         ac.abort();
         await running;
@@ -333,7 +334,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
         { type: 'image', reclaimed_bytes: images.SpaceReclaimed },
         { type: 'builder', reclaimed_bytes: builder.SpaceReclaimed },
       ];
-      const pruneRecords = () => a.records().filter((r): r is EventRecord => r.kind === 'event' && r.action === 'prune');
+      const pruneRecords = () => ofKind(a.records(), 'event').filter((r) => r.action === 'prune');
       await waitFor('four prune records', () => pruneRecords().length >= 4);
       await a.stop();
       const got = pruneRecords();

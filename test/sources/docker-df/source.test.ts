@@ -10,10 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
 import { nullLogger } from '../../../src/log.js';
-import type { AlertRecord, DiskUsageRecord, DsRecord } from '../../../src/records.js';
+import type { AlertRecord, DiskUsageRecord } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { diskUsagePath } from '../../../src/sources/docker-df/source.js';
 import { metricValue } from '../../harness/metrics.js';
+import { ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { sleep } from '../../harness/proc.js';
 import { FAKE_ID, FAKE_NAME, sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
@@ -128,7 +129,7 @@ describe('docker_df source against a fake daemon', () => {
     // Logged again: a poll completed in between.
     expect(cap.messages('disk usage poll still running, skipping ticks')).toHaveLength(2);
     sendJson(held[1] as ServerResponse, VOLUME_DF);
-    await waitFor('two records', () => records.filter((r) => r.kind === 'disk_usage').length === 2);
+    await waitFor('two records', () => ofKind(records, 'disk_usage').length === 2);
     ac.abort();
     await running;
     expect(maxActive).toBe(1);
@@ -187,7 +188,7 @@ describe('docker_df source against a fake daemon', () => {
       ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Volumes', expected: 'an array', got: 'object' }],
       ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Images[0]', expected: 'an object', got: 'null' }],
     ]);
-    expect(records.filter((r) => r.kind === 'disk_usage')).toHaveLength(1);
+    expect(ofKind(records, 'disk_usage')).toHaveLength(1);
   });
 
   it('asks only for the configured types on API >= 1.42, and for items with verbose on API >= 1.52', async () => {
@@ -239,12 +240,12 @@ describe('docker_df source against a fake daemon', () => {
     const { ctx, records } = collectingContext(docker, await docker.identity(), ac.signal);
     const options = dockerDfPlugin.options.parse({ interval: '30ms', rules: [{ name: 'vol', object: 'volumes', size_bytes: 100 }] });
     const running = dockerDfPlugin.create('df', options).run(ctx);
-    const alerts = (): AlertRecord[] => records.filter((r: DsRecord): r is AlertRecord => r.kind === 'alert');
+    const alerts = (): AlertRecord[] => ofKind(records, 'alert');
     await waitFor('two polls', () => records.length >= 2);
     size = 150;
     await waitFor('firing', () => alerts().length === 1);
     size = 96; // inside the 5 % band: still firing
-    await waitFor('polls inside the band', () => records.filter((r) => r.kind === 'disk_usage' && r.types.volumes?.size_bytes === 96).length >= 2);
+    await waitFor('polls inside the band', () => ofKind(records, 'disk_usage').filter((r) => r.types.volumes?.size_bytes === 96).length >= 2);
     size = 10;
     await waitFor('resolved', () => alerts().length === 2);
     ac.abort();

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRecord, DsRecord } from '../../../src/records.js';
+import type { EventRecord } from '../../../src/records.js';
 import { removeDir, startAgent, waitFor, type RunningAgent } from '../../harness/agent.js';
 import { daemonEvents } from '../../harness/daemon-events.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type DockerCli, type PrivateDockerd } from '../../harness/dockerd.js';
+import { ofKind } from '../../harness/records.js';
 import { startChurn } from '../../faults/churn.js';
 
 const config = (host: string, filters = '') => `
@@ -24,7 +25,6 @@ sinks:
     batch: { linger: 20ms }
 `;
 
-const events = (rs: DsRecord[]) => rs.filter((r): r is EventRecord => r.kind === 'event');
 const key = (e: { type: string; action: string; id: string; timeNano: string }) => `${e.timeNano} ${e.type} ${e.action} ${e.id}`;
 const recKey = (e: EventRecord) =>
   key({ type: e.type, action: e.action_detail ? `${e.action}: ${e.action_detail}` : e.action, id: e.actor.id, timeNano: e.time_nano });
@@ -56,9 +56,9 @@ describe.each(DOCKER_ENGINES)('docker_events source against a real dockerd (%s)'
       const t1 = Date.now() / 1000 + 0.001;
       const fromDaemon = await daemonEvents(socketPath, t0, t1);
       expect(fromDaemon.length).toBeGreaterThanOrEqual(9);
-      await waitFor(() => events(a.records()).length >= fromDaemon.length, 20_000, 'all events in the file');
+      await waitFor(() => ofKind(a.records(), 'event').length >= fromDaemon.length, 20_000, 'all events in the file');
       await a.stop();
-      const got = events(a.records()).filter((e) => {
+      const got = ofKind(a.records(), 'event').filter((e) => {
         const t = Number(BigInt(e.time_nano) / 1000n) / 1e6;
         return t >= t0 && t <= t1;
       });
@@ -93,11 +93,11 @@ describe.each(DOCKER_ENGINES)('docker_events source against a real dockerd (%s)'
       await cli.dockerOk(['run', '--rm', '--network', 'none', BUSYBOX_IMAGE, 'true']);
       await cli.dockerOk(['volume', 'create', 'flt-vol']);
       await cli.dockerOk(['volume', 'rm', 'flt-vol']);
-      await waitFor(() => events(a.records()).length >= 1, 20_000, 'volume event');
+      await waitFor(() => ofKind(a.records(), 'event').length >= 1, 20_000, 'volume event');
       // Give any wrongly unfiltered events time to show up before judging.
       await new Promise((r) => setTimeout(r, 500));
       await a.stop();
-      expect(events(a.records()).map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual(['volume:create:flt-vol']);
+      expect(ofKind(a.records(), 'event').map((e) => `${e.type}:${e.action}:${e.actor.id}`)).toEqual(['volume:create:flt-vol']);
     } finally {
       await a.stop();
       removeDir(a.dir);
@@ -128,22 +128,22 @@ describe.each(DOCKER_ENGINES)('docker_events across a daemon restart (%s)', (eng
     const churn = startChurn(d, 'rs-', { maxSteps: 60 });
     await new Promise((r) => setTimeout(r, 500));
     const before = await daemonEvents(d.socketPath, t0, Date.now() / 1000);
-    await waitFor(() => events(agent.records()).length >= before.length, 20_000, 'pre-restart events');
+    await waitFor(() => ofKind(agent.records(), 'event').length >= before.length, 20_000, 'pre-restart events');
 
     await d.restart();
     const tRestart = Date.now() / 1000;
-    await waitFor(() => agent.records().filter((r) => r.kind === 'inventory').length >= 2, 30_000, 'reconnect inventory');
+    await waitFor(() => ofKind(agent.records(), 'inventory').length >= 2, 30_000, 'reconnect inventory');
     await new Promise((r) => setTimeout(r, 1000));
     await churn.stop();
     await d.dockerOk(['volume', 'create', 'after-restart']);
     const after = await daemonEvents(d.socketPath, tRestart - 30, Date.now() / 1000);
     expect(after.length).toBeGreaterThanOrEqual(3);
     expect(after.length).toBeLessThan(256);
-    await waitFor(() => events(agent.records()).some((e) => e.actor.id === 'after-restart'), 20_000, 'post-restart events');
+    await waitFor(() => ofKind(agent.records(), 'event').some((e) => e.actor.id === 'after-restart'), 20_000, 'post-restart events');
     await agent.stop();
 
     const all = agent.records();
-    const evs = events(all);
+    const evs = ofKind(all, 'event');
     const counts = new Map<string, number>();
     for (const e of evs) counts.set(recKey(e), (counts.get(recKey(e)) ?? 0) + 1);
     // every event the daemon reported, before and after the restart, arrived exactly once
@@ -160,6 +160,6 @@ describe.each(DOCKER_ENGINES)('docker_events across a daemon restart (%s)', (eng
     expect(inv.containers.map((c) => c.name)).toContain('long');
     const firstAfter = all.findIndex((r) => r.kind === 'event' && r.actor.id === 'after-restart');
     expect(firstAfter).toBeGreaterThan(gapIdx);
-    expect(all.filter((r) => r.kind === 'gap')).toHaveLength(1);
+    expect(ofKind(all, 'gap')).toHaveLength(1);
   });
 });

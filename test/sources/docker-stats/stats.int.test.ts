@@ -11,12 +11,11 @@ import { dockerStatsPlugin } from '../../../src/sources/docker-stats/plugin.js';
 import type { DockerStatsSource } from '../../../src/sources/docker-stats/source.js';
 import { memoryLogger, waitFor } from '../../harness/agent.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type DockerCli, type PrivateDockerd } from '../../harness/dockerd.js';
-import { eventRecord } from '../../harness/records.js';
+import { eventRecord, ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { parseCliSize } from './cli-size.js';
 
-const stats = (rs: readonly DsRecord[], id?: string): StatsRecord[] =>
-  rs.filter((r): r is StatsRecord => r.kind === 'stats' && (id === undefined || r.container.id === id));
+const stats = (rs: readonly DsRecord[], id: string): StatsRecord[] => ofKind(rs, 'stats').filter((r) => r.container.id === id);
 
 /** cpuacct.usage of a container (cgroup v1, cgroupfs driver, default parent `/docker`). */
 function cgroupCpuNs(id: string): bigint {
@@ -177,7 +176,7 @@ describe.each(DOCKER_ENGINES)('docker_stats source against a real dockerd (%s)',
     const { ctx, records } = collectingContext(client, hostInfo, ac.signal);
     const source = dockerStatsPlugin.create('stats', options(), {});
     await source.run(ctx);
-    const got = stats(records);
+    const got = ofKind(records, 'stats');
     expect(got.map((r) => r.container.id).sort()).toEqual([busy, idle].sort());
     expect(got.every((r) => r.cpu.percent !== null)).toBe(true);
     expect(stats(records, busy)[0]?.cpu.percent).toBeGreaterThan(10);
@@ -191,7 +190,7 @@ describe.each(DOCKER_ENGINES)('docker_stats source against a real dockerd (%s)',
         10_000,
         'skipped ticks',
       );
-      expect(stats(s.records)).toEqual([]);
+      expect(ofKind(s.records, 'stats')).toEqual([]);
     } finally {
       await s.stop();
     }
