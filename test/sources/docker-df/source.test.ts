@@ -4,8 +4,6 @@
  * (Numbers against a real dockerd and the CLI: docker-df.int.test.ts.)
  */
 import type { ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../src/docker/client.js';
 import { resolveConnection } from '../../../src/docker/host.js';
@@ -13,6 +11,7 @@ import { nullLogger } from '../../../src/log.js';
 import type { AlertRecord, DiskUsageRecord } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { diskUsagePath } from '../../../src/sources/docker-df/source.js';
+import { memoryLogger, type LogEntry } from '../../harness/agent.js';
 import { metricValue } from '../../harness/metrics.js';
 import { ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
@@ -27,17 +26,8 @@ const VOLUME_DF = {
   BuildCache: [],
 };
 
-/** A pino logger whose lines the test can read. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines, messages: (msg: string) => lines.filter((l) => l['msg'] === msg) };
-}
+/** The entries a memoryLogger kept with message `msg`. */
+const messages = (entries: readonly LogEntry[], msg: string): LogEntry[] => entries.filter((e) => e.msg === msg);
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -77,7 +67,7 @@ describe('docker_df source against a fake daemon', () => {
     });
     const ac = new AbortController();
     const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
-    const cap = capturingLogger();
+    const cap = memoryLogger();
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '300ms', timeout: '150ms' }));
     const running = source.run({ ...ctx, log: cap.log });
     await waitFor('a disk_usage record after the timeouts', () => records.some((r) => r.kind === 'disk_usage'));
@@ -87,7 +77,7 @@ describe('docker_df source against a fake daemon', () => {
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_TIMEOUT' })).toBeGreaterThanOrEqual(2);
     // The poll that succeeded is the source's, named like every component (docs/metrics.md).
     expect(await metricValue(metrics, 'dockstream_last_success_timestamp_seconds', { component: 'source:df' })).toBeGreaterThan(0);
-    const failures = cap.messages('disk usage poll failed');
+    const failures = messages(cap.entries, 'disk usage poll failed');
     expect(failures.length).toBeGreaterThanOrEqual(2);
     expect(failures[0]).toMatchObject({
       source: 'df',
@@ -113,21 +103,21 @@ describe('docker_df source against a fake daemon', () => {
     });
     const ac = new AbortController();
     const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
-    const cap = capturingLogger();
+    const cap = memoryLogger();
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '50ms', timeout: '1m' }));
     const running = source.run({ ...ctx, log: cap.log });
     const busy = () => metricValue(metrics, 'dockstream_skipped_ticks_total', { source: 'df', reason: 'busy' });
 
     await waitFor('three skipped ticks during the first poll', async () => (await busy()) >= 3);
     expect(held).toHaveLength(1);
-    expect(cap.messages('disk usage poll still running, skipping ticks')).toHaveLength(1);
+    expect(messages(cap.entries, 'disk usage poll still running, skipping ticks')).toHaveLength(1);
 
     sendJson(held[0] as ServerResponse, VOLUME_DF);
     await waitFor('the second poll', () => held.length === 2);
     const skippedBefore = await busy();
     await waitFor('ticks skipped during the second poll', async () => (await busy()) >= skippedBefore + 2);
     // Logged again: a poll completed in between.
-    expect(cap.messages('disk usage poll still running, skipping ticks')).toHaveLength(2);
+    expect(messages(cap.entries, 'disk usage poll still running, skipping ticks')).toHaveLength(2);
     sendJson(held[1] as ServerResponse, VOLUME_DF);
     await waitFor('two records', () => ofKind(records, 'disk_usage').length === 2);
     ac.abort();
@@ -174,7 +164,7 @@ describe('docker_df source against a fake daemon', () => {
     });
     const ac = new AbortController();
     const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
-    const cap = capturingLogger();
+    const cap = memoryLogger();
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '100ms' }));
     const running = source.run({ ...ctx, log: cap.log });
     await waitFor('a disk_usage record after the malformed bodies', () => records.some((r) => r.kind === 'disk_usage'));
@@ -182,7 +172,7 @@ describe('docker_df source against a fake daemon', () => {
     await running;
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_MALFORMED' })).toBe(2);
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'UNKNOWN' })).toBe(0);
-    const failures = cap.messages('disk usage poll failed');
+    const failures = messages(cap.entries, 'disk usage poll failed');
     const errOf = (f: Record<string, unknown>) => f['err'] as { message: string; code: string; details: unknown };
     expect(failures.map((f) => [f['code'], errOf(f).message, errOf(f).details])).toEqual([
       ['DOCKER_MALFORMED', 'system df body has an unexpected shape', { path: '$.Volumes', expected: 'an array', got: 'object' }],
