@@ -110,13 +110,17 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Polls `check` until it returns a truthy value or the time runs out. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+/**
+ * Polls `check` every `intervalMs` until it returns a truthy value or the time
+ * runs out. A shorter interval is for a test that counts what happened by the
+ * time the condition held, while the source under test keeps producing.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition', intervalMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileSinkOptions } from '../../../src/sinks/file/options.js';
 import { createFileSink } from '../../../src/sinks/file/plugin.js';
+import { waitFor } from '../../harness/agent.js';
 import { events, sinkContext, seqsOf } from './fixtures.js';
 import { filesInOrder, readAll, readText } from './read-back.js';
 
@@ -122,7 +123,7 @@ describe('file sink rotation by age', () => {
     const sink = createFileSink('file', options({ max_age: 100 }), sinkContext());
     await sink.send(events(0, 3), new AbortController().signal);
     const logs = join(dir, 'logs');
-    await waitFor(() => filesInOrder(logs, BASE).length === 2);
+    await waitFor(() => filesInOrder(logs, BASE).length === 2, 10_000, 'the rotation by timer');
     await sink.close();
     const names = filesInOrder(logs, BASE);
     expect(seqsOf(readText(logs, names[0] as string))).toEqual([0, 1, 2]);
@@ -139,11 +140,3 @@ describe('file sink rotation by age', () => {
     expect(seqsOf(readAll(logs, BASE))).toEqual([0, 1, 2, 3]);
   });
 });
-
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -11,11 +11,10 @@ import { nullLogger } from '../../../src/log.js';
 import type { AlertRecord, DiskUsageRecord } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { diskUsagePath } from '../../../src/sources/docker-df/source.js';
-import { memoryLogger, type LogEntry } from '../../harness/agent.js';
+import { memoryLogger, waitFor, type LogEntry } from '../../harness/agent.js';
 import { metricValue } from '../../harness/metrics.js';
 import { ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
-import { sleep } from '../../harness/proc.js';
 import { FAKE_ID, FAKE_NAME, sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
 
 const VOLUME_DF = {
@@ -28,14 +27,6 @@ const VOLUME_DF = {
 
 /** The entries a memoryLogger kept with message `msg`. */
 const messages = (entries: readonly LogEntry[], msg: string): LogEntry[] => entries.filter((e) => e.msg === msg);
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
-  }
-}
 
 interface Harness {
   daemon: FakeDaemon;
@@ -70,7 +61,7 @@ describe('docker_df source against a fake daemon', () => {
     const cap = memoryLogger();
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '300ms', timeout: '150ms' }));
     const running = source.run({ ...ctx, log: cap.log });
-    await waitFor('a disk_usage record after the timeouts', () => records.some((r) => r.kind === 'disk_usage'));
+    await waitFor(() => records.some((r) => r.kind === 'disk_usage'), 15_000, 'a disk_usage record after the timeouts');
     ac.abort();
     await running;
 
@@ -108,18 +99,18 @@ describe('docker_df source against a fake daemon', () => {
     const running = source.run({ ...ctx, log: cap.log });
     const busy = () => metricValue(metrics, 'dockstream_skipped_ticks_total', { source: 'df', reason: 'busy' });
 
-    await waitFor('three skipped ticks during the first poll', async () => (await busy()) >= 3);
+    await waitFor(async () => (await busy()) >= 3, 15_000, 'three skipped ticks during the first poll');
     expect(held).toHaveLength(1);
     expect(messages(cap.entries, 'disk usage poll still running, skipping ticks')).toHaveLength(1);
 
     sendJson(held[0] as ServerResponse, VOLUME_DF);
-    await waitFor('the second poll', () => held.length === 2);
+    await waitFor(() => held.length === 2, 15_000, 'the second poll');
     const skippedBefore = await busy();
-    await waitFor('ticks skipped during the second poll', async () => (await busy()) >= skippedBefore + 2);
+    await waitFor(async () => (await busy()) >= skippedBefore + 2, 15_000, 'ticks skipped during the second poll');
     // Logged again: a poll completed in between.
     expect(messages(cap.entries, 'disk usage poll still running, skipping ticks')).toHaveLength(2);
     sendJson(held[1] as ServerResponse, VOLUME_DF);
-    await waitFor('two records', () => ofKind(records, 'disk_usage').length === 2);
+    await waitFor(() => ofKind(records, 'disk_usage').length === 2, 15_000, 'two records');
     ac.abort();
     await running;
     expect(maxActive).toBe(1);
@@ -131,7 +122,7 @@ describe('docker_df source against a fake daemon', () => {
     const { ctx, records, metrics } = collectingContext(docker, await docker.identity(), ac.signal);
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '20ms' }));
     const running = source.run({ ...ctx, hasCapacity: () => false });
-    await waitFor('a sinks_full skip', async () => (await metricValue(metrics, 'dockstream_skipped_ticks_total', { reason: 'sinks_full' })) >= 2);
+    await waitFor(async () => (await metricValue(metrics, 'dockstream_skipped_ticks_total', { reason: 'sinks_full' })) >= 2, 15_000, 'a sinks_full skip');
     ac.abort();
     await running;
     expect(records).toEqual([]);
@@ -167,7 +158,8 @@ describe('docker_df source against a fake daemon', () => {
     const cap = memoryLogger();
     const source = dockerDfPlugin.create('df', dockerDfPlugin.options.parse({ interval: '100ms' }));
     const running = source.run({ ...ctx, log: cap.log });
-    await waitFor('a disk_usage record after the malformed bodies', () => records.some((r) => r.kind === 'disk_usage'));
+    // Checked every 20 ms, well inside the source's 100 ms interval: it is stopped before a second record (exactly one is asserted below).
+    await waitFor(() => records.some((r) => r.kind === 'disk_usage'), 15_000, 'a disk_usage record after the malformed bodies', 20);
     ac.abort();
     await running;
     expect(await metricValue(metrics, 'dockstream_poll_errors_total', { source: 'df', code: 'DOCKER_MALFORMED' })).toBe(2);
@@ -231,13 +223,13 @@ describe('docker_df source against a fake daemon', () => {
     const options = dockerDfPlugin.options.parse({ interval: '30ms', rules: [{ name: 'vol', object: 'volumes', size_bytes: 100 }] });
     const running = dockerDfPlugin.create('df', options).run(ctx);
     const alerts = (): AlertRecord[] => ofKind(records, 'alert');
-    await waitFor('two polls', () => records.length >= 2);
+    await waitFor(() => records.length >= 2, 15_000, 'two polls');
     size = 150;
-    await waitFor('firing', () => alerts().length === 1);
+    await waitFor(() => alerts().length === 1, 15_000, 'firing');
     size = 96; // inside the 5 % band: still firing
-    await waitFor('polls inside the band', () => ofKind(records, 'disk_usage').filter((r) => r.types.volumes?.size_bytes === 96).length >= 2);
+    await waitFor(() => ofKind(records, 'disk_usage').filter((r) => r.types.volumes?.size_bytes === 96).length >= 2, 15_000, 'polls inside the band');
     size = 10;
-    await waitFor('resolved', () => alerts().length === 2);
+    await waitFor(() => alerts().length === 2, 15_000, 'resolved');
     ac.abort();
     await running;
     const [firing, resolved] = alerts();
