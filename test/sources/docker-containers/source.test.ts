@@ -12,7 +12,7 @@ import { nullLogger } from '../../../src/log.js';
 import type { DsRecord } from '../../../src/records.js';
 import { dockerContainersPlugin } from '../../../src/sources/docker-containers/plugin.js';
 import type { SelfMetrics } from '../../../src/telemetry/metrics.js';
-import { sleep } from '../../harness/proc.js';
+import { waitFor } from '../../harness/agent.js';
 import { sendJson, startFakeDaemon, type FakeDaemon, type Route } from '../../harness/fake-daemon.js';
 import { eventRecord, ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
@@ -66,14 +66,6 @@ async function counted(metrics: SelfMetrics, name: string, labels: Record<string
   return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((a, v) => a + v.value, 0);
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(10);
-  }
-}
-
 interface Harness {
   daemon: FakeDaemon;
   docker: DockerClient;
@@ -113,13 +105,13 @@ describe('docker_containers source against a fake daemon', () => {
   it('does not negotiate again a client the agent negotiated, and negotiates one nobody did', async () => {
     const negotiated = await setup({});
     const a = await runSource(negotiated);
-    await waitFor('the first list', () => negotiated.daemon.requestsTo('/containers/json').length > 0);
+    await waitFor(() => negotiated.daemon.requestsTo('/containers/json').length > 0, 10_000, 'the first list');
     await a.stop();
     expect([negotiated.daemon.requestsTo('/_ping').length, negotiated.daemon.requestsTo('/version').length]).toEqual([1, 2]); // setup; setup + identity
 
     const fresh = await setup({}, false);
     const b = await runSource(fresh);
-    await waitFor('the first list', () => fresh.daemon.requestsTo('/containers/json').length > 0);
+    await waitFor(() => fresh.daemon.requestsTo('/containers/json').length > 0, 10_000, 'the first list');
     await b.stop();
     expect(fresh.daemon.requestsTo('/_ping')).toHaveLength(1);
     expect(fresh.docker.apiVersion).toBe('1.41');
@@ -130,20 +122,24 @@ describe('docker_containers source against a fake daemon', () => {
     const inspect = holding();
     const h = await setup({ '/containers/json': list.route, [inspectPath(X)]: inspect.route, [inspectPath(Y)]: inspect.route });
     const src = await runSource(h, { concurrency: 1 });
-    await waitFor('the first list', () => list.held.length === 1);
+    await waitFor(() => list.held.length === 1, 10_000, 'the first list');
     src.publishEvent(eventRecord({ action: 'start', actor: { id: X, attributes: {} } }));
-    await waitFor("the event's inspect of X", () => inspect.held.length === 1);
+    await waitFor(() => inspect.held.length === 1, 10_000, "the event's inspect of X");
     // The list shows X (being inspected) and Y (new): Y waits for the one slot; X is not inspected again.
     sendJson(list.held[0] as ServerResponse, [listed(X), listed(Y)]);
     // At the next tick the resync still waits (a skipped tick): by then any extra inspect would have been sent.
-    await waitFor('a busy tick', async () => (await counted(src.metrics, 'dockstream_skipped_ticks_total', { source: 'containers', reason: 'busy' })) > 0);
+    await waitFor(
+      async () => (await counted(src.metrics, 'dockstream_skipped_ticks_total', { source: 'containers', reason: 'busy' })) > 0,
+      10_000,
+      'a busy tick',
+    );
     expect(h.daemon.requestsTo(inspectPath(X))).toHaveLength(1);
     expect(h.daemon.requestsTo(inspectPath(Y))).toHaveLength(0);
     sendJson(inspect.held[0] as ServerResponse, inspectBody(X));
-    await waitFor("the resync's inspect of Y", () => inspect.held.length === 2);
+    await waitFor(() => inspect.held.length === 2, 10_000, "the resync's inspect of Y");
     sendJson(inspect.held[1] as ServerResponse, inspectBody(Y));
     // Y changed (first seen) in this resync; X's own inspect said first_seen, and the resync its current state.
-    await waitFor('the end of the resync', () => statesOf(src.records, X).length === 2);
+    await waitFor(() => statesOf(src.records, X).length === 2, 10_000, 'the end of the resync');
     await src.stop();
     expect(inspect.maxActive).toBe(1);
     expect([h.daemon.requestsTo(inspectPath(X)).length, h.daemon.requestsTo(inspectPath(Y)).length]).toEqual([1, 1]);
@@ -154,16 +150,16 @@ describe('docker_containers source against a fake daemon', () => {
     const list = holding();
     const h = await setup({ '/containers/json': list.route, [inspectPath(X)]: (_req, res) => sendJson(res, inspectBody(X)) });
     const src = await runSource(h);
-    await waitFor('the first list', () => list.held.length === 1);
+    await waitFor(() => list.held.length === 1, 10_000, 'the first list');
     // X starts after the daemon took its list: the event's inspect says first_seen before the list arrives.
     src.publishEvent(eventRecord({ action: 'start', actor: { id: X, attributes: {} } }));
-    await waitFor('X first seen', () => statesOf(src.records, X).length === 1);
+    await waitFor(() => statesOf(src.records, X).length === 1, 10_000, 'X first seen');
     sendJson(list.held[0] as ServerResponse, []);
-    await waitFor('the next resync', () => list.held.length === 2);
+    await waitFor(() => list.held.length === 2, 10_000, 'the next resync');
     expect(statesOf(src.records, X)).toEqual([['first_seen']]);
     // That list shows X: still known, so its current state, not a first sight.
     sendJson(list.held[1] as ServerResponse, [listed(X)]);
-    await waitFor("X's current state", () => statesOf(src.records, X).length === 2);
+    await waitFor(() => statesOf(src.records, X).length === 2, 10_000, "X's current state");
     await src.stop();
     expect(statesOf(src.records, X)).toEqual([['first_seen'], []]);
     expect(h.daemon.requestsTo(inspectPath(X))).toHaveLength(1);

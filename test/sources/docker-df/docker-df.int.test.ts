@@ -16,9 +16,9 @@ import { nullLogger } from '../../../src/log.js';
 import type { AlertRecord, DiskUsageRecord, HostInfo } from '../../../src/records.js';
 import { dockerDfPlugin } from '../../../src/sources/docker-df/plugin.js';
 import { BUSYBOX_IMAGE, DOCKER_ENGINES, startDockerd, type PrivateDockerd } from '../../harness/dockerd.js';
-import { outSink, removeDir, startAgent } from '../../harness/agent.js';
+import { outSink, removeDir, startAgent, waitFor } from '../../harness/agent.js';
 import { engineJson } from '../../harness/engine-http.js';
-import { run, sleep } from '../../harness/proc.js';
+import { run } from '../../harness/proc.js';
 import { ofKind } from '../../harness/records.js';
 import { collectingContext } from '../../harness/source-context.js';
 import { cliRows, parseCliJsonLines } from './cli-rows.js';
@@ -50,14 +50,6 @@ sources:
 sinks:
 ${outSink(['events'])}
 `;
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
 
 /** `docker run --rm` writing `mib` MiB into a named volume. */
 /** Removes every unused volume: from API 1.42 (Engine 23) a plain prune keeps named volumes, and 1.41 knows no `all` filter. */
@@ -165,15 +157,15 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
     const usage = (): DiskUsageRecord[] => ofKind(records, 'disk_usage');
     const alerts = (): AlertRecord[] => ofKind(records, 'alert');
     try {
-      await waitFor('a first poll', () => usage().length >= 1);
+      await waitFor(() => usage().length >= 1, 30_000, 'a first poll');
       expect(usage()[0]?.types.volumes?.reclaimable_bytes).toBe(0);
 
       await fillVolume(d, 'df-alert', 5);
-      await waitFor('firing', () => alerts().length >= 1);
+      await waitFor(() => alerts().length >= 1, 30_000, 'firing');
       const sinceSec = Math.floor(Date.now() / 1000) - 60;
       await pruneVolumes(d);
       expect(await d.dockerOk(['volume', 'ls', '-q'])).toBe('');
-      await waitFor('resolved', () => alerts().length >= 2);
+      await waitFor(() => alerts().length >= 2, 30_000, 'resolved');
       ac.abort();
       await running;
 
@@ -229,7 +221,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
       const running = dockerDfPlugin.create('df', options).run({ ...ctx, stateDir: dir });
       const alerts = () => ofKind(records, 'alert');
       try {
-        await waitFor('polls', () => ofKind(records, 'disk_usage').length >= polls && (!untilAlert || alerts().length > 0));
+        await waitFor(() => ofKind(records, 'disk_usage').length >= polls && (!untilAlert || alerts().length > 0), 30_000, 'polls');
       } finally {
         ac.abort();
         await running;
@@ -261,7 +253,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
   it("the agent's prune event records carry the bytes each prune freed, as the daemon answered it", async () => {
     const a = startAgent(eventsAgentConfig(d.host));
     try {
-      await waitFor('inventory', () => a.records().some((r) => r.kind === 'inventory'));
+      await waitFor(() => a.records().some((r) => r.kind === 'inventory'), 30_000, 'inventory');
       // Two unused volumes of sizes no one would guess (3 MiB + 7000 bytes, 2 MiB), one in use (kept).
       await fillVolume(d, 'df-prune-a', 3);
       await d.dockerOk(['run', '--rm', '--network', 'none', '-v', 'df-prune-a:/data', BUSYBOX_IMAGE, 'dd', 'if=/dev/zero', 'of=/data/g', 'bs=1000', 'count=7']);
@@ -335,7 +327,7 @@ describe.each(DOCKER_ENGINES)('docker_df on a private dockerd (%s)', (engine) =>
         { type: 'builder', reclaimed_bytes: builder.SpaceReclaimed },
       ];
       const pruneRecords = () => ofKind(a.records(), 'event').filter((r) => r.action === 'prune');
-      await waitFor('four prune records', () => pruneRecords().length >= 4);
+      await waitFor(() => pruneRecords().length >= 4, 30_000, 'four prune records');
       await a.stop();
       const got = pruneRecords();
       console.log(`${engine} prune reclaimed_bytes: ${got.map((e) => `${e.type} ${e.reclaimed_bytes}`).join(', ')}`);
