@@ -87,6 +87,11 @@ export class Agent implements ReloadTarget {
     return this.firstDaemon().host;
   }
 
+  /** The daemon source `name` reads (its `daemon:`, else the local one). */
+  daemonOf(name: string): string {
+    return this.config.sources[name]?.daemon ?? LOCAL_DAEMON;
+  }
+
   get sources(): readonly Source[] {
     return this.running.size > 0 ? [...this.running.values()].map((r) => r.source) : this.initialSources;
   }
@@ -198,8 +203,7 @@ export class Agent implements ReloadTarget {
 
   /** Runs `source` once its daemon answered (at once when it already did). */
   startSource(source: Source, handover?: unknown): void {
-    const daemon = this.config.sources[source.name]?.daemon ?? LOCAL_DAEMON;
-    const link = this.linkDaemon(daemon);
+    const link = this.linkDaemon(this.daemonOf(source.name));
     const stop = new AbortController();
     const signal = AbortSignal.any([this.sourcesStop.signal, stop.signal]);
     this.failedSources.delete(source.name);

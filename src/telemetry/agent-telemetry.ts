@@ -1,5 +1,4 @@
 import { collectDefaultMetrics, type Registry } from 'prom-client';
-import { LOCAL_DAEMON } from '../config/schema.js';
 import type { DockerClient } from '../docker/client.js';
 import { DsError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -12,13 +11,15 @@ import { TelemetryServer } from './server.js';
 
 /** The parts of the agent the endpoint reads; read at request time, so a reload is followed. */
 export interface TelemetrySubject {
-  readonly config: { readonly telemetry: { readonly listen: string | false }; readonly sources: Readonly<Record<string, { readonly daemon: string }>> };
+  readonly config: { readonly telemetry: { readonly listen: string | false } };
   readonly log: Logger;
   readonly metrics: SelfMetrics;
   /** The daemons in use, by configured name (their clients change on reload). */
   readonly daemons: ReadonlyMap<string, { readonly name: string; readonly client: DockerClient }>;
   readonly pipeline: { readonly runners: readonly SinkHealth[] };
   readonly sources: readonly { readonly name: string; readonly type: string }[];
+  /** The daemon a source reads, by the source's name. */
+  daemonOf(source: string): string;
   /** Sources that stopped on an error (until a reload restarts them), with why. */
   readonly failedSources: ReadonlyMap<string, string>;
 }
@@ -69,7 +70,7 @@ export async function startTelemetry(agent: TelemetrySubject, stopping: AbortSig
   withProcessMetrics(agent.metrics.registry);
   agent.metrics.observeHealth(() => ({
     sinks: agent.pipeline.runners.map((r) => ({ name: r.name, ok: r.status.ok })),
-    sources: agent.sources.map((s) => ({ name: s.name, type: s.type, daemon: agent.config.sources[s.name]?.daemon ?? LOCAL_DAEMON })),
+    sources: agent.sources.map((s) => ({ name: s.name, type: s.type, daemon: agent.daemonOf(s.name) })),
     failedSources: agent.failedSources,
   }));
   probe.start();
